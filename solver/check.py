@@ -1,0 +1,490 @@
+"""Stage 2: AST -> checked model. Resolves names, types, scopes and dates; rejects any
+expression that would compile to non-linear arithmetic. Reports every error of the pass."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from . import ast
+from .diagnostics import Collector, Span, did_you_mean
+from .model import BASE_TYPES, SCOPES, Cap, Clause, Condition, FactInfo, KindInfo, Part, Policy, Ruleset, Vocab
+
+POLICY_SETTINGS = {
+    "title": "string", "document": "string", "issuer": "string", "level": "name", "region": "name",
+    "issued": "date", "in_force": "date_range|date", "status": "name", "supersedes": "string",
+    "rounding": "rounding", "no_duplication": "name", "assume": "string",
+}
+REQUIRED_SETTINGS = ("title", "level", "in_force", "status")
+FUNCTIONS = ("growth", "increase", "prev", "first_reaches", "consecutive", "min", "max")
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    type: str
+    const: bool  # holds no fact: a constant for every enterprise
+    ratio: bool = False  # a quotient of two unknowns (growth): only comparable with a constant
+
+
+def check(files: list[ast.RuleFile]) -> Ruleset:
+    """Check parsed rule files together; raises DiagnosticError listing every error."""
+    diag = Collector()
+    vocab = _vocabulary(files, diag)
+    diag.raise_if_errors()
+    policies: dict[str, Policy] = {}
+    conditions: list[Condition] = []
+    clauses: list[Clause] = []
+    for f in files:
+        if not (f.conditions or f.clauses or f.policies):
+            continue
+        if len(f.policies) != 1:
+            span = f.policies[1].span if len(f.policies) > 1 else Span(f.path, 1, 1)
+            diag.error("E101", "a rule file with clauses declares exactly one policy", span,
+                       "split the file: one policy document per file")
+            continue
+        policy = _policy(f.policies[0], len(policies), diag)
+        if policy is None:
+            continue
+        if policy.id in policies:
+            diag.error("E102", f"policy '{policy.id}' is declared twice", policy.span,
+                       labels=((policies[policy.id].span, "first declared here"),))
+            continue
+        policies[policy.id] = policy
+        exprs = _Exprs(vocab, diag)
+        for c in f.conditions:
+            conditions.append(_condition(c, policy, exprs, diag))
+        seen: dict[str, Span] = {}
+        for c in f.clauses:
+            if c.name in seen:
+                diag.error("E103", f"clause '{c.name}' is declared twice in policy '{policy.id}'",
+                           c.span, labels=((seen[c.name], "first declared here"),))
+                continue
+            seen[c.name] = c.span
+            clause = _clause(c, policy, len(clauses), exprs, diag)
+            if clause is not None:
+                clauses.append(clause)
+    diag.raise_if_errors()
+    return Ruleset(vocab, policies, tuple(conditions), tuple(clauses), tuple(f.path for f in files))
+
+
+# ---- vocabulary ------------------------------------------------------------------------
+def _vocabulary(files: list[ast.RuleFile], diag: Collector) -> Vocab:
+    enums: dict[str, tuple[str, ...]] = {}
+    facts: dict[str, FactInfo] = {}
+    kinds: dict[str, KindInfo] = {}
+    decls = [v for f in files for v in f.vocabularies]
+    for v in decls:
+        for e in v.enums:
+            if e.name in enums or e.name in BASE_TYPES:
+                diag.error("E110", f"enum '{e.name}' is declared twice or shadows a type", e.span)
+            enums[e.name] = tuple(n for n, _ in e.values)
+    known_types = list(BASE_TYPES) + list(enums)
+
+    def fact(d: ast.FactDecl) -> FactInfo:
+        if d.type not in known_types:
+            diag.error("E111", f"unknown type '{d.type}'", d.type_span,
+                       did_you_mean(d.type, known_types) or f"types: {', '.join(known_types)}")
+        type_name = f"enum:{d.type}" if d.type in enums else d.type
+        return FactInfo(d.name, type_name, d.per_year, d.label, d.span)
+
+    for v in decls:
+        for d in v.facts:
+            if d.name in facts:
+                diag.error("E112", f"fact '{d.name}' is declared twice", d.span,
+                           labels=((facts[d.name].span, "first declared here"),))
+            facts[d.name] = fact(d)
+        for k in v.kinds:
+            if k.name in kinds:
+                diag.error("E113", f"kind '{k.name}' is declared twice", k.span)
+            fields: dict[str, FactInfo] = {}
+            for d in k.fields:
+                if d.name in fields or d.name in ("id", "kind"):
+                    diag.error("E114", f"field '{d.name}' of kind '{k.name}' is declared twice or reserved", d.span)
+                fields[d.name] = fact(d)
+            kinds[k.name] = KindInfo(k.name, k.label, fields, k.span)
+    for name, values in enums.items():
+        for value in values:
+            if value in facts:
+                diag.error("E115", f"enum value '{value}' of '{name}' is also a fact name", facts[value].span)
+    return Vocab(enums, facts, kinds)
+
+
+# ---- policies ---------------------------------------------------------------------------
+def _policy(decl: ast.PolicyDecl, order: int, diag: Collector) -> Policy | None:
+    values: dict[str, ast.Setting] = {}
+    assumptions: list[str] = []
+    before = len(diag.errors)
+    for s in decl.settings:
+        expected = POLICY_SETTINGS.get(s.key)
+        if expected is None:
+            diag.error("E120", f"unknown policy setting '{s.key}'", s.span,
+                       did_you_mean(s.key, POLICY_SETTINGS) or f"settings: {', '.join(POLICY_SETTINGS)}")
+            continue
+        if s.kind not in expected.split("|"):
+            diag.error("E121", f"'{s.key}' takes a {expected.replace('|', ' or ').replace('_', ' ')}",
+                       s.value_span)
+            continue
+        if s.key == "assume":
+            assumptions.append(s.value)
+        elif s.key in values:
+            diag.error("E122", f"setting '{s.key}' is given twice", s.span)
+        else:
+            values[s.key] = s
+    for key in REQUIRED_SETTINGS:
+        if key not in values and key in POLICY_SETTINGS:
+            diag.error("E123", f"policy '{decl.name}' has no '{key}'", decl.span,
+                       f"add a line: {key} …")
+    choices = {"level": ("city", "district"), "status": ("in_force", "draft")}
+    for key, allowed in choices.items():
+        if key in values and values[key].value not in allowed:
+            diag.error("E124", f"{key} must be one of: {', '.join(allowed)}", values[key].value_span,
+                       did_you_mean(values[key].value, allowed))
+    if len(diag.errors) > before:
+        return None
+    get = lambda key, default="": values[key].value if key in values else default  # noqa: E731
+    in_force = get("in_force")
+    if isinstance(in_force, date):
+        in_force = (in_force, None)
+    if in_force[1] is not None and in_force[1] < in_force[0]:
+        diag.error("E125", "in_force ends before it starts", values["in_force"].value_span)
+    rounding = get("rounding", None)
+    if rounding is not None and rounding[0] <= 0:
+        diag.error("E126", "rounding step must be positive", values["rounding"].value_span)
+    return Policy(decl.name, get("title"), get("document"), get("issuer"), get("level"),
+                  get("region"), in_force, get("status"), get("supersedes", None), rounding,
+                  get("no_duplication", None), tuple(assumptions), decl.span, order)
+
+
+def _condition(decl: ast.ConditionDecl, policy: Policy, exprs: "_Exprs", diag: Collector) -> Condition:
+    b = decl.body
+    for stmt, span in b.duplicates:
+        diag.error("E130", f"'{stmt}' is given twice", span)
+    if b.subject or b.pay or b.caps or b.parts:
+        diag.error("E131", "a condition only holds text, reading and require statements", decl.span,
+                   "write payments in a clause")
+    for r in b.requires:
+        exprs.expect(r, "bool", None)
+    return Condition(policy.id, decl.name, decl.article, b.texts, b.readings, b.requires, decl.span)
+
+
+def _clause(decl: ast.ClauseDecl, policy: Policy, order: int, exprs: "_Exprs", diag: Collector) -> Clause | None:
+    b = decl.body
+    for stmt, span in b.duplicates:
+        diag.error("E130", f"'{stmt}' is given twice in clause '{decl.name}'", span)
+    if not b.texts:
+        diag.error("E132", f"clause '{decl.name}' has no text", decl.span,
+                   "quote the article's own words: text \"…\"")
+    bodies = [(p.name, p.body, p.span) for p in b.parts] or [(None, b, decl.span)]
+    if b.parts:  # the clause's own conditions hold for every part: type them once here
+        kind = b.subject.kind if b.subject else None
+        for r in b.requires:
+            exprs.expect(r, "bool", kind if kind in exprs.vocab.kinds else None)
+    parts = []
+    if b.pay is None and not b.parts and b.benefits:
+        bodies = []  # a measure with no computable amount: listed, never summed
+    for name, body, span in bodies:
+        part = _part(name, body, b if name is not None else None, span, exprs, diag)
+        if part is not None:
+            parts.append(part)
+    if not bodies and not b.benefits:
+        diag.error("E133", f"clause '{decl.name}' neither pays nor names a benefit", decl.span)
+    subject_kind = parts[0].subject.kind if parts else None
+    caps = tuple(_cap(c, subject_kind, exprs, diag) for c in (b.caps if b.parts else ()))
+    for one in b.one_per:
+        exprs.check(one.key, subject_kind)
+        if one.unless is not None:
+            exprs.expect(one.unless, "bool", subject_kind)
+        if one.scope not in ("enterprise_year", "enterprise"):
+            diag.error("E134", "'one … per' takes the scope enterprise_year or enterprise", one.span)
+    return Clause(policy.id, decl.name, decl.article, b.texts, b.readings, b.benefits, tuple(parts),
+                  caps, b.one_per, decl.span, order)
+
+
+def _part(name, body: ast.Body, outer: ast.Body | None, span: Span, exprs: "_Exprs",
+          diag: Collector) -> Part | None:
+    subject = body.subject or (outer.subject if outer else None)
+    pay = body.pay if body.pay is not None else (outer.pay if outer else None)
+    up_to = body.up_to if body.pay is not None else (outer.up_to if outer else False)
+    where = f"part '{name}'" if name else "the clause"
+    if subject is None:
+        diag.error("E140", f"{where} says nothing of whom it pays", span,
+                   "add 'for enterprise each year' or 'for item KIND …'")
+        return None
+    if pay is None:
+        diag.error("E141", f"{where} has no 'pay' statement", span, "add e.g. 'pay up to 50万'")
+        return None
+    kind = subject.kind
+    if kind is not None and kind not in exprs.vocab.kinds:
+        diag.error("E142", f"unknown kind of item '{kind}'", subject.span,
+                   did_you_mean(kind, exprs.vocab.kinds))
+        return None
+    if subject.where is not None:
+        exprs.expect(subject.where, "bool", kind)
+    if subject.timing_expr is not None:
+        exprs.expect(subject.timing_expr, "year", kind)
+    if subject.max_years is not None and subject.max_years < 1:
+        diag.error("E143", "consecutive years must be at least 1", subject.span)
+    requires = (outer.requires if outer else ()) + body.requires
+    for r in body.requires:
+        exprs.expect(r, "bool", kind)
+    exprs.expect(pay, "money", kind)
+    if body.fixed is not None:
+        exprs.expect(body.fixed, "bool", kind)
+    caps = tuple(_cap(c, kind, exprs, diag) for c in body.caps)
+    matter = body.matter[0] if body.matter else None
+    if matter and kind is not None:
+        diag.error("E144", "'matter' names what an enterprise-wide clause is about; items are their own matter",
+                   body.matter[1])
+    return Part(name, subject, requires, pay, up_to, caps, matter, body.fixed, body.texts, span)
+
+
+def _cap(cap: ast.Cap, kind: str | None, exprs: "_Exprs", diag: Collector) -> Cap:
+    typed = exprs.expect(cap.amount, "money", kind)
+    if cap.scope not in SCOPES:
+        diag.error("E150", f"unknown scope '{cap.scope}'", cap.span, did_you_mean(cap.scope, SCOPES))
+    if typed and not typed.const and cap.scope not in ("payment", "item_year"):
+        diag.error("E151", f"a ceiling per {cap.scope} must be a constant amount", cap.amount.span,
+                   "a ceiling that depends on facts can only bound one payment: use 'per payment'")
+    if kind is None and cap.scope in ("item", "item_year"):
+        diag.error("E152", f"'per {cap.scope}' needs a clause that pays items", cap.span,
+                   "an enterprise-wide clause caps 'per payment', 'per enterprise_year' or 'per enterprise'")
+    return Cap(cap.amount, cap.scope, cap.span)
+
+
+# ---- expressions ------------------------------------------------------------------------
+class _Exprs:
+    """Types expressions against the vocabulary; errors go to the collector."""
+
+    def __init__(self, vocab: Vocab, diag: Collector):
+        self.vocab = vocab
+        self.diag = diag
+
+    def expect(self, expr: ast.Expr, type_name: str, kind: str | None) -> Typed | None:
+        typed = self.check(expr, kind)
+        if typed is None:
+            return None
+        if typed.ratio:
+            self._ratio_error(expr)
+            return None
+        if typed.type != type_name and not (type_name == "year" and typed.type == "count"):
+            self.diag.error("E160", f"expected {type_name}, found {_show_type(typed.type)}", expr.span)
+            return None
+        return typed
+
+    def _ratio_error(self, expr: ast.Expr) -> None:
+        self.diag.error("E161", "a growth rate divides one unknown amount by another: it can only be "
+                        "compared with a constant rate", expr.span, "write e.g. growth(x) >= 5%")
+
+    def check(self, e: ast.Expr, kind: str | None) -> Typed | None:
+        method = getattr(self, "_" + type(e).__name__)
+        return method(e, kind)
+
+    def _Literal(self, e: ast.Literal, kind):
+        return Typed(e.type, True)
+
+    def _CurrentYear(self, e, kind):
+        return Typed("year", True)
+
+    def _Ref(self, e: ast.Ref, kind):
+        info = self.lookup(e, kind)
+        if info is None:
+            return None
+        if isinstance(info, str):
+            return Typed(info, True)
+        return Typed(info.type, False)
+
+    def lookup(self, e: ast.Ref, kind) -> FactInfo | str | None:
+        """The fact or field a name refers to, or 'enumval:V' for an enum value."""
+        if e.path[0] == "item":
+            if kind is None:
+                self.diag.error("E170", "'item' is only known in a clause that pays items", e.span,
+                                "write 'for item KIND …' first")
+                return None
+            fields = self.vocab.kinds[kind].fields
+            if len(e.path) != 2 or e.path[1] not in fields:
+                name = ".".join(e.path[1:])
+                self.diag.error("E171", f"kind '{kind}' has no field '{name}'", e.span,
+                                did_you_mean(name, fields) or f"fields: {', '.join(fields)}")
+                return None
+            return fields[e.path[1]]
+        if len(e.path) == 1:
+            name = e.path[0]
+            if name in self.vocab.facts:
+                return self.vocab.facts[name]
+            if self.vocab.enum_of(name):
+                return f"enumval:{name}"
+        name = ".".join(e.path)
+        known = list(self.vocab.facts) + [v for vs in self.vocab.enums.values() for v in vs]
+        self.diag.error("E172", f"unknown name '{name}'", e.span,
+                        did_you_mean(name, known) or "declare it as a fact in the vocabulary")
+        return None
+
+    def _Call(self, e: ast.Call, kind):
+        if e.name not in FUNCTIONS:
+            self.diag.error("E180", f"unknown function '{e.name}'", e.span,
+                            did_you_mean(e.name, FUNCTIONS) or f"functions: {', '.join(FUNCTIONS)}")
+            return None
+        arity = {"growth": 1, "increase": 1, "prev": 1, "first_reaches": 2, "consecutive": 2}
+        if e.name in arity and len(e.args) != arity[e.name]:
+            self.diag.error("E181", f"{e.name}() takes {arity[e.name]} argument(s), found {len(e.args)}", e.span)
+            return None
+        if e.name in ("min", "max"):
+            types = [self.check(a, kind) for a in e.args]
+            if len(e.args) < 2 or None in types:
+                if len(e.args) < 2:
+                    self.diag.error("E181", f"{e.name}() takes at least 2 arguments", e.span)
+                return None
+            if len({t.type for t in types}) != 1 or any(t.ratio for t in types):
+                self.diag.error("E182", f"{e.name}() needs arguments of one type", e.span)
+                return None
+            return Typed(types[0].type, all(t.const for t in types))
+        if e.name == "consecutive":
+            n = e.args[0]
+            if not (isinstance(n, ast.Literal) and n.type == "count" and n.value >= 1):
+                self.diag.error("E183", "consecutive(N, condition) takes a whole number of years first", n.span)
+                return None
+            return Typed("bool", False) if self.expect(e.args[1], "bool", kind) else None
+        series = self._series(e.args[0], kind)
+        if series is None:
+            return None
+        if e.name == "growth":
+            if series.type not in ("money", "count"):
+                self.diag.error("E184", "growth() takes money or a count", e.args[0].span)
+                return None
+            return Typed("rate", False, ratio=True)
+        if e.name == "increase":
+            return Typed(series.type, False)
+        if e.name == "prev":
+            return Typed(series.type, False)
+        threshold = self.check(e.args[1], kind)
+        if threshold is None:
+            return None
+        if threshold.type != series.type or not threshold.const:
+            self.diag.error("E185", f"first_reaches() compares with a constant {series.type}", e.args[1].span)
+            return None
+        return Typed("bool", False)
+
+    def _series(self, arg: ast.Expr, kind) -> FactInfo | None:
+        if not isinstance(arg, ast.Ref):
+            self.diag.error("E186", "this function takes the name of a yearly figure", arg.span)
+            return None
+        info = self.lookup(arg, kind)
+        if info is None:
+            return None
+        if isinstance(info, str) or not info.per_year:
+            self.diag.error("E187", f"'{'.'.join(arg.path)}' is not a yearly figure (declare it 'per year')",
+                            arg.span)
+            return None
+        return info
+
+    def _Arith(self, e: ast.Arith, kind):
+        left, right = self.check(e.left, kind), self.check(e.right, kind)
+        if left is None or right is None:
+            return None
+        for side, t in ((e.left, left), (e.right, right)):
+            if t.ratio:
+                self._ratio_error(side)
+                return None
+        if e.op in "+-":
+            if left.type == "year" and right.type == "count":
+                return Typed("year", left.const and right.const)
+            if left.type != right.type or left.type not in ("money", "rate", "count"):
+                self.diag.error("E190", f"cannot {'add' if e.op == '+' else 'subtract'} "
+                                f"{_show_type(right.type)} and {_show_type(left.type)}", e.span)
+                return None
+            return Typed(left.type, left.const and right.const)
+        pair = {left.type, right.type}
+        if pair == {"money"}:
+            self.diag.error("E191", "an amount of money times an amount of money has no meaning", e.span,
+                            "multiply an amount by a rate: 30% of item.investment")
+            return None
+        if not (left.const or right.const):
+            self.diag.error("E192", "non-linear: this multiplies two unknown figures", e.span,
+                            "one side of '*' or 'of' must be a constant such as 30% or 10万")
+            return None
+        if not pair <= {"money", "rate", "count"}:
+            self.diag.error("E193", f"cannot multiply {_show_type(left.type)} by {_show_type(right.type)}", e.span)
+            return None
+        result = "money" if "money" in pair else ("rate" if "rate" in pair else "count")
+        return Typed(result, left.const and right.const)
+
+    def _Neg(self, e: ast.Neg, kind):
+        t = self.check(e.expr, kind)
+        if t and t.type not in ("money", "rate", "count"):
+            self.diag.error("E194", f"cannot negate {_show_type(t.type)}", e.span)
+            return None
+        return t
+
+    def _Compare(self, e: ast.Compare, kind):
+        left, right = self.check(e.left, kind), self.check(e.right, kind)
+        if left is None or right is None:
+            return None
+        if left.ratio or right.ratio:
+            other = right if left.ratio else left
+            if other.ratio or not other.const or other.type != "rate":
+                self._ratio_error(e.left if left.ratio else e.right)
+                return None
+            return Typed("bool", False)
+        if not self._comparable(left.type, right.type, e):
+            return None
+        if e.op not in ("==", "!=") and (left.type.startswith(("enum", "enumval")) or left.type in ("bool", "text")):
+            self.diag.error("E195", f"'{e.op}' does not order {_show_type(left.type)}", e.span, "use == or !=")
+            return None
+        return Typed("bool", left.const and right.const)
+
+    def _comparable(self, a: str, b: str, e) -> bool:
+        if a == b or {a, b} <= {"year", "count"}:
+            return True
+        for enum_t, val_t in ((a, b), (b, a)):
+            if enum_t.startswith("enum:") and val_t.startswith("enumval:"):
+                enum = enum_t[5:]
+                value = val_t[8:]
+                if value in self.vocab.enums[enum]:
+                    return True
+                self.diag.error("E196", f"'{value}' is not a value of {enum}", e.span,
+                                did_you_mean(value, self.vocab.enums[enum]) or
+                                f"values: {', '.join(self.vocab.enums[enum])}")
+                return False
+        self.diag.error("E197", f"cannot compare {_show_type(a)} with {_show_type(b)}", e.span)
+        return False
+
+    def _Member(self, e: ast.Member, kind):
+        t = self.check(e.expr, kind)
+        if t is None:
+            return None
+        if not t.type.startswith("enum:"):
+            self.diag.error("E198", "'in {…}' tests a value of an enum", e.expr.span)
+            return None
+        values = self.vocab.enums[t.type[5:]]
+        for name, span in e.names:
+            if name not in values:
+                self.diag.error("E196", f"'{name}' is not a value of {t.type[5:]}", span,
+                                did_you_mean(name, values) or f"values: {', '.join(values)}")
+        return Typed("bool", t.const)
+
+    def _BoolOp(self, e: ast.BoolOp, kind):
+        types = [self.expect(i, "bool", kind) for i in e.items]
+        return Typed("bool", all(t and t.const for t in types)) if all(types) else None
+
+    def _Not(self, e: ast.Not, kind):
+        t = self.expect(e.expr, "bool", kind)
+        return Typed("bool", t.const) if t else None
+
+    def _IfElse(self, e: ast.IfElse, kind):
+        cond = self.expect(e.cond, "bool", kind)
+        a, b = self.check(e.then, kind), self.check(e.other, kind)
+        if cond is None or a is None or b is None:
+            return None
+        if a.type != b.type:
+            self.diag.error("E199", f"the two branches differ: {_show_type(a.type)} and {_show_type(b.type)}", e.span)
+            return None
+        return Typed(a.type, cond.const and a.const and b.const)
+
+
+def _show_type(t: str) -> str:
+    if t.startswith("enum:"):
+        return f"a value of {t[5:]}"
+    if t.startswith("enumval:"):
+        return f"the name '{t[8:]}'"
+    return {"money": "an amount of money", "rate": "a rate", "count": "a number", "bool": "a yes/no condition",
+            "year": "a year", "date": "a date", "text": "text"}.get(t, t)
+

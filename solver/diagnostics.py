@@ -1,0 +1,134 @@
+"""Diagnostics as data, rendered in one place.
+
+A `Diagnostic` carries a severity, a stable code, a message, the primary `Span`, optional
+labelled secondary spans and a help line. `DiagnosticError` carries every diagnostic of a
+pass; `render` turns them into the `file:line:col`, source line and caret form users see.
+"""
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A place in a source file: 1-based line and column, `length` characters wide."""
+
+    file: str
+    line: int
+    column: int
+    length: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: str  # "error" | "warning" | "note"
+    code: str
+    message: str
+    span: Span | None
+    help: str | None = None
+    labels: tuple[tuple[Span, str], ...] = ()
+
+    def as_dict(self) -> dict:
+        out = {"severity": self.severity, "code": self.code, "message": self.message}
+        if self.span:
+            out.update(file=self.span.file, line=self.span.line, column=self.span.column)
+        if self.help:
+            out["help"] = self.help
+        return out
+
+
+class DiagnosticError(Exception):
+    """Raised by a pass that found errors; holds all of them."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics = list(diagnostics)
+        super().__init__("; ".join(d.message for d in self.diagnostics))
+
+
+@dataclass
+class Collector:
+    """Gathers the diagnostics of one pass; `raise_if_errors` ends the pass."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, code: str, message: str, span: Span | None, help: str | None = None,
+              labels: tuple[tuple[Span, str], ...] = ()) -> None:
+        self.items.append(Diagnostic("error", code, message, span, help, labels))
+
+    def warning(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
+        self.items.append(Diagnostic("warning", code, message, span, help))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise DiagnosticError(self.items)
+
+
+def did_you_mean(name: str, known) -> str | None:
+    """A help line naming the closest known name, or None."""
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _width(text: str) -> int:
+    """Terminal columns taken by `text` (CJK characters are two wide)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _source_line(span: Span, sources: dict[str, str]) -> str | None:
+    text = sources.get(span.file)
+    if text is None:
+        try:
+            text = Path(span.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        sources[span.file] = text
+    lines = text.splitlines()
+    if 1 <= span.line <= len(lines):
+        return lines[span.line - 1].replace("\t", " ")
+    return None
+
+
+def _snippet(span: Span, label: str, sources: dict[str, str]) -> list[str]:
+    line = _source_line(span, sources)
+    if line is None:
+        return []
+    gutter = " " * len(str(span.line))
+    start = max(span.column - 1, 0)
+    pad = _width(line[:start])
+    width = max(_width(line[start:start + span.length]), 1)
+    caret = " " * pad + "^" * width + (f" {label}" if label else "")
+    return [f"{gutter} |", f"{span.line} | {line}", f"{gutter} | {caret}"]
+
+
+def render(diagnostics: list[Diagnostic], sources: dict[str, str] | None = None) -> str:
+    """The human form: header, location, source line with caret, labels, help."""
+    sources = {} if sources is None else sources
+    out: list[str] = []
+    for d in diagnostics:
+        out.append(f"{d.severity}[{d.code}]: {d.message}")
+        if d.span:
+            out.append(f"  --> {d.span}")
+            out.extend("  " + s for s in _snippet(d.span, "", sources))
+        for span, label in d.labels:
+            out.append(f"  ::: {span}")
+            out.extend("  " + s for s in _snippet(span, label, sources))
+        if d.help:
+            out.append(f"  = help: {d.help}")
+        out.append("")
+    errors = sum(d.severity == "error" for d in diagnostics)
+    warnings = sum(d.severity == "warning" for d in diagnostics)
+    if errors or warnings:
+        out.append(f"{errors} error(s), {warnings} warning(s)")
+    return "\n".join(out)

@@ -1,0 +1,218 @@
+"""Exact evaluation of checked expressions against one enterprise's facts, in one year.
+
+Money and rates are Fractions or ints, never floats. A fact the profile does not give raises
+`Missing`; a figure the text cannot define (growth from zero) raises `Undefined`. `why_false`
+says, with the actual values, why a condition does not hold.
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from fractions import Fraction
+
+from . import ast
+from .model import FactInfo, Vocab
+from .profile import Item, Profile
+from .show import show
+from .values import fmt_value
+
+
+class Missing(Exception):
+    def __init__(self, name: str, year: int | None, label: str):
+        self.name, self.year, self.label = name, year, label
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        return f"{self.name}{f' for {self.year}' if self.year is not None else ''} ({self.label})"
+
+
+class Undefined(Exception):
+    """The text's figure has no value here (e.g. growth over a year whose figure is 0)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Env:
+    vocab: Vocab
+    profile: Profile
+    item: Item | None
+    year: int | None
+
+    def at(self, year: int) -> "Env":
+        return Env(self.vocab, self.profile, self.item, year)
+
+
+def evaluate(e: ast.Expr, env: Env):
+    return _EVAL[type(e)](e, env)
+
+
+def _literal(e: ast.Literal, env: Env):
+    return e.value
+
+
+def _current_year(e, env: Env):
+    return env.year
+
+
+def _lookup(path: tuple[str, ...], env: Env) -> tuple[FactInfo | None, object]:
+    """(info, raw value) of a name; info None means an enum value."""
+    if path[0] == "item":
+        info = env.vocab.kinds[env.item.kind].fields[path[1]]
+        return info, env.item.fields.get(path[1])
+    name = path[0]
+    if name in env.vocab.facts:
+        return env.vocab.facts[name], env.profile.facts.get(name)
+    return None, name
+
+
+def _ref(e: ast.Ref, env: Env, year: int | None = None):
+    info, raw = _lookup(e.path, env)
+    if info is None:
+        return raw
+    label = ".".join(e.path)
+    if raw is None:
+        raise Missing(label, env.year if info.per_year else None, info.label)
+    if info.per_year:
+        year = env.year if year is None else year
+        if year not in raw:
+            raise Missing(label, year, info.label)
+        return raw[year]
+    return raw
+
+
+def _series(e: ast.Ref, env: Env, year: int):
+    return _ref(e, env, year)
+
+
+def _call(e: ast.Call, env: Env):
+    name, args = e.name, e.args
+    if name in ("min", "max"):
+        values = [evaluate(a, env) for a in args]
+        return min(values) if name == "min" else max(values)
+    if name == "consecutive":
+        n = args[0].value
+        return all(evaluate(args[1], env.at(env.year - k)) for k in range(n))
+    series = args[0]
+    if name == "prev":
+        return _series(series, env, env.year - 1)
+    current = _series(series, env, env.year)
+    previous = _series(series, env, env.year - 1)
+    if name == "increase":
+        return current - previous
+    if name == "growth":
+        if previous <= 0:
+            raise Undefined(f"growth of {show(series)} in {env.year} is undefined: {env.year - 1} is {previous}")
+        return Fraction(current - previous, previous)
+    # first_reaches: reached this year, and in no earlier year the profile gives
+    threshold = evaluate(args[1], env)
+    if current < threshold:
+        return False
+    info, raw = _lookup(series.path, env)
+    return all(v < threshold for y, v in raw.items() if y < env.year)
+
+
+def _arith(e: ast.Arith, env: Env):
+    a, b = evaluate(e.left, env), evaluate(e.right, env)
+    if e.op == "+":
+        return a + b
+    if e.op == "-":
+        return a - b
+    return Fraction(a) * Fraction(b)
+
+
+def _compare(e: ast.Compare, env: Env):
+    return _COMPARE[e.op](evaluate(e.left, env), evaluate(e.right, env))
+
+
+def _member(e: ast.Member, env: Env):
+    return evaluate(e.expr, env) in {n for n, _ in e.names}
+
+
+def _boolop(e: ast.BoolOp, env: Env):
+    if e.op == "and":
+        return all(evaluate(i, env) for i in e.items)
+    return any(evaluate(i, env) for i in e.items)
+
+
+def _not(e: ast.Not, env: Env):
+    return not evaluate(e.expr, env)
+
+
+def _ifelse(e: ast.IfElse, env: Env):
+    return evaluate(e.then, env) if evaluate(e.cond, env) else evaluate(e.other, env)
+
+
+def _neg(e: ast.Neg, env: Env):
+    return -evaluate(e.expr, env)
+
+
+_COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+            "==": operator.eq, "!=": operator.ne}
+_EVAL = {ast.Literal: _literal, ast.CurrentYear: _current_year, ast.Ref: _ref, ast.Call: _call,
+         ast.Arith: _arith, ast.Compare: _compare, ast.Member: _member, ast.BoolOp: _boolop,
+         ast.Not: _not, ast.IfElse: _ifelse, ast.Neg: _neg}
+
+
+# ---- explanations ---------------------------------------------------------------------
+def type_of_value(e: ast.Expr, env: Env) -> str:
+    """The display type of an expression's value: money, rate or other."""
+    if isinstance(e, ast.Literal):
+        return e.type
+    if isinstance(e, ast.Ref):
+        info, _ = _lookup(e.path, env)
+        return info.type if info else "text"
+    if isinstance(e, ast.Call):
+        if e.name == "growth":
+            return "rate"
+        if e.name in ("increase", "prev", "min", "max"):
+            return type_of_value(e.args[0], env)
+        return "bool"
+    if isinstance(e, ast.Arith):
+        types = {type_of_value(e.left, env), type_of_value(e.right, env)}
+        return "money" if "money" in types else ("rate" if "rate" in types else "count")
+    if isinstance(e, (ast.Neg,)):
+        return type_of_value(e.expr, env)
+    if isinstance(e, ast.IfElse):
+        return type_of_value(e.then, env)
+    return "bool"
+
+
+def describe_value(e: ast.Expr, env: Env) -> str:
+    value = evaluate(e, env)
+    return fmt_value(value, type_of_value(e, env))
+
+
+def why_false(e: ast.Expr, env: Env) -> str:
+    """Why condition `e` is false in env, with the actual values (assumes it is false)."""
+    if isinstance(e, ast.BoolOp):
+        if e.op == "and":
+            for item in e.items:
+                if not evaluate(item, env):
+                    return why_false(item, env)
+        return " and ".join(why_false(i, env) for i in e.items)
+    if isinstance(e, ast.Not):
+        return f"{show(e.expr)} holds"
+    if isinstance(e, ast.Compare):
+        parts = []
+        for side in (e.left, e.right):
+            if not isinstance(side, (ast.Literal, ast.CurrentYear)) and not (isinstance(side, ast.Ref) and _lookup(side.path, env)[0] is None):
+                parts.append(f"{show(side)} = {describe_value(side, env)}")
+        return f"{show(e)} fails" + (f" ({'; '.join(parts)})" if parts else "")
+    if isinstance(e, ast.Member):
+        return f"{show(e.expr)} is {describe_value(e.expr, env)}, not one of {{{', '.join(n for n, _ in e.names)}}}"
+    if isinstance(e, ast.Call) and e.name == "first_reaches":
+        series, threshold = e.args
+        info, raw = _lookup(series.path, env)
+        cur = raw[env.year]
+        t = evaluate(threshold, env)
+        if cur < t:
+            return f"{show(series)} {env.year} = {fmt_value(cur, info.type)} < {fmt_value(t, info.type)}"
+        earlier = sorted(y for y, v in raw.items() if y < env.year and v >= t)
+        return (f"not the first time: {show(series)} {earlier[0]} = {fmt_value(raw[earlier[0]], info.type)} "
+                f"already reached {fmt_value(t, info.type)}")
+    if isinstance(e, ast.Call) and e.name == "consecutive":
+        n, cond = e.args
+        for k in range(n.value):
+            sub = env.at(env.year - k)
+            if not evaluate(cond, sub):
+                return f"in {sub.year}: {why_false(cond, sub)}"
+    return f"{show(e)} is false"

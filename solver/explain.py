@@ -1,0 +1,178 @@
+"""Stage 5: a plan -> a result that names, for every figure, the policy, the article and what
+bound it; and, for every clause part that paid nothing, why."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from .ground import Candidate, Grounded
+from .model import Clause
+from .optimize import Plan
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    policy: str
+    article: str
+    clause: str
+    item: str
+    year: int
+    amount: int
+    bound_by: str
+    up_to: bool
+    readings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotTaken:
+    policy: str
+    article: str
+    clause: str
+    item: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    enterprise: str
+    years: tuple[int, ...]
+    status: str
+    total: int
+    bound: int
+    payments: tuple[Payment, ...]
+    not_taken: tuple[NotTaken, ...]
+    benefits: tuple[dict, ...]
+    assumptions: tuple[str, ...]
+    certificate: dict
+
+    def to_json(self) -> dict:
+        """The documented, stable JSON of `subsidy optimize --json` (README, "JSON output")."""
+        return {
+            "schema": SCHEMA_VERSION,
+            "enterprise": self.enterprise,
+            "years": list(self.years),
+            "status": self.status,
+            "total": self.total,
+            "bound": self.bound,
+            "payments": [dict(asdict(p), readings=list(p.readings)) for p in self.payments],
+            "not_taken": [asdict(n) for n in self.not_taken],
+            "benefits": list(self.benefits),
+            "assumptions": list(self.assumptions),
+            "certificate": self.certificate,
+        }
+
+
+def bound_by(g: Grounded, plan: Plan, c: Candidate, amount: int) -> str:
+    """What stopped this payment at `amount`."""
+    if amount == c.most:
+        return c.bound
+    for ceiling in g.ceilings:
+        if c.index in ceiling.members and sum(plan.amounts.get(i, 0) for i in ceiling.members) == ceiling.amount:
+            others = sorted({g.candidates[i].subject for i in ceiling.members if i != c.index and i in plan.amounts})
+            shared = f", shared with {', '.join(others)}" if others else ""
+            return f"{ceiling.label.split(' ', 1)[1]}{shared}"
+    return f"{c.bound} (paid {amount} of it)"
+
+
+def build_result(g: Grounded, plan: Plan) -> Result:
+    payments = []
+    for i in sorted(plan.amounts, key=lambda i: _order(g.candidates[i])):
+        c, amount = g.candidates[i], plan.amounts[i]
+        payments.append(Payment(c.policy.id, c.clause.article, c.part_key, c.subject, c.year, amount,
+                                bound_by(g, plan, c, amount), c.part.up_to, c.clause.readings))
+    used_policies = {g.candidates[i].policy.id for i in plan.amounts}
+    assumptions = []
+    for pid in sorted(used_policies, key=lambda p: g.ruleset.policies[p].order):
+        policy = g.ruleset.policies[pid]
+        assumptions += [f"{pid}: {a}" for a in policy.assumptions]
+        if policy.is_draft:
+            assumptions.append(f"{pid}: figures from a draft (征求意见稿), included by --include-drafts")
+    if any(p.readings for p in payments):
+        assumptions.append("figures marked with readings rest on the team's interpretation of the article "
+                           "(see each payment's readings)")
+    if any(p.up_to for p in payments):
+        assumptions.append("“最高/不超过” is read as a ceiling: the figure is the most the text allows (up to)")
+    certificate = {
+        "method": "z3 Optimize per independent part, then z3 Solver: part total >= optimum + 1 is unsat",
+        "parts": plan.parts,
+        "proven": plan.status == "optimal",
+        "checks": list(plan.certificate),
+    }
+    benefits = tuple({"policy": c.policy, "article": c.article, "clause": c.key, "benefit": b} for c, b in g.benefits)
+    return Result(g.profile.name, g.horizon, plan.status, plan.total, plan.bound, tuple(payments),
+                  tuple(not_taken(g, plan)), benefits, tuple(assumptions), certificate)
+
+
+def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:
+    """Every clause part and subject that the plan pays nothing, with the reason."""
+    paid_keys = {(g.candidates[i].part_key, g.candidates[i].subject) for i in plan.amounts}
+    reasons: dict[tuple, list[tuple[int | None, str, str]]] = defaultdict(list)
+    clause_of: dict[tuple, Clause] = {}
+    for r in g.refusals:
+        key = (r.clause.part_key(r.part) if r.part else r.clause.key, r.subject)
+        reasons[key].append((r.year, r.kind, r.reason))
+        clause_of[key] = r.clause
+    for c in g.candidates:
+        key = (c.part_key, c.subject)
+        if key in paid_keys:
+            continue
+        clause_of[key] = c.clause
+        reasons[key].append((c.year, "dominated", _why_unpaid(g, plan, c)))
+    out = []
+    for key, entries in reasons.items():
+        if key in paid_keys:
+            continue
+        clause = clause_of[key]
+        kinds = {k for _, k, _ in entries}
+        kind = "dominated" if "dominated" in kinds else sorted(kinds)[0] if len(kinds) == 1 else "ineligible"
+        texts = sorted({(y or 0, t) for y, _, t in entries})
+        if len({t for _, t in texts}) == 1:
+            reason = texts[0][1]
+        else:
+            reason = "; ".join(f"{y}: {t}" if y else t for y, t in texts)
+        out.append((clause.order, NotTaken(clause.policy, clause.article, key[0], key[1], kind, reason)))
+    return [n for _, n in sorted(out, key=lambda o: (o[0], o[1].clause, o[1].item))]
+
+
+def _order(c: Candidate) -> tuple:
+    return (c.year, c.clause.order, c.clause.parts.index(c.part), c.subject)
+
+
+def _why_unpaid(g: Grounded, plan: Plan, c: Candidate) -> str:
+    for ch in g.choices:
+        options = dict(ch.options)
+        if not any(c.index in members for members in options.values()):
+            continue
+        used = [k for k, members in ch.options if any(i in plan.amounts for i in members)]
+        if used:
+            if ch.kind == "duplication":
+                taker = g.candidates[next(i for i in options[used[0]] if i in plan.amounts)]
+                return (f"从优不重复: {c.subject} is paid by {taker.policy.id} {taker.clause.article} "
+                        f"({used[0]}), which pays more or equal")
+            return f"{ch.label}: {used[0]} was chosen"
+    for w in g.windows:
+        if any(i == c.index for _, i in w.members):
+            years = sorted(y for y, i in w.members if i in plan.amounts)
+            if years:
+                return f"{w.label}: paid in {', '.join(map(str, years))} instead"
+    for ceiling in g.ceilings:
+        if c.index in ceiling.members and sum(plan.amounts.get(i, 0) for i in ceiling.members) >= ceiling.amount:
+            return f"{ceiling.label} already reached"
+    return "not taken by the optimal plan"
+
+
+def explain_clause(g: Grounded, plan: Plan, clause: Clause) -> dict:
+    """Everything the engine knows about one clause for this enterprise."""
+    result = build_result(g, plan)
+    mine = [p for p in result.payments if p.clause == clause.key or p.clause.startswith(clause.key + ".")]
+    reasons = [n for n in result.not_taken if n.clause == clause.key or n.clause.startswith(clause.key + ".")]
+    policy = g.ruleset.policies[clause.policy]
+    return {
+        "policy": clause.policy, "policy_title": policy.title, "article": clause.article, "clause": clause.key,
+        "text": list(clause.texts), "readings": list(clause.readings),
+        "paid": [asdict(p) for p in mine], "total": sum(p.amount for p in mine),
+        "not_taken": [asdict(n) for n in reasons], "status": result.status,
+    }

@@ -1,0 +1,297 @@
+"""Stage 3: checked rules + one enterprise's facts -> the constraint model.
+
+Every fact is known, so each clause, item and year is evaluated here in exact arithmetic:
+its conditions, its amount and the ceilings that bound that one payment alone. What remains
+for the solver are the real choices — which clause takes each item, which city direction,
+which years of a window — and the ceilings several payments share. Each candidate payment,
+ceiling and choice keeps a link back to its clause and span.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from .ast import Literal
+from .evaluate import Env, Missing, Undefined, evaluate, why_false
+from .model import Cap, Clause, Part, Policy, Ruleset
+from .profile import Item, Profile
+from .show import show
+from .values import floor_money, fmt_money
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One payment the plan may make: a clause part, a subject (item or enterprise), a year."""
+
+    index: int
+    clause: Clause
+    part: Part
+    policy: Policy
+    subject: str  # the item's id, or "enterprise"
+    item: Item | None
+    year: int
+    most: int  # the most this payment may be on its own, after its own ceilings and rounding
+    raw: Fraction  # the amount the pay statement gives, before any ceiling
+    bound: str  # what sets `most`
+    unit: int  # payments are whole multiples of this (the policy's rounding step, else 1)
+    minimum: int  # the smallest payable amount
+    forced: bool  # already granted: the plan must include it
+    one_key: object  # the value 'one … per' groups by, or None when exempt
+
+    @property
+    def part_key(self) -> str:
+        return self.clause.part_key(self.part)
+
+
+@dataclass(frozen=True, slots=True)
+class Ceiling:
+    """A ceiling several candidates share."""
+
+    clause: Clause
+    cap: Cap
+    amount: int
+    members: tuple[int, ...]
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The years one subject is paid by one part must lie in one run of at most `years` years."""
+
+    label: str
+    years: int | None  # None: one year only
+    members: tuple[tuple[int, int], ...]  # (year, candidate)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """At most one option may be used; each option is a set of candidates."""
+
+    kind: str  # duplication | one_per
+    label: str
+    options: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a clause part pays a subject nothing in a year (None: in any year)."""
+
+    clause: Clause
+    part: Part | None
+    subject: str
+    year: int | None
+    kind: str  # draft | out_of_force | no_item | missing | ineligible | below_minimum
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Grounded:
+    ruleset: Ruleset
+    profile: Profile
+    horizon: tuple[int, ...]
+    candidates: tuple[Candidate, ...]
+    ceilings: tuple[Ceiling, ...]
+    windows: tuple[Window, ...]
+    choices: tuple[Choice, ...]
+    refusals: tuple[Refusal, ...]
+    benefits: tuple[tuple[Clause, str], ...]
+    include_drafts: bool
+
+
+def ground(ruleset: Ruleset, profile: Profile, horizon: tuple[int, ...], include_drafts: bool) -> Grounded:
+    g = _Grounder(ruleset, profile, horizon, include_drafts)
+    for clause in ruleset.clauses:
+        g.clause(clause)
+    g.couple()
+    return Grounded(ruleset, profile, horizon, tuple(g.candidates), tuple(g.ceilings), tuple(g.windows),
+                    tuple(g.choices), tuple(g.refusals), tuple(g.benefits), include_drafts)
+
+
+class _Grounder:
+    def __init__(self, ruleset: Ruleset, profile: Profile, horizon, include_drafts: bool):
+        self.rules, self.profile, self.horizon = ruleset, profile, horizon
+        self.include_drafts = include_drafts
+        self.candidates: list[Candidate] = []
+        self.ceilings: list[Ceiling] = []
+        self.windows: list[Window] = []
+        self.choices: list[Choice] = []
+        self.refusals: list[Refusal] = []
+        self.benefits: list[tuple[Clause, str]] = []
+        self._conditions = defaultdict(list)
+        for c in ruleset.conditions:
+            self._conditions[c.policy].append(c)
+
+    def env(self, item: Item | None, year: int | None) -> Env:
+        return Env(self.rules.vocab, self.profile, item, year)
+
+    def refuse(self, clause, part, subject, year, kind, reason) -> None:
+        self.refusals.append(Refusal(clause, part, subject, year, kind, reason))
+
+    # -- one clause ------------------------------------------------------------------------
+    def clause(self, clause: Clause) -> None:
+        policy = self.rules.policies[clause.policy]
+        if policy.is_draft and not self.include_drafts:
+            self.refuse(clause, None, "-", None, "draft",
+                        f"{policy.title} is a draft (征求意见稿): left out unless --include-drafts")
+            return
+        for benefit in clause.benefits:
+            self.benefits.append((clause, benefit))
+        for part in clause.parts:
+            kind = part.subject.kind
+            if kind is None:
+                self.subject(clause, part, policy, None)
+                continue
+            items = [i for i in self.profile.items if i.kind == kind]
+            if not items:
+                label = self.rules.vocab.kinds[kind].label
+                self.refuse(clause, part, "-", None, "no_item", f"the profile has no item of kind {kind} ({label})")
+            for item in items:
+                self.subject(clause, part, policy, item)
+
+    def years_of(self, clause, part: Part, item: Item | None) -> list[int]:
+        if part.subject.timing == "once_in":
+            try:
+                year = evaluate(part.subject.timing_expr, self.env(item, None))
+            except Missing as m:
+                self.refuse(clause, part, item.id if item else "enterprise", None, "missing",
+                            f"needs {m.describe()}")
+                return []
+            return [year] if year in self.horizon else []
+        if item is None:
+            return list(self.horizon)
+        return [y for y in item.years(self.rules.vocab) if y in self.horizon]
+
+    def subject(self, clause: Clause, part: Part, policy: Policy, item: Item | None) -> None:
+        subject = item.id if item else "enterprise"
+        for year in self.years_of(clause, part, item):
+            if not policy.in_force_in(year):
+                start, end = policy.in_force
+                self.refuse(clause, part, subject, year, "out_of_force",
+                            f"{policy.id} is not in force in {year} (in force {start}"
+                            f"{f' to {end}' if end else ' on'})")
+                continue
+            try:
+                candidate = self.payment(clause, part, policy, item, year)
+            except Missing as m:
+                self.refuse(clause, part, subject, year, "missing", f"needs {m.describe()}")
+                continue
+            except Undefined as u:
+                self.refuse(clause, part, subject, year, "ineligible", str(u))
+                continue
+            if candidate is not None:
+                self.candidates.append(candidate)
+
+    def payment(self, clause: Clause, part: Part, policy: Policy, item: Item | None, year: int) -> Candidate | None:
+        subject = item.id if item else "enterprise"
+        enterprise_env = self.env(None, year)
+        for cond in self._conditions[policy.id]:
+            for req in cond.requires:
+                if not evaluate(req, enterprise_env):
+                    self.refuse(clause, part, subject, year, "ineligible",
+                                f"{policy.id} {cond.article}: {why_false(req, enterprise_env)}")
+                    return None
+        env = self.env(item, year)
+        tests = ([part.subject.where] if part.subject.where is not None else []) + list(part.requires)
+        for req in tests:
+            if not evaluate(req, env):
+                self.refuse(clause, part, subject, year, "ineligible", why_false(req, env))
+                return None
+        raw = Fraction(evaluate(part.pay, env))
+        most = max(floor_money(raw), 0)
+        bound = f"{show(part.pay)} = {fmt_money(most)}" if not isinstance(part.pay, Literal) else \
+            f"{'up to ' if part.up_to else ''}{fmt_money(most)}"
+        for cap in part.caps + clause.caps:
+            if cap.scope in ("payment", "item_year"):
+                amount = floor_money(Fraction(evaluate(cap.amount, env)))
+                if amount < most:
+                    most, bound = amount, f"ceiling {fmt_money(amount)} per {cap.scope.replace('_', '-')}"
+        unit, minimum = policy.rounding or (1, 1)
+        rounded = most - most % unit
+        if rounded != most:
+            bound += f", rounded down to {fmt_money(rounded)} ({policy.id} rounding to {fmt_money(unit)})"
+            most = rounded
+        if most < max(minimum, 1):
+            reason = f"amount {fmt_money(most)} is 0" if most <= 0 else \
+                f"amount {fmt_money(most)} is below the smallest payment {fmt_money(minimum)} ({policy.id})"
+            self.refuse(clause, part, subject, year, "below_minimum", reason)
+            return None
+        forced = bool(part.fixed is not None and evaluate(part.fixed, env))
+        one_key = None
+        for one in clause.one_per:
+            if one.unless is None or not evaluate(one.unless, env):
+                one_key = evaluate(one.key, env)
+        return Candidate(len(self.candidates), clause, part, policy, subject, item, year, most, raw, bound,
+                         unit, max(minimum, 1), forced, one_key)
+
+    # -- what couples candidates --------------------------------------------------------------
+    def couple(self) -> None:
+        by_part_subject = defaultdict(list)
+        by_clause = defaultdict(list)
+        for c in self.candidates:
+            by_part_subject[(c.clause.key, c.part.name, c.subject)].append(c)
+            by_clause[c.clause.key].append(c)
+        for members in by_part_subject.values():
+            self.window(members)
+            for cap in members[0].part.caps:
+                self.ceiling(members[0].clause, cap, members)
+        for members in by_clause.values():
+            clause = members[0].clause
+            for cap in clause.caps:
+                self.ceiling(clause, cap, members)
+            for one in clause.one_per:
+                self.one_per(clause, one, members)
+        self.duplication()
+
+    def window(self, members: list[Candidate]) -> None:
+        c0 = members[0]
+        timing, limit = c0.part.subject.timing, c0.part.subject.max_years
+        years = sorted(c.year for c in members)
+        label = f"{c0.clause.key} {c0.subject}"
+        if timing == "once" and len(years) > 1:
+            self.windows.append(Window(label + " once", None, tuple((c.year, c.index) for c in members)))
+        elif timing == "consecutive" and years[-1] - years[0] + 1 > limit:
+            self.windows.append(Window(f"{label} {limit} consecutive years", limit,
+                                       tuple((c.year, c.index) for c in members)))
+
+    def ceiling(self, clause: Clause, cap: Cap, members: list[Candidate]) -> None:
+        if cap.scope in ("payment", "item_year"):
+            return
+        amount = floor_money(Fraction(evaluate(cap.amount, self.env(None, None))))
+        groups = defaultdict(list)
+        for c in members:
+            key = {"item": c.subject, "enterprise_year": c.year, "enterprise": None}[cap.scope]
+            groups[key].append(c)
+        bound = f"ceiling {fmt_money(amount)} per {cap.scope.replace('_', '-')} ({clause.article})"
+        for group in groups.values():
+            label = f"{clause.policy} {clause.article} {bound}"
+            self.ceilings.append(Ceiling(clause, cap, amount, tuple(c.index for c in group), label))
+            for c in group:  # no single payment can exceed a ceiling it shares
+                c = self.candidates[c.index]
+                if amount < c.most:
+                    self.candidates[c.index] = replace(c, most=amount - amount % c.unit, bound=bound)
+
+    def one_per(self, clause: Clause, one, members: list[Candidate]) -> None:
+        groups = defaultdict(lambda: defaultdict(list))
+        for c in members:
+            c = self.candidates[c.index]
+            if c.one_key is not None:
+                scope_key = c.year if one.scope == "enterprise_year" else None
+                groups[scope_key][str(c.one_key)].append(c.index)
+        for scope_key, options in groups.items():
+            if len(options) > 1:
+                label = f"{clause.policy} {clause.article}: one {show(one.key)} per {one.scope.replace('_', '-')}" + \
+                    (f" ({scope_key})" if scope_key is not None else "")
+                self.choices.append(Choice("one_per", label, tuple((k, tuple(v)) for k, v in sorted(options.items()))))
+
+    def duplication(self) -> None:
+        groups = defaultdict(lambda: defaultdict(list))
+        for c in self.candidates:
+            group = c.policy.no_duplication or c.clause.key
+            matter = c.subject if c.item is not None else f"enterprise:{c.part.matter or c.part_key}"
+            groups[(group, matter)][c.part_key].append(c.index)
+        for (group, matter), options in groups.items():
+            if len(options) > 1:
+                self.choices.append(Choice("duplication", f"从优不重复 ({group}): {matter.removeprefix('enterprise:')}",
+                                           tuple((k, tuple(v)) for k, v in options.items())))
+

@@ -1,0 +1,344 @@
+"""Stage 1: rule text -> syntax tree (lark, LALR) -> AST with a span on every node."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from . import ast
+from .diagnostics import Diagnostic, DiagnosticError, Span
+from .resources import grammar_path
+from .values import ValueProblem, parse_date, parse_money, parse_rate
+
+#: How the grammar's terminals are named in messages.
+_TERMINAL_NAMES = {
+    "NAME": "a name", "STRING": "a quoted string", "MONEY": "an amount such as 500万",
+    "PERCENT": "a rate such as 30%", "RATIO": "a ratio such as 1:1", "INT": "a whole number",
+    "DATE": "a date such as 2025-08-29", "COMP_OP": "a comparison (>=, ==, …)",
+    "ADD_OP": "'+' or '-'", "SCOPE": "a scope (payment, item, item_year, enterprise_year, enterprise)",
+    "LBRACE": "'{'", "RBRACE": "'}'", "LPAR": "'('", "RPAR": "')'", "COMMA": "','",
+    "COLON": "':'", "DOT": "'.'", "STAR": "'*'", "MINUS": "'-'",
+}
+
+
+@lru_cache(maxsize=1)
+def parser() -> Lark:
+    return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+                propagate_positions=True, maybe_placeholders=False)
+
+
+def parse_text(text: str, path: str) -> ast.RuleFile:
+    """Parse one rule file; raises DiagnosticError with file:line:col on any mistake."""
+    try:
+        tree = parser().parse(text)
+    except UnexpectedInput as err:
+        raise DiagnosticError(_syntax_diagnostic(err, text, path)) from None
+    builder = _Builder(path)
+    try:
+        items = builder.transform(tree).children
+    except _LiteralError as err:
+        raise DiagnosticError(err.diagnostic) from None
+    return ast.RuleFile(
+        path=path,
+        vocabularies=tuple(i for i in items if isinstance(i, ast.Vocabulary)),
+        policies=tuple(i for i in items if isinstance(i, ast.PolicyDecl)),
+        conditions=tuple(i for i in items if isinstance(i, ast.ConditionDecl)),
+        clauses=tuple(i for i in items if isinstance(i, ast.ClauseDecl)),
+    )
+
+
+def _expected(names) -> str:
+    readable = sorted({_TERMINAL_NAMES.get(n, f"'{n.lower()}'" if n.isupper() else n) for n in names})
+    if len(readable) > 8:
+        readable = readable[:8] + ["…"]
+    return ", ".join(readable)
+
+
+def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    line = getattr(err, "line", None)
+    col = getattr(err, "column", None)
+    if isinstance(err, UnexpectedEOF) or line in (None, -1):
+        lines = text.splitlines() or [""]
+        span = Span(path, len(lines), len(lines[-1]) + 1)
+        return Diagnostic("error", "E001", "the file ends in the middle of a declaration", span,
+                          f"expected {_expected(getattr(err, 'expected', []))}; is a '}}' missing?")
+    if isinstance(err, UnexpectedCharacters):
+        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        help_ = "quote text with \"…\"; comments start with #"
+        if char in "，。：；（）“”":
+            help_ = f"'{char}' is full-width punctuation: use it only inside a quoted string"
+        return Diagnostic("error", "E002", f"unexpected character '{char}'",
+                          Span(path, line, col), help_)
+    assert isinstance(err, UnexpectedToken)
+    tok = err.token
+    length = max(len(str(tok)), 1)
+    help_ = f"expected {_expected(err.expected)}"
+    if tok.type == "NAME" and "RBRACE" in err.expected:
+        help_ += f"; '{tok}' is not a statement here"
+    return Diagnostic("error", "E003", f"unexpected {_describe(tok)}", Span(path, line, col, length),
+                      help_)
+
+
+def _describe(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of file"
+    return f"'{tok}'"
+
+
+class _LiteralError(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+def _unquote(token: Token) -> str:
+    body = str(token)[1:-1]
+    return body.replace('\\"', '"').replace("\\\\", "\\")
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    """lark tree -> ast nodes. Each method receives the node's position and its children."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    # -- positions ---------------------------------------------------------------------
+    def _span(self, meta) -> Span:
+        if getattr(meta, "empty", False):
+            return Span(self.path, 1, 1)
+        length = meta.end_column - meta.column if meta.line == meta.end_line else 1
+        return Span(self.path, meta.line, meta.column, max(length, 1))
+
+    def _tok(self, tok: Token) -> Span:
+        return Span(self.path, tok.line, tok.column, max(len(str(tok)), 1))
+
+    def _literal(self, tok: Token, convert, type_name: str) -> ast.Literal:
+        try:
+            value = convert(str(tok))
+        except ValueProblem as err:
+            raise _LiteralError(Diagnostic("error", "E004", str(err), self._tok(tok))) from None
+        return ast.Literal(value, type_name, self._tok(tok))
+
+    # -- vocabulary --------------------------------------------------------------------
+    def vocabulary(self, meta, items):
+        return ast.Vocabulary(
+            enums=tuple(i for i in items if isinstance(i, ast.EnumDecl)),
+            facts=tuple(i for i in items if isinstance(i, ast.FactDecl)),
+            kinds=tuple(i for i in items if isinstance(i, ast.KindDecl)),
+            span=self._span(meta))
+
+    def enum_decl(self, meta, items):
+        name, *values = items
+        return ast.EnumDecl(str(name), tuple((str(v), self._tok(v)) for v in values), self._tok(name))
+
+    def per_year(self, meta, items):
+        return True
+
+    def _fact(self, items) -> ast.FactDecl:
+        name, type_tok, *rest = items
+        per_year = any(r is True for r in rest)
+        label = next((_unquote(r) for r in rest if isinstance(r, Token)), str(name))
+        return ast.FactDecl(str(name), str(type_tok), per_year, label, self._tok(name), self._tok(type_tok))
+
+    def fact_decl(self, meta, items):
+        return self._fact(items)
+
+    def field_decl(self, meta, items):
+        return self._fact(items)
+
+    def kind_decl(self, meta, items):
+        name, *rest = items
+        label = next((_unquote(r) for r in rest if isinstance(r, Token)), str(name))
+        fields = tuple(r for r in rest if isinstance(r, ast.FactDecl))
+        return ast.KindDecl(str(name), label, fields, self._tok(name))
+
+    # -- policy ------------------------------------------------------------------------
+    def policy(self, meta, items):
+        name, *settings = items
+        return ast.PolicyDecl(str(name), tuple(settings), self._tok(name))
+
+    def setting(self, meta, items):
+        key, (kind, value, vspan) = items
+        return ast.Setting(str(key), value, kind, self._tok(key), vspan)
+
+    def string_value(self, meta, items):
+        return ("string", _unquote(items[0]), self._tok(items[0]))
+
+    def name_value(self, meta, items):
+        return ("name", str(items[0]), self._tok(items[0]))
+
+    def date_value(self, meta, items):
+        return ("date", self._literal(items[0], parse_date, "date").value, self._tok(items[0]))
+
+    def date_range(self, meta, items):
+        start, end = (self._literal(t, parse_date, "date").value for t in items)
+        return ("date_range", (start, end), self._span(meta))
+
+    def rounding_value(self, meta, items):
+        step, minimum = (self._literal(t, parse_money, "money").value for t in items)
+        return ("rounding", (step, minimum), self._span(meta))
+
+    # -- clauses -----------------------------------------------------------------------
+    def _body(self, stmts) -> ast.Body:
+        fields: dict = {"texts": [], "readings": [], "benefits": [], "requires": [], "caps": [],
+                        "one_per": [], "parts": [], "duplicates": []}
+        for kind, value, span in stmts:
+            if kind in ("texts", "readings", "benefits", "requires", "caps", "one_per", "parts"):
+                fields[kind].append(value)
+            elif kind in fields:
+                fields["duplicates"].append((kind, span))
+            else:
+                fields[kind] = value
+        pay = fields.pop("pay", None)
+        if pay is not None:
+            fields["pay"], fields["up_to"] = pay
+        return ast.Body(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+
+    def clause(self, meta, items):
+        name, article, *stmts = items
+        return ast.ClauseDecl(str(name), _unquote(article), self._body(stmts), self._tok(name))
+
+    def condition(self, meta, items):
+        name, article, *stmts = items
+        return ast.ConditionDecl(str(name), _unquote(article), self._body(stmts), self._tok(name))
+
+    def part(self, meta, items):
+        name, *stmts = items
+        return ("parts", ast.PartDecl(str(name), self._body(stmts), self._tok(name)), self._tok(name))
+
+    def text(self, meta, items):
+        return ("texts", _unquote(items[0]), self._span(meta))
+
+    def reading(self, meta, items):
+        return ("readings", _unquote(items[0]), self._span(meta))
+
+    def benefit(self, meta, items):
+        return ("benefits", _unquote(items[0]), self._span(meta))
+
+    def require(self, meta, items):
+        return ("requires", items[0], self._span(meta))
+
+    def up_to(self, meta, items):
+        return True
+
+    def pay(self, meta, items):
+        up_to = len(items) == 2
+        return ("pay", (items[-1], up_to), self._span(meta))
+
+    def cap(self, meta, items):
+        amount, scope = items
+        return ("caps", ast.Cap(amount, str(scope), self._span(meta)), self._span(meta))
+
+    def matter(self, meta, items):
+        return ("matter", (str(items[0]), self._tok(items[0])), self._span(meta))
+
+    def fixed(self, meta, items):
+        return ("fixed", items[0], self._span(meta))
+
+    def one_per(self, meta, items):
+        key, scope, *unless = items
+        node = ast.OnePer(key, str(scope), unless[0] if unless else None, self._span(meta))
+        return ("one_per", node, self._span(meta))
+
+    def enterprise_subject(self, meta, items):
+        timing = items[0] if items else ("each_year", None, None)
+        return ("subject", ast.Subject(None, None, *timing, self._span(meta)), self._span(meta))
+
+    def item_subject(self, meta, items):
+        kind, *rest = items
+        timing = ("each_year", None, None)
+        where = None
+        for r in rest:
+            if isinstance(r, tuple):
+                timing = r
+            else:
+                where = r
+        subject = ast.Subject(str(kind), where, *timing, Span(self.path, kind.line, kind.column, len(kind)))
+        return ("subject", subject, self._span(meta))
+
+    def each_year(self, meta, items):
+        return ("each_year", None, None)
+
+    def once(self, meta, items):
+        return ("once_in", items[0], None) if items else ("once", None, None)
+
+    def consecutive(self, meta, items):
+        return ("consecutive", None, int(items[0]))
+
+    # -- expressions -------------------------------------------------------------------
+    def money(self, meta, items):
+        return self._literal(items[0], parse_money, "money")
+
+    def percent(self, meta, items):
+        return self._literal(items[0], parse_rate, "rate")
+
+    def ratio(self, meta, items):
+        return self._literal(items[0], parse_rate, "rate")
+
+    def integer(self, meta, items):
+        return ast.Literal(int(items[0]), "count", self._tok(items[0]))
+
+    def date(self, meta, items):
+        return self._literal(items[0], parse_date, "date")
+
+    def string(self, meta, items):
+        return ast.Literal(_unquote(items[0]), "text", self._tok(items[0]))
+
+    def true(self, meta, items):
+        return ast.Literal(True, "bool", self._span(meta))
+
+    def false(self, meta, items):
+        return ast.Literal(False, "bool", self._span(meta))
+
+    def current_year(self, meta, items):
+        return ast.CurrentYear(self._span(meta))
+
+    def call(self, meta, items):
+        name, *args = items
+        return ast.Call(str(name), tuple(a for a in args if a is not None), self._span(meta))
+
+    def ref(self, meta, items):
+        return ast.Ref(tuple(str(i) for i in items), self._span(meta))
+
+    def if_(self, meta, items):
+        return ast.IfElse(*items, self._span(meta))
+
+    def neg(self, meta, items):
+        return ast.Neg(items[0], self._span(meta))
+
+    def or_(self, meta, items):
+        return ast.BoolOp("or", _flatten("or", items), self._span(meta))
+
+    def and_(self, meta, items):
+        return ast.BoolOp("and", _flatten("and", items), self._span(meta))
+
+    def not_(self, meta, items):
+        return ast.Not(items[0], self._span(meta))
+
+    def compare(self, meta, items):
+        left, op, right = items
+        return ast.Compare(str(op), left, right, self._span(meta))
+
+    def member(self, meta, items):
+        expr, *names = items
+        return ast.Member(expr, tuple((str(n), self._tok(n)) for n in names), self._span(meta))
+
+    def arith(self, meta, items):
+        left, op, right = items
+        return ast.Arith(str(op), left, right, self._span(meta))
+
+    def times(self, meta, items):
+        left, right = items
+        return ast.Arith("*", left, right, self._span(meta))
+
+
+def _flatten(op: str, items) -> tuple:
+    out = []
+    for i in items:
+        if isinstance(i, ast.BoolOp) and i.op == op:
+            out.extend(i.items)
+        else:
+            out.append(i)
+    return tuple(out)

@@ -1,0 +1,322 @@
+"""An enterprise's profile (YAML, or JSON), validated against the vocabulary.
+
+Every value is converted to its exact type (money to integer 元, rates to Fractions); every
+mistake is reported with file, line and column, and the closest known name.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
+from .model import FactInfo, Vocab
+from .values import ValueProblem, parse_money, parse_rate
+
+TOP_KEYS = ("enterprise", "years", "facts", "items")
+YEAR_RANGE = (1949, 2200)
+MAX_BYTES = 5_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: str
+    kind: str
+    fields: dict  # name -> value, or {year: value} for a yearly field
+    span: Span
+
+    def years(self, vocab: Vocab) -> tuple[int, ...]:
+        """The years the item has figures for, and its own `year` field if it has one."""
+        years: set[int] = set()
+        for name, value in self.fields.items():
+            info = vocab.kinds[self.kind].fields[name]
+            if info.per_year:
+                years.update(value)
+            elif info.type == "year":
+                years.add(value)
+        return tuple(sorted(years))
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    path: str
+    name: str
+    facts: dict  # name -> value, or {year: value}
+    items: tuple[Item, ...]
+    years: tuple[int, ...] | None  # the horizon the profile asks for, if it names one
+    spans: dict  # fact name -> Span, for messages
+
+    def mentioned_years(self, vocab: Vocab) -> tuple[int, ...]:
+        """Every year the profile gives a figure for, or names as an item's year."""
+        years: set[int] = set()
+        for value in self.facts.values():
+            if isinstance(value, dict):
+                years.update(value)
+        for item in self.items:
+            years.update(item.years(vocab))
+        return tuple(sorted(years))
+
+
+def read_document(path: str, what: str):
+    """YAML/JSON text -> ruamel nodes with positions; DiagnosticError on any syntax problem."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as err:
+        raise DiagnosticError(Diagnostic("error", "E200", f"cannot read {what} '{path}': {err.strerror}",
+                                         None)) from None
+    if len(raw) > MAX_BYTES:
+        raise DiagnosticError(Diagnostic("error", "E201", f"{what} is {len(raw)} bytes: larger than any "
+                                         f"{what} should be ({MAX_BYTES} bytes at most)", Span(path, 1, 1)))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise DiagnosticError(Diagnostic("error", "E202", f"{what} is not UTF-8 text (byte 0x{raw[err.start]:02x})",
+                                         Span(path, line, col), "save the file as UTF-8")) from None
+    if not text.strip():
+        raise DiagnosticError(Diagnostic("error", "E203", f"{what} is empty", Span(path, 1, 1),
+                                         "see examples/ for a complete one"))
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        return yaml.load(text), text
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        span = Span(path, mark.line + 1, mark.column + 1) if mark else Span(path, 1, 1)
+        problem = (err.problem or err.context or "malformed YAML").strip()
+        raise DiagnosticError(Diagnostic("error", "E204", f"{what} is not valid YAML: {problem}", span,
+                                         "check the indentation and quoting near here")) from None
+    except (YAMLError, RecursionError, ValueError) as err:
+        raise DiagnosticError(Diagnostic("error", "E204", f"{what} is not valid YAML: {type(err).__name__}",
+                                         Span(path, 1, 1))) from None
+
+
+def key_span(path: str, node, key, length: int | None = None) -> Span:
+    try:
+        line, col = node.lc.key(key)
+    except (AttributeError, KeyError, TypeError):
+        return node_span(path, node)
+    return Span(path, line + 1, col + 1, length or len(str(key)))
+
+
+def value_span(path: str, node, key) -> Span:
+    try:
+        line, col = node.lc.value(key) if isinstance(node, dict) else node.lc.item(key)
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return node_span(path, node)
+    value = node[key]
+    length = len(str(value)) if not isinstance(value, (dict, list)) else 1
+    return Span(path, line + 1, col + 1, length)
+
+
+def node_span(path: str, node) -> Span:
+    lc = getattr(node, "lc", None)
+    if lc is not None and lc.line is not None:
+        return Span(path, lc.line + 1, lc.col + 1)
+    return Span(path, 1, 1)
+
+
+def convert(value, info: FactInfo, vocab: Vocab):
+    """A YAML scalar -> the exact value of the fact's type; raises ValueProblem."""
+    t = info.type
+    if t == "money":
+        if isinstance(value, bool):
+            raise ValueProblem("expected an amount of money, found true/false")
+        if isinstance(value, int):
+            return parse_money(str(value))
+        if isinstance(value, float):
+            raise ValueProblem(f"{value} is a bare decimal: write the unit, e.g. '{value}万', or whole 元")
+        if isinstance(value, str):
+            amount = parse_money(value)
+            if amount < 0:
+                raise ValueProblem(f"'{value}' is negative")
+            return amount
+        raise ValueProblem(f"expected an amount of money, found {_kind(value)}")
+    if t == "rate":
+        if isinstance(value, str):
+            return parse_rate(value)
+        raise ValueProblem("expected a rate such as '6%' (quoted)")
+    if t == "bool":
+        if isinstance(value, bool):
+            return value
+        raise ValueProblem(f"expected true or false, found {_kind(value)}")
+    if t in ("count", "year"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueProblem(f"expected a whole number, found {_kind(value)}")
+        if t == "year" and not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
+            raise ValueProblem(f"{value} is not a plausible year")
+        return value
+    if t == "date":
+        if isinstance(value, dt.date):
+            return value
+        raise ValueProblem("expected a date written YYYY-MM-DD")
+    if t == "text":
+        if isinstance(value, str):
+            return value
+        raise ValueProblem(f"expected text, found {_kind(value)}")
+    enum = t[5:]
+    values = vocab.enums[enum]
+    if isinstance(value, str) and value in values:
+        return value
+    hint = did_you_mean(str(value), values)
+    raise ValueProblem(f"'{value}' is not a value of {enum}" + (f"; {hint}" if hint else f" ({', '.join(values)})"))
+
+
+def _kind(value) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"'{value}'"
+
+
+class _Reader:
+    def __init__(self, path: str, vocab: Vocab, diag: Collector):
+        self.path, self.vocab, self.diag = path, vocab, diag
+
+    def facts(self, node, known: dict[str, FactInfo], owner: str) -> tuple[dict, dict]:
+        out, spans = {}, {}
+        for key in node:
+            name = str(key)
+            if name not in known:
+                self.diag.error("E210", f"unknown {owner} '{name}'", key_span(self.path, node, key),
+                                did_you_mean(name, known) or f"known: {', '.join(sorted(known)[:12])} …")
+                continue
+            spans[name] = key_span(self.path, node, key)
+            value = self.value(node, key, known[name])
+            if value is not None:
+                out[name] = value
+        return out, spans
+
+    def value(self, node, key, info: FactInfo):
+        raw = node[key]
+        if info.per_year:
+            if not isinstance(raw, dict):
+                self.diag.error("E211", f"'{info.name}' is a yearly figure: give it per year",
+                                value_span(self.path, node, key), f"write e.g. {info.name}: {{2024: …, 2025: …}}")
+                return None
+            out = {}
+            for year in raw:
+                if isinstance(year, bool) or not isinstance(year, int) or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+                    self.diag.error("E212", f"'{year}' is not a year", key_span(self.path, raw, year))
+                    continue
+                converted = self.scalar(raw, year, info)
+                if converted is not None:
+                    out[year] = converted
+            return out
+        return self.scalar(node, key, info)
+
+    def scalar(self, node, key, info: FactInfo):
+        try:
+            return convert(node[key], info, self.vocab)
+        except ValueProblem as err:
+            self.diag.error("E213", f"{info.name}: {err}", value_span(self.path, node, key),
+                            f"{info.name} is {info.type.replace('enum:', 'one of ')}{' per year' if info.per_year else ''} "
+                            f"({info.label})")
+            return None
+
+
+def load_profile(path: str, vocab: Vocab) -> Profile:
+    """Read and validate a profile; raises DiagnosticError listing every mistake."""
+    doc, _ = read_document(path, "profile")
+    diag = Collector()
+    if not isinstance(doc, dict):
+        raise DiagnosticError(Diagnostic("error", "E205", "a profile is a mapping with keys "
+                                         + ", ".join(TOP_KEYS), Span(path, 1, 1)))
+    for key in doc:
+        if str(key) not in TOP_KEYS:
+            diag.error("E206", f"unknown key '{key}' in profile", key_span(path, doc, key),
+                       did_you_mean(str(key), TOP_KEYS) or f"keys: {', '.join(TOP_KEYS)}")
+    reader = _Reader(path, vocab, diag)
+    facts, spans = {}, {}
+    if "facts" in doc:
+        if isinstance(doc["facts"], dict):
+            facts, spans = reader.facts(doc["facts"], vocab.facts, "fact")
+        else:
+            diag.error("E207", "'facts' is a mapping of fact names to values", value_span(path, doc, "facts"))
+    items = _items(doc.get("items"), doc, path, vocab, reader, diag)
+    years = _years(doc, path, diag) if "years" in doc else None
+    diag.raise_if_errors()
+    name = str(doc.get("enterprise", Path(path).stem))
+    return Profile(path, name, facts, tuple(items), years, spans)
+
+
+def _items(node, doc, path: str, vocab: Vocab, reader: _Reader, diag: Collector) -> list[Item]:
+    if node is None:
+        return []
+    if not isinstance(node, list):
+        diag.error("E220", "'items' is a list", value_span(path, doc, "items"))
+        return []
+    items, ids = [], {}
+    for index, entry in enumerate(node):
+        span = node_span(path, entry) if isinstance(entry, dict) else value_span(path, node, index)
+        if not isinstance(entry, dict):
+            diag.error("E221", "each item is a mapping with an id and a kind", span)
+            continue
+        missing = [k for k in ("id", "kind") if k not in entry]
+        if missing:
+            diag.error("E222", f"item without {' and '.join(missing)}", span, "every item has an id and a kind")
+            continue
+        item_id, kind = str(entry["id"]), str(entry["kind"])
+        if item_id in ids:
+            diag.error("E223", f"item id '{item_id}' is used twice", value_span(path, entry, "id"),
+                       labels=((ids[item_id], "first used here"),))
+            continue
+        ids[item_id] = value_span(path, entry, "id")
+        if kind not in vocab.kinds:
+            diag.error("E224", f"unknown kind of item '{kind}'", value_span(path, entry, "kind"),
+                       did_you_mean(kind, vocab.kinds) or f"kinds: {', '.join(vocab.kinds)}")
+            continue
+        fields = {k: entry[k] for k in entry if k not in ("id", "kind")}
+        values, _ = reader.facts(_Sub(entry, fields), vocab.kinds[kind].fields, f"field of {kind}")
+        items.append(Item(item_id, kind, values, span))
+    return items
+
+
+class _Sub(dict):
+    """A view of some keys of a ruamel mapping that keeps its positions."""
+
+    def __init__(self, node, values):
+        super().__init__(values)
+        self.lc = node.lc
+
+
+def _years(doc, path: str, diag: Collector) -> tuple[int, ...] | None:
+    raw = doc["years"]
+    span = value_span(path, doc, "years")
+    try:
+        return parse_years(raw)
+    except ValueProblem as err:
+        diag.error("E230", str(err), span, "write years: 2025, years: 2024-2027 or years: [2025, 2026]")
+        return None
+
+
+def parse_years(raw) -> tuple[int, ...]:
+    """2025 | '2024-2027' | [2025, 2026] -> a sorted tuple of years."""
+    if isinstance(raw, bool):
+        raise ValueProblem("years must be a year, a range or a list")
+    if isinstance(raw, int):
+        years = [raw]
+    elif isinstance(raw, str) and "-" in raw:
+        lo, _, hi = raw.partition("-")
+        if not (lo.strip().isdigit() and hi.strip().isdigit()) or int(lo) > int(hi):
+            raise ValueProblem(f"'{raw}' is not a range of years")
+        years = list(range(int(lo), int(hi) + 1))
+    elif isinstance(raw, str) and raw.strip().isdigit():
+        years = [int(raw)]
+    elif isinstance(raw, list) and raw and all(isinstance(y, int) and not isinstance(y, bool) for y in raw):
+        years = list(raw)
+    else:
+        raise ValueProblem(f"'{raw}' is not a year, a range or a list of years")
+    if any(not YEAR_RANGE[0] <= y <= YEAR_RANGE[1] for y in years) or len(years) > 50:
+        raise ValueProblem("years must lie between 1949 and 2200, 50 at most")
+    return tuple(sorted(set(years)))
+
+

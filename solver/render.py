@@ -1,0 +1,95 @@
+"""Stage 6: results rendered for people (rich tables) and programs (JSON, byte-stable)."""
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .explain import Result
+from .model import Ruleset
+from .values import fmt_money
+
+STATUS_WORDS = {
+    "optimal": "optimal (proven: no legal plan pays 1元 more)",
+    "feasible": "feasible (best found; not proven optimal)",
+    "unknown": "unknown (the solver found no plan in time)",
+}
+
+
+def to_json(data: dict) -> str:
+    """Stable JSON: sorted keys where order carries no meaning, UTF-8 text, one trailing newline."""
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def _money(amount: int) -> str:
+    return f"{amount:,} 元" if amount < 10_000 else f"{amount:,} 元 ({fmt_money(amount)})"
+
+
+def print_result(r: Result, console: Console) -> None:
+    console.print(f"[bold]{r.enterprise}[/bold] — years {', '.join(map(str, r.years))}")
+    console.print(f"Total: [bold]{_money(r.total)}[/bold]   status: {STATUS_WORDS.get(r.status, r.status)}")
+    if r.status != "optimal":
+        console.print(f"Proven upper bound: {_money(r.bound)} (gap {_money(r.bound - r.total)})")
+    table = Table(title="Payments", show_lines=False)
+    for col in ("year", "policy", "article", "item", "amount", "bound by"):
+        table.add_column(col, justify="right" if col == "amount" else "left", overflow="fold")
+    for p in r.payments:
+        table.add_row(str(p.year), p.policy, p.article, p.item,
+                      f"{'up to ' if p.up_to else ''}{p.amount:,}", p.bound_by)
+    console.print(table)
+    shown = [n for n in r.not_taken if n.kind != "no_item"]
+    if shown:
+        nt = Table(title="Clauses not taken", show_lines=False)
+        for col in ("policy", "article", "clause", "item", "why"):
+            nt.add_column(col, overflow="fold")
+        for n in shown:
+            nt.add_row(n.policy, n.article, n.clause.split(".", 1)[1], escape(n.item),
+                       escape(f"[{n.kind}] {n.reason}"))
+        console.print(nt)
+    absent: dict[str, list[str]] = {}
+    for n in r.not_taken:
+        if n.kind == "no_item":
+            absent.setdefault(n.reason.removeprefix("the profile has no item of kind "), []).append(
+                f"{n.policy} {n.article}")
+    if absent:
+        console.print("[bold]Clauses with no item of their kind in the profile[/bold]:")
+        for kind, where in absent.items():
+            console.print(f"  {escape(kind)}: {', '.join(dict.fromkeys(where))}")
+    if r.benefits:
+        console.print("[bold]Non-monetary benefits[/bold] (never summed):")
+        for b in r.benefits:
+            console.print(f"  {b['policy']} {b['article']}: {b['benefit']}")
+    if r.assumptions:
+        console.print("[bold]Assumptions[/bold]:")
+        for a in r.assumptions:
+            console.print(f"  - {a}")
+
+
+def print_explanation(e: dict, console: Console) -> None:
+    console.print(f"[bold]{e['policy']} {e['article']}[/bold] ({e['clause']}) — {e['policy_title']}")
+    for t in e["text"]:
+        console.print(escape(f"  “{t}”"))
+    for rd in e["readings"]:
+        console.print(f"  reading: {rd}")
+    if e["paid"]:
+        console.print(f"Paid {_money(e['total'])} in the {e['status']} plan:")
+        for p in e["paid"]:
+            console.print(f"  {p['year']} {p['item']}: {'up to ' if p['up_to'] else ''}{p['amount']:,} 元 — {p['bound_by']}")
+    else:
+        console.print("Paid nothing in the plan.")
+    for n in e["not_taken"]:
+        console.print(escape(f"  not paid: {n['clause']} for {n['item']}: [{n['kind']}] {n['reason']}"))
+
+
+def print_check(ruleset: Ruleset, console: Console) -> None:
+    parts = sum(len(c.parts) for c in ruleset.clauses)
+    console.print(f"checked {len(ruleset.files)} file(s): {len(ruleset.policies)} policies, "
+                  f"{len(ruleset.clauses)} clauses ({parts} parts), {len(ruleset.vocab.facts)} facts, "
+                  f"{len(ruleset.vocab.kinds)} kinds of item — no errors")
+    for p in sorted(ruleset.policies.values(), key=lambda p: p.order):
+        clauses = [c for c in ruleset.clauses if c.policy == p.id]
+        end = p.in_force[1] or "…"
+        console.print(f"  {p.id}: {p.title} [{p.level}, {p.status}, {p.in_force[0]} to {end}] — "
+                      f"{len(clauses)} clauses")

@@ -1,0 +1,25 @@
+"""Where the grammar and the bundled rules are, from a source tree or an installed wheel.
+
+In a source tree (and an editable install) they are `grammar/` and `rules/` beside `solver/`;
+a wheel carries them as `solver/_data/grammar` and `solver/_data/rules`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _data_dir(name: str) -> Path:
+    for candidate in (_HERE / "_data" / name, _HERE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"the package is missing its {name}/ folder (looked in {_HERE})")
+
+
+def grammar_path() -> Path:
+    return _data_dir("grammar") / "rules.lark"
+
+
+def rules_dir() -> Path:
+    return _data_dir("rules")

@@ -1,0 +1,51 @@
+"""Expressions printed back in the rule language's own notation, for messages."""
+from __future__ import annotations
+
+from . import ast
+from .values import fmt_money, fmt_rate
+
+_PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6}
+
+
+def show(e: ast.Expr, outer: int = 0) -> str:
+    text, prec = _show(e)
+    return f"({text})" if prec < outer else text
+
+
+def _show(e: ast.Expr) -> tuple[str, int]:
+    if isinstance(e, ast.Literal):
+        if e.type == "money":
+            return fmt_money(e.value), 9
+        if e.type == "rate":
+            return fmt_rate(e.value), 9
+        if e.type == "text":
+            return f'"{e.value}"', 9
+        return (str(e.value).lower() if e.type == "bool" else str(e.value)), 9
+    if isinstance(e, ast.CurrentYear):
+        return "year", 9
+    if isinstance(e, ast.Ref):
+        return ".".join(e.path), 9
+    if isinstance(e, ast.Call):
+        return f"{e.name}({', '.join(show(a) for a in e.args)})", 9
+    if isinstance(e, ast.Arith):
+        p = _PREC[e.op]
+        op = " of " if e.op == "*" and _is_rate(e.left) else f" {e.op} "
+        return f"{show(e.left, p)}{op}{show(e.right, p + 1)}", p
+    if isinstance(e, ast.Compare):
+        return f"{show(e.left, 5)} {e.op} {show(e.right, 5)}", 4
+    if isinstance(e, ast.Member):
+        return f"{show(e.expr, 5)} in {{{', '.join(n for n, _ in e.names)}}}", 4
+    if isinstance(e, ast.BoolOp):
+        p = _PREC[e.op]
+        return f" {e.op} ".join(show(i, p + 1) for i in e.items), p
+    if isinstance(e, ast.Not):
+        return f"not {show(e.expr, 3)}", 3
+    if isinstance(e, ast.IfElse):
+        return f"if {show(e.cond)} then {show(e.then)} else {show(e.other)}", 0
+    if isinstance(e, ast.Neg):
+        return f"-{show(e.expr, 9)}", 8
+    raise TypeError(type(e))
+
+
+def _is_rate(e: ast.Expr) -> bool:
+    return isinstance(e, ast.Literal) and e.type == "rate"

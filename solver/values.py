@@ -1,0 +1,99 @@
+"""Exact values: money in integer 元, rates as Fractions, years as ints, dates as `date`.
+
+No float ever holds money: decimal text is read with `Fraction`, and a figure that is not a
+whole number of 元 after unit conversion is refused.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from fractions import Fraction
+
+UNITS = {"元": 1, "千元": 1_000, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
+_MONEY = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*(千元|万元|亿元|万|亿|元)?\s*$")
+_RATE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+_RATIO = re.compile(r"^\s*([0-9]+)\s*:\s*([0-9]+)\s*$")
+#: Largest amount accepted anywhere (a hundred thousand 亿): beyond it a figure is a typo.
+MONEY_LIMIT = 10 ** 13
+
+
+class ValueProblem(ValueError):
+    """A literal that cannot be read; the message says why and how to write it."""
+
+
+def parse_money(text: str) -> int:
+    """'16.5万' -> 165000; '1.8亿' -> 180000000; '12000' -> 12000 (元)."""
+    m = _MONEY.match(text)
+    if not m:
+        raise ValueProblem(f"'{text}' is not an amount of money; write e.g. 500万, 1.8亿 or 12000元")
+    amount = Fraction(m.group(1)) * UNITS[m.group(2) or "元"]
+    if amount.denominator != 1:
+        raise ValueProblem(f"'{text}' is not a whole number of 元 ({float(amount):g} 元)")
+    if abs(amount) > MONEY_LIMIT:
+        raise ValueProblem(f"'{text}' is larger than any subsidy figure (limit 10万亿)")
+    return int(amount)
+
+
+def parse_rate(text: str) -> Fraction:
+    """'0.5%' -> 1/200; '1:1' -> 1."""
+    m = _RATE.match(text)
+    if m:
+        return Fraction(m.group(1)) / 100
+    m = _RATIO.match(text)
+    if m and int(m.group(2)) != 0:
+        return Fraction(int(m.group(1)), int(m.group(2)))
+    raise ValueProblem(f"'{text}' is not a rate; write e.g. 30%, 0.5% or 1:1")
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueProblem(f"'{text}' is not a date; write YYYY-MM-DD") from None
+
+
+def floor_money(value: Fraction | int) -> int:
+    """The most whole 元 a rational amount allows."""
+    return int(value // 1)
+
+
+def fmt_money(amount: int) -> str:
+    """12500 -> '1.25万'; 1755000 -> '175.5万'; 800 -> '800元'."""
+    if amount == 0:
+        return "0"
+    for unit, size in (("亿", 100_000_000), ("万", 10_000)):
+        if abs(amount) >= size:
+            text = _decimal(Fraction(amount, size))
+            return f"{text}{unit}"
+    return f"{amount}元"
+
+
+def _decimal(value: Fraction) -> str:
+    """Exact decimal text of a Fraction whose denominator divides a power of ten."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    whole, rest = divmod(value.numerator, value.denominator)
+    digits = ""
+    for _ in range(8):
+        if rest == 0:
+            break
+        rest *= 10
+        d, rest = divmod(rest, value.denominator)
+        digits += str(d)
+    return f"{sign}{whole}" + (f".{digits}" if digits else "")
+
+
+def fmt_rate(rate: Fraction) -> str:
+    """1/200 -> '0.5%'."""
+    return _decimal(rate * 100) + "%"
+
+
+def fmt_value(value, type_name: str) -> str:
+    """A value of the given type, as the rule language would write it."""
+    if type_name == "money" and isinstance(value, (int, Fraction)):
+        return fmt_money(int(value)) if Fraction(value).denominator == 1 else _decimal(Fraction(value)) + "元"
+    if type_name == "rate" and isinstance(value, (int, Fraction)):
+        return fmt_rate(Fraction(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
