@@ -208,12 +208,14 @@ class _Grounder:
                     most, bound = amount, f"ceiling {fmt_money(amount)} per {cap.scope.replace('_', '-')}"
         unit, minimum = policy.rounding or (1, 1)
         rounded = most - most % unit
+        rounding_loss = most - rounded
         if rounded != most:
             bound += f", rounded down to {fmt_money(rounded)} ({policy.id} rounding to {fmt_money(unit)})"
             most = rounded
         if most < max(minimum, 1):
-            reason = f"amount {fmt_money(most)} is 0" if most <= 0 else \
-                f"amount {fmt_money(most)} is below the smallest payment {fmt_money(minimum)} ({policy.id})"
+            reason = f"amount {fmt_money(most + rounding_loss)} is 0" if most + rounding_loss <= 0 else \
+                f"amount {fmt_money(most + rounding_loss)} is below the smallest payment {fmt_money(minimum)} " \
+                f"({policy.id} rounding)"
             self.refuse(clause, part, subject, year, "below_minimum", reason)
             return None
         forced = bool(part.fixed is not None and evaluate(part.fixed, env))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast
 from .diagnostics import Diagnostic, DiagnosticError, Span
@@ -37,8 +37,10 @@ def parse_text(text: str, path: str) -> ast.RuleFile:
     builder = _Builder(path)
     try:
         items = builder.transform(tree).children
-    except _LiteralError as err:
-        raise DiagnosticError(err.diagnostic) from None
+    except VisitError as err:
+        if isinstance(err.orig_exc, _LiteralError):
+            raise DiagnosticError(err.orig_exc.diagnostic) from None
+        raise
     return ast.RuleFile(
         path=path,
         vocabularies=tuple(i for i in items if isinstance(i, ast.Vocabulary)),

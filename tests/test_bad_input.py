@@ -1,0 +1,163 @@
+"""Bad input is a product feature: every mistake ends in file:line:col, the line with a
+caret under the spot, a suggestion where one exists, and exit 2 — never a traceback."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from solver.resources import rules_dir
+
+from .conftest import EXAMPLES, pinggu, write_profile
+
+PROFILE = str(EXAMPLES / "pinggu-2025.yaml")
+
+
+def run(*args):
+    result = CliRunner().invoke(cli.main, list(args))
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def assert_diagnostic(output: str, file: str, line: int, code: str, help_text: str | None = None):
+    """The message names file:line:col, shows the line and a caret, and gives the help."""
+    m = re.search(rf"error\[{code}\].*\n  --> (.+?):(\d+):(\d+)\n", output)
+    assert m, output
+    assert m.group(1).endswith(file) and int(m.group(2)) == line, output
+    assert re.search(rf"\n  {line} \| .+\n\s+\| +\^+", output), output
+    if help_text:
+        assert help_text in output, output
+
+
+def broken_rules(tmp_path, file: str, old: str, new: str) -> str:
+    """A copy of the bundled rules with one substitution in one file."""
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_dir(), folder)
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return str(folder)
+
+
+def line_of(folder: str, file: str, needle: str) -> int:
+    lines = (__import__("pathlib").Path(folder) / file).read_text(encoding="utf-8").splitlines()
+    return next(i for i, l in enumerate(lines, 1) if needle in l)
+
+
+RULE_MISTAKES = [
+    # (description, file, old, new, needle on the reported line, code, help)
+    ("misspelt fact", "004_pinggu.rules", "require growth(industrial_output) >= 5%",
+     "require growth(industrail_output) >= 5%", "industrail_output", "E172", "did you mean 'industrial_output'?"),
+    ("missing closing brace", "004_pinggu.rules", "    cap 500万 per payment\n}\n\nclause output_milestone",
+     "    cap 500万 per payment\n\nclause output_milestone", "clause output_milestone", "E003", "expected"),
+    ("full-width comma outside a string", "004_pinggu.rules", "require item.level in {A级, 引领性}",
+     "require item.level in {A级，引领性}", "A级，引领性", "E002", "full-width"),
+    ("non-linear product", "004_pinggu.rules", "pay 0.5% of increase(industrial_output)",
+     "pay increase(rd_expense) * growth(industrial_output)", "pay increase", "E161", "constant"),
+    ("money times money", "004_pinggu.rules", "pay 5% of item.fixed_asset_investment",
+     "pay item.annual_output * item.fixed_asset_investment", "item.annual_output *", "E191", "rate"),
+    ("unknown policy setting", "004_pinggu.rules", "    issuer   \"北京市平谷区", "    isuer   \"北京市平谷区",
+     "isuer", "E120", "did you mean 'issuer'?"),
+    ("fraction of a 元", "004_pinggu.rules", "pay up to 30万\n    }", "pay up to 1.5元\n    }", "1.5元", "E004",
+     None),
+    ("unknown kind of item", "004_pinggu.rules", "for item integration_pilot once", "for item integration_pilots once",
+     "integration_pilots", "E142", "did you mean 'integration_pilot'?"),
+    ("enum value not in its enum", "004_pinggu.rules", "require item.level == 灯塔工厂", "require item.level == 灯塔",
+     "== 灯塔", "E172", "did you mean '灯塔工厂'?"),
+    ("unknown field of an item", "002_city.rules", "pay item.amount", "pay item.amout", "item.amout", "E171",
+     "did you mean 'amount'?"),
+    ("unknown type in the vocabulary", "vocabulary.rules", "fact manufacturer: bool", "fact manufacturer: boolean",
+     "boolean", "E111", "did you mean 'bool'?"),
+]
+
+
+@pytest.mark.parametrize("desc,file,old,new,needle,code,help_text", RULE_MISTAKES, ids=[m[0] for m in RULE_MISTAKES])
+def test_rule_file_mistake_is_located_and_exits_2(tmp_path, desc, file, old, new, needle, code, help_text):
+    folder = broken_rules(tmp_path, file, old, new)
+    result = run("optimize", PROFILE, "--rules", folder)
+    assert result.exit_code == 2, result.output
+    assert_diagnostic(result.output, file, line_of(folder, file, needle), code, help_text)
+    checked = run("check", folder)
+    assert checked.exit_code == 1, checked.output  # `check` reports errors as a verdict
+
+
+def profile_with(tmp_path, text: str) -> str:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+PROFILE_MISTAKES = [
+    # (description, replace in the example profile, with, needle, code, help)
+    ("misspelt fact", "  manufacturer: true", "  manufacturr: true", "manufacturr", "E210",
+     "did you mean 'manufacturer'?"),
+    ("bare decimal money", "rd_expense: {2023: 400万", "rd_expense: {2023: 400.5", "rd_expense", "E213", "money"),
+    ("fraction of a 元", "rd_expense: {2023: 400万", "rd_expense: {2023: 400.5元", "rd_expense", "E213", None),
+    ("enum value misspelt", "level: 先进级", "level: 先进", "level: 先进", "E213", "did you mean '先进级'?"),
+    ("unknown kind", "kind: vehicle_order", "kind: vehicle_orders", "vehicle_orders", "E224",
+     "did you mean 'vehicle_order'?"),
+    ("duplicate item id", "  - id: 绿色工厂", "  - id: 智能工厂", "- id: 智能工厂\n    kind: green", "E223", None),
+    ("yearly figure given once", "industrial_output: {2024: 1.8亿, 2025: 2.05亿}", "industrial_output: 2.05亿",
+     "industrial_output", "E211", "per year"),
+    ("bad YAML indentation", "  manufacturer: true", " manufacturer: true", " manufacturer: true", "E204", None),
+    ("unknown top-level key", "years: 2025", "yaers: 2025", "yaers", "E206", "did you mean 'years'?"),
+    ("bool written as text", "  good_credit: true", "  good_credit: yes please", "good_credit", "E213", None),
+    ("negative money", "rd_expense: {2023: 400万", "rd_expense: {2023: -400万", "rd_expense", "E213", None),
+]
+
+
+@pytest.mark.parametrize("desc,old,new,needle,code,help_text", PROFILE_MISTAKES, ids=[m[0] for m in PROFILE_MISTAKES])
+def test_profile_mistake_is_located_and_exits_2(tmp_path, desc, old, new, needle, code, help_text):
+    text = (EXAMPLES / "pinggu-2025.yaml").read_text(encoding="utf-8")
+    assert old in text
+    bad = text.replace(old, new, 1)
+    path = profile_with(tmp_path, bad)
+    result = run("optimize", path)
+    assert result.exit_code == 2, result.output
+    first_line = needle.split("\n")[0]
+    line = next(i for i, l in enumerate(bad.splitlines(), 1) if first_line in l
+                and (len(needle.split("\n")) == 1 or needle.split("\n")[1].strip() in bad.splitlines()[i]))
+    assert_diagnostic(result.output, "bad.yaml", line, code, help_text)
+
+
+def test_empty_profile_exits_2(tmp_path):
+    result = run("optimize", profile_with(tmp_path, "\n"))
+    assert result.exit_code == 2 and "error[E203]" in result.output and "bad.yaml:1:1" in result.output
+
+
+def test_profile_that_is_not_utf8_exits_2(tmp_path):
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes("enterprise: 测试\n".encode("gbk"))
+    result = run("optimize", str(path))
+    assert result.exit_code == 2 and "error[E202]" in result.output and "gbk.yaml:1:" in result.output
+
+
+def test_missing_profile_file_exits_2(tmp_path):
+    result = run("optimize", str(tmp_path / "nowhere.yaml"))
+    assert result.exit_code == 2 and "cannot read profile" in result.output
+
+
+def test_unknown_clause_for_explain_suggests_one():
+    result = run("explain", PROFILE, "pinggu.output_grwth")
+    assert result.exit_code == 2 and "did you mean 'pinggu.output_growth'?" in result.output
+
+
+def test_bad_years_option_is_a_usage_error():
+    result = run("optimize", PROFILE, "--years", "2027-2024")
+    assert result.exit_code == 2 and "range of years" in result.output
+
+
+def test_two_granted_awards_in_two_directions_contradict_the_guide(tmp_path):
+    # 002 四(二)2: one direction a year. Two awards already granted in two directions in 2024
+    # cannot both stand: the profile is refused with exit 2, not silently trimmed.
+    awards = [{"id": f"A{n}", "kind": "city_award", "direction": d, "amount": "100万", "year": 2024,
+               "status": "granted", "investment_project": False, "other_city_funds": False,
+               "major_project": False} for n, d in ((1, "首台套"), (2, "并购重组"))]
+    path = write_profile(tmp_path, pinggu(items=awards, years=2024))
+    result = run("optimize", str(path))
+    assert result.exit_code == 2 and "error[E400]" in result.output
