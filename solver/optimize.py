@@ -125,25 +125,26 @@ class _Part:
         trivial_bound = sum(self.g.candidates[i].most for i in self.members)
         if result == z3.unsat:
             raise PlanError("the profile's fixed facts contradict the rules: " + self._conflict())
-        try:
+        try:  # on a time limit, Optimize keeps the best model it found, if any
             model = opt.model()
         except z3.Z3Exception:
             model = None
-        if model is None or len(model) == 0 and self.members and result != z3.sat:
+        if model is None:
             return "unknown", 0, trivial_bound, {}, {}
         amounts = {i: model.eval(self.amount[i], model_completion=True).as_long() for i in self.members}
         amounts = {i: a for i, a in amounts.items() if a}
         value = sum(amounts.values())
-        upper = handle.upper()
-        bound = upper.as_long() if z3.is_int_value(upper) else trivial_bound
         if result != z3.sat:
+            if violations(self.g, amounts, self.members):
+                return "unknown", 0, trivial_bound, {}, {}
+            upper = handle.upper()
+            bound = upper.as_long() if z3.is_int_value(upper) else trivial_bound
             return "feasible", value, max(bound, value), amounts, {}
         proven = self.certify(value, timeout_ms)
-        status = "optimal" if proven else "feasible"
         # No timings here: the certificate is part of the byte-stable JSON.
         certificate = {"candidates": len(self.members), "optimum": value,
                        "check": f"total >= {value + 1} is {'unsat' if proven else 'unknown'}"}
-        return status, value, value if proven else max(bound, value), amounts, certificate
+        return ("optimal" if proven else "feasible"), value, value if proven else trivial_bound, amounts, certificate
 
     def certify(self, value: int, timeout_ms: int) -> bool:
         """Prove with a plain Solver that no plan of this part pays 1元 more."""
@@ -181,16 +182,16 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
     return plan
 
 
-def verify(g: Grounded, plan: Plan) -> None:
-    """Re-check a plan in exact integers against every constraint; raise if any fails."""
+def violations(g: Grounded, paid: dict[int, int], members=None) -> list[str]:
+    """Every constraint the amounts break, checked in exact integers (within `members`, if given)."""
+    inside = set(range(len(g.candidates)) if members is None else members)
     problems = []
-    paid = plan.amounts
     for i, amount in paid.items():
         c = g.candidates[i]
         if not (c.minimum <= amount <= c.most and amount % c.unit == 0):
             problems.append(f"{c.clause.key} {c.subject} {c.year}: {amount} outside [{c.minimum}, {c.most}]")
     for c in g.candidates:
-        if c.forced and c.index not in paid:
+        if c.forced and c.index in inside and c.index not in paid:
             problems.append(f"{c.clause.key} {c.subject}: a granted payment is missing")
     for ceiling in g.ceilings:
         if sum(paid.get(i, 0) for i in ceiling.members) > ceiling.amount:
@@ -203,7 +204,13 @@ def verify(g: Grounded, plan: Plan) -> None:
         used = [k for k, option in ch.options if any(i in paid for i in option)]
         if len(used) > 1:
             problems.append(f"{ch.label}: {used} all used")
-    if sum(paid.values()) != plan.total:
+    return problems
+
+
+def verify(g: Grounded, plan: Plan) -> None:
+    """Re-check a plan in exact integers against every constraint; raise if any fails."""
+    problems = violations(g, plan.amounts)
+    if plan.status != "unknown" and sum(plan.amounts.values()) != plan.total:
         problems.append("the total is not the sum of the payments")
     if problems:
         raise AssertionError("the solver's plan fails the exact re-check: " + "; ".join(problems))

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import cli
 
-from .conftest import EXAMPLES, paid, pinggu, write_profile
+from .conftest import EXAMPLES, paid, pinggu
 
 
 def test_acceptance_pinggu_2025_total_is_1755000(solve):
