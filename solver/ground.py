@@ -229,12 +229,15 @@ class _Grounder:
     # -- what couples candidates --------------------------------------------------------------
     def couple(self) -> None:
         by_part_subject = defaultdict(list)
+        by_part = defaultdict(list)
         by_clause = defaultdict(list)
         for c in self.candidates:
             by_part_subject[(c.clause.key, c.part.name, c.subject)].append(c)
+            by_part[(c.clause.key, c.part.name)].append(c)
             by_clause[c.clause.key].append(c)
         for members in by_part_subject.values():
             self.window(members)
+        for members in by_part.values():  # a part's ceilings span all its subjects
             for cap in members[0].part.caps:
                 self.ceiling(members[0].clause, cap, members)
         for members in by_clause.values():

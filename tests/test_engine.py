@@ -211,3 +211,26 @@ def test_terminal_output_names_article_and_bound(tmp_path):
     result = CliRunner().invoke(cli.main, ["optimize", str(EXAMPLES / "pinggu-2025.yaml")])
     assert result.exit_code == 0
     assert "1,755,000" in result.output and "第十二条" in result.output and "optimal" in result.output
+
+
+def test_example_pinggu_city_2024_2027_total(solve):
+    from ruamel.yaml import YAML
+    data = YAML(typ="safe").load((EXAMPLES / "pinggu-city-2024-2027.yaml").read_text(encoding="utf-8"))
+    r = solve(data)
+    # 002 四(二)2: candidates 首台套 800万 and 产业筑基 500万 in 2024, one direction: 800万.
+    # 004 第十二条, 0.5% of each order's executed amount, 200万 per enterprise-year, each order
+    # at most 2 consecutive years:
+    #   order A 2025 150万, 2026 250万, 2027 200万; order B 2025 50万, 2026 50万.
+    #   A in 2026-2027: 2025 B 50万; 2026 A+B capped at 200万; 2027 A 200万 -> 450万
+    #   A in 2025-2026: 2025 150万+50万 = 200万; 2026 capped 200万; 2027 nothing -> 400万
+    #   so 450万.
+    # 第五条 growth part: 2025 growth 700/600 = 16.7% and 800/700 = 14.3%, last year 700万 >= 500万:
+    #   10% × 100万 = 10万; 2026: 14.3% and 900/800 = 12.5%: 10万; 2027: 950/900 = 5.6%: nothing.
+    #   The first-500万 part: R&D was already 600万 in 2023, so no year of 2025-2027 is a first: nothing.
+    # 第三条: 2025 growth 10%: 0.5% × 3000万 = 15万; 2026 3.0%: nothing; 2027 11.8%: 0.5% × 4000万 = 20万.
+    # 2024: 004 is not yet in force. Total 800万 + 450万 + 20万 + 35万 = 1305万.
+    assert r.status == "optimal"
+    assert r.total == 13_050_000
+    assert paid(r, "四(二)2") == 8_000_000 and paid(r, "第十二条") == 4_500_000
+    a_years = sorted(p.year for p in r.payments if p.item == "整车长单A")
+    assert a_years == [2026, 2027]
