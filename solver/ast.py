@@ -106,6 +106,7 @@ class FactDecl:
     label: str
     span: Span
     type_span: Span
+    default: "Expr | None" = None  # the value when a profile does not give it
 
 
 @dataclass(frozen=True, slots=True)

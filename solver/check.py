@@ -84,7 +84,18 @@ def _vocabulary(files: list[ast.RuleFile], diag: Collector) -> Vocab:
             diag.error("E111", f"unknown type '{d.type}'", d.type_span,
                        did_you_mean(d.type, known_types) or f"types: {', '.join(known_types)}")
         type_name = f"enum:{d.type}" if d.type in enums else d.type
-        return FactInfo(d.name, type_name, d.per_year, d.label, d.span)
+        default = None
+        if d.default is not None:
+            ok = isinstance(d.default, ast.Literal) and (d.default.type == type_name or
+                                                         (d.default.type == "count" and type_name == "year"))
+            if isinstance(d.default, ast.Ref) and type_name.startswith("enum:") and \
+                    d.default.path[0] in enums[type_name[5:]]:
+                ok, default = True, d.default.path[0]
+            elif ok:
+                default = d.default.value
+            if not ok:
+                diag.error("E116", f"the default of '{d.name}' is not a constant {d.type}", d.default.span)
+        return FactInfo(d.name, type_name, d.per_year, d.label, d.span, default)
 
     for v in decls:
         for d in v.facts:

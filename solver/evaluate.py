@@ -69,14 +69,14 @@ def _ref(e: ast.Ref, env: Env, year: int | None = None):
     if info is None:
         return raw
     label = ".".join(e.path)
-    if raw is None:
-        raise Missing(label, env.year if info.per_year else None, info.label)
-    if info.per_year:
-        year = env.year if year is None else year
-        if year not in raw:
-            raise Missing(label, year, info.label)
+    year = env.year if year is None else year
+    if info.per_year and raw is not None and year in raw:
         return raw[year]
-    return raw
+    if not info.per_year and raw is not None:
+        return raw
+    if info.has_default:
+        return info.default
+    raise Missing(label, year if info.per_year else None, info.label)
 
 
 def _series(e: ast.Ref, env: Env, year: int):

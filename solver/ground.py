@@ -292,9 +292,10 @@ class _Grounder:
     def duplication(self) -> None:
         groups = defaultdict(lambda: defaultdict(list))
         for c in self.candidates:
-            group = c.policy.no_duplication or c.clause.key
-            matter = c.subject if c.item is not None else f"enterprise:{c.part.matter or c.part_key}"
-            groups[(group, matter)][c.part_key].append(c.index)
+            if c.policy.no_duplication is None:
+                continue
+            matter = c.subject if c.item is not None else f"enterprise:{c.part.matter or c.clause.key}"
+            groups[(c.policy.no_duplication, matter)][c.clause.key].append(c.index)
         for (group, matter), options in groups.items():
             if len(options) > 1:
                 self.choices.append(Choice("duplication", f"从优不重复 ({group}): {matter.removeprefix('enterprise:')}",

@@ -18,6 +18,11 @@ class FactInfo:
     per_year: bool
     label: str
     span: Span
+    default: object = None  # the exact value used when a profile does not give the fact
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not None
 
 
 @dataclass(frozen=True, slots=True)

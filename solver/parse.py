@@ -142,7 +142,11 @@ class _Builder(Transformer):
         name, type_tok, *rest = items
         per_year = any(r is True for r in rest)
         label = next((_unquote(r) for r in rest if isinstance(r, Token)), str(name))
-        return ast.FactDecl(str(name), str(type_tok), per_year, label, self._tok(name), self._tok(type_tok))
+        default = next((r[1] for r in rest if isinstance(r, tuple) and r[0] == "default"), None)
+        return ast.FactDecl(str(name), str(type_tok), per_year, label, self._tok(name), self._tok(type_tok), default)
+
+    def default(self, meta, items):
+        return ("default", items[0])
 
     def fact_decl(self, meta, items):
         return self._fact(items)

@@ -59,14 +59,15 @@ def test_art17_rounds_156172_5_yuan_down_to_156000(solve):
     assert "rounded down" in p.bound_by
 
 
-def test_art4_one_matter_two_parts_pays_only_the_better(solve):
+def test_art4_new_plant_gets_50w_instead_of_30w(solve):
     # 第四条: first reaching 1亿 pays up to 30万; "其中" a newly built plant that reaches 1亿 the
-    # same year pays up to 50万. One matter, 从优不重复 (第十八条): 50万, not 30万 + 50万.
+    # same year pays up to 50万 — instead of, not on top of, the 30万.
     r = solve(pinggu({"industrial_output": {2024: 6000_0000, 2025: 1_0000_0000},
                       "new_plant_started": {2025: True}}))
     assert paid(r, "第四条") == 500_000
-    loser = next(n for n in r.not_taken if n.clause == "pinggu.output_milestone.first_breakthrough")
-    assert loser.kind == "dominated" and "从优不重复" in loser.reason
+    # Without the new-plant fact (default false) the general case pays up to 30万.
+    r = solve(pinggu({"industrial_output": {2024: 6000_0000, 2025: 1_0000_0000}}))
+    assert paid(r, "第四条") == 300_000
 
 
 NON_DUP_RULES = textwrap.dedent('''
@@ -234,3 +235,19 @@ def test_example_pinggu_city_2024_2027_total(solve):
     assert paid(r, "四(二)2") == 8_000_000 and paid(r, "第十二条") == 4_500_000
     a_years = sorted(p.year for p in r.payments if p.item == "整车长单A")
     assert a_years == [2026, 2027]
+
+
+def test_one_item_two_clauses_across_policies_of_one_group(solve, tmp_path):
+    # Two policies sharing the non-duplication group 示例区 (as 000 and 003 share 通州区 by
+    # 000 第十八条): the same project is paid by one clause of either, the better one.
+    second = NON_DUP_RULES.split("policy demo")[1].replace("{", "", 1)
+    rules = demo_rules(tmp_path)
+    other = tmp_path / "other.rules"
+    other.write_text("policy demo2 {" + second.replace('"第一条"', '"第三条"').replace('"第二条"', '"第四条"')
+                     .replace("clause a", "clause c").replace("clause b", "clause d")
+                     .replace("cap 50万", "cap 60万"), encoding="utf-8")
+    small = {"facts": {"registered": True}, "years": 2025,
+             "items": [{"id": "P", "kind": "project", "investment": "400万", "year": 2025}]}
+    # 400万 project: demo 第一条 40万, 第二条 50万; demo2 第三条 40万, 第四条 min(80万, 60万) = 60万.
+    r = solve(small, rules=rules + [str(other)])
+    assert (r.total, [(p.policy, p.article) for p in r.payments]) == (600_000, [("demo2", "第四条")])
