@@ -80,12 +80,21 @@ class IfElse:
 
 
 @dataclass(frozen=True, slots=True)
+class FirstTier:
+    """The amount of the highest threshold `series` first reaches this year (0 if none)."""
+
+    series: "Expr"
+    tiers: tuple[tuple["Expr", "Expr"], ...]  # (threshold, amount), as written
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Neg:
     expr: "Expr"
     span: Span
 
 
-Expr = Union[Literal, Ref, CurrentYear, Call, Arith, Compare, Member, BoolOp, Not, IfElse, Neg]
+Expr = Union[Literal, Ref, CurrentYear, Call, Arith, Compare, Member, BoolOp, Not, IfElse, Neg, FirstTier]
 
 
 # ---- vocabulary ----------------------------------------------------------------------
@@ -182,6 +191,7 @@ class Body:
     matter: tuple[str, Span] | None = None
     one_per: tuple[OnePer, ...] = ()
     fixed: Expr | None = None
+    matches: tuple[str, Span] | None = None
     parts: tuple["PartDecl", ...] = ()
     duplicates: tuple[tuple[str, Span], ...] = ()  # statements given twice
 
@@ -210,9 +220,20 @@ class ConditionDecl:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleDecl:
+    """An article that promises no money: procedural, or non-monetary, with a note."""
+
+    article: str
+    status: str
+    note: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class RuleFile:
     path: str
     vocabularies: tuple[Vocabulary, ...]
     policies: tuple[PolicyDecl, ...]
     conditions: tuple[ConditionDecl, ...]
     clauses: tuple[ClauseDecl, ...]
+    articles: tuple[ArticleDecl, ...] = ()

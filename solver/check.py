@@ -15,6 +15,7 @@ POLICY_SETTINGS = {
     "rounding": "rounding", "no_duplication": "name", "assume": "string",
 }
 REQUIRED_SETTINGS = ("title", "level", "in_force", "status")
+ARTICLE_STATUSES = ("procedural", "non_monetary", "not_encoded")
 FUNCTIONS = ("growth", "increase", "prev", "first_reaches", "consecutive", "min", "max")
 
 
@@ -33,8 +34,9 @@ def check(files: list[ast.RuleFile]) -> Ruleset:
     policies: dict[str, Policy] = {}
     conditions: list[Condition] = []
     clauses: list[Clause] = []
+    articles: list[tuple[str, ast.ArticleDecl]] = []
     for f in files:
-        if not (f.conditions or f.clauses or f.policies):
+        if not (f.conditions or f.clauses or f.policies or f.articles):
             continue
         if len(f.policies) != 1:
             span = f.policies[1].span if len(f.policies) > 1 else Span(f.path, 1, 1)
@@ -49,6 +51,11 @@ def check(files: list[ast.RuleFile]) -> Ruleset:
                        labels=((policies[policy.id].span, "first declared here"),))
             continue
         policies[policy.id] = policy
+        for a in f.articles:
+            if a.status not in ARTICLE_STATUSES:
+                diag.error("E104", f"unknown article status '{a.status}'", a.span,
+                           did_you_mean(a.status, ARTICLE_STATUSES) or f"statuses: {', '.join(ARTICLE_STATUSES)}")
+            articles.append((policy.id, a))
         exprs = _Exprs(vocab, diag)
         for c in f.conditions:
             conditions.append(_condition(c, policy, exprs, diag))
@@ -62,8 +69,14 @@ def check(files: list[ast.RuleFile]) -> Ruleset:
             clause = _clause(c, policy, len(clauses), exprs, diag)
             if clause is not None:
                 clauses.append(clause)
+    for clause in clauses:
+        for part in clause.parts:
+            if part.matches and part.matches not in policies:
+                diag.error("E145", f"'matches' names no policy '{part.matches}'", part.span,
+                           did_you_mean(part.matches, policies))
     diag.raise_if_errors()
-    return Ruleset(vocab, policies, tuple(conditions), tuple(clauses), tuple(f.path for f in files))
+    return Ruleset(vocab, policies, tuple(conditions), tuple(clauses), tuple(f.path for f in files),
+                   tuple(articles))
 
 
 # ---- vocabulary ------------------------------------------------------------------------
@@ -241,20 +254,24 @@ def _part(name, body: ast.Body, outer: ast.Body | None, span: Span, exprs: "_Exp
     if body.fixed is not None:
         exprs.expect(body.fixed, "bool", kind)
     caps = tuple(_cap(c, kind, exprs, diag) for c in body.caps)
+    matches = body.matches or (outer.matches if outer else None)
+    if matches and kind is None:
+        diag.error("E146", "'matches' needs a clause that pays items (the award it matches)", matches[1])
     matter = body.matter[0] if body.matter else None
     if matter and kind is not None:
         diag.error("E144", "'matter' names what an enterprise-wide clause is about; items are their own matter",
                    body.matter[1])
-    return Part(name, subject, requires, pay, up_to, caps, matter, body.fixed, body.texts, span)
+    return Part(name, subject, requires, pay, up_to, caps, matter, body.fixed, body.texts, span,
+                matches[0] if matches else None)
 
 
 def _cap(cap: ast.Cap, kind: str | None, exprs: "_Exprs", diag: Collector) -> Cap:
     typed = exprs.expect(cap.amount, "money", kind)
     if cap.scope not in SCOPES:
         diag.error("E150", f"unknown scope '{cap.scope}'", cap.span, did_you_mean(cap.scope, SCOPES))
-    if typed and not typed.const and cap.scope not in ("payment", "item_year"):
+    if typed and not typed.const and cap.scope not in ("payment", "item_year", "item"):
         diag.error("E151", f"a ceiling per {cap.scope} must be a constant amount", cap.amount.span,
-                   "a ceiling that depends on facts can only bound one payment: use 'per payment'")
+                   "a ceiling that depends on facts bounds one payment ('per payment') or one item ('per item')")
     if kind is None and cap.scope in ("item", "item_year"):
         diag.error("E152", f"'per {cap.scope}' needs a clause that pays items", cap.span,
                    "an enterprise-wide clause caps 'per payment', 'per enterprise_year' or 'per enterprise'")
@@ -417,6 +434,22 @@ class _Exprs:
             return None
         result = "money" if "money" in pair else ("rate" if "rate" in pair else "count")
         return Typed(result, left.const and right.const)
+
+    def _FirstTier(self, e: ast.FirstTier, kind):
+        series = self._series(e.series, kind)
+        if series is None:
+            return None
+        for threshold, amount in e.tiers:
+            t, a = self.check(threshold, kind), self.check(amount, kind)
+            if t is None or a is None:
+                return None
+            if t.type != series.type or not t.const:
+                self.diag.error("E188", f"a tier's threshold is a constant {series.type}", threshold.span)
+                return None
+            if a.type != "money" or not a.const:
+                self.diag.error("E189", "a tier's amount is a constant amount of money", amount.span)
+                return None
+        return Typed("money", False)
 
     def _Neg(self, e: ast.Neg, kind):
         t = self.check(e.expr, kind)

@@ -141,6 +141,20 @@ def _ifelse(e: ast.IfElse, env: Env):
     return evaluate(e.then, env) if evaluate(e.cond, env) else evaluate(e.other, env)
 
 
+def _first_tier(e: ast.FirstTier, env: Env):
+    """The highest tier first reached this year; a tier reached in an earlier year is not paid again."""
+    current = _series(e.series, env, env.year)
+    _series(e.series, env, env.year - 1)  # "first" needs last year's figure
+    _, raw = _lookup(e.series.path, env)
+    best = (None, 0)
+    for threshold, amount in e.tiers:
+        t = evaluate(threshold, env)
+        if current >= t and all(v < t for y, v in raw.items() if y < env.year):
+            if best[0] is None or t > best[0]:
+                best = (t, evaluate(amount, env))
+    return best[1]
+
+
 def _neg(e: ast.Neg, env: Env):
     return -evaluate(e.expr, env)
 
@@ -149,7 +163,7 @@ _COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operato
             "==": operator.eq, "!=": operator.ne}
 _EVAL = {ast.Literal: _literal, ast.CurrentYear: _current_year, ast.Ref: _ref, ast.Call: _call,
          ast.Arith: _arith, ast.Compare: _compare, ast.Member: _member, ast.BoolOp: _boolop,
-         ast.Not: _not, ast.IfElse: _ifelse, ast.Neg: _neg}
+         ast.Not: _not, ast.IfElse: _ifelse, ast.Neg: _neg, ast.FirstTier: _first_tier}
 
 
 # ---- explanations ---------------------------------------------------------------------
@@ -173,6 +187,8 @@ def type_of_value(e: ast.Expr, env: Env) -> str:
         return type_of_value(e.expr, env)
     if isinstance(e, ast.IfElse):
         return type_of_value(e.then, env)
+    if isinstance(e, ast.FirstTier):
+        return "money"
     return "bool"
 
 

@@ -153,6 +153,9 @@ def _why_unpaid(g: Grounded, plan: Plan, c: Candidate) -> str:
                 return (f"从优不重复: {c.subject} is paid by {taker.policy.id} {taker.clause.article} "
                         f"({used[0]}), which pays more or equal")
             return f"{ch.label}: {used[0]} was chosen"
+    for s in g.supports:
+        if s.member == c.index and not any(i in plan.amounts for i in s.supporters):
+            return f"{s.label}: the plan does not take what it matches"
     for w in g.windows:
         if any(i == c.index for _, i in w.members):
             years = sorted(y for y, i in w.members if i in plan.amounts)

@@ -74,6 +74,15 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Support:
+    """A matching payment (配套) is paid only if one of the payments it matches is paid."""
+
+    member: int
+    supporters: tuple[int, ...]
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class Refusal:
     """Why a clause part pays a subject nothing in a year (None: in any year)."""
 
@@ -94,6 +103,7 @@ class Grounded:
     ceilings: tuple[Ceiling, ...]
     windows: tuple[Window, ...]
     choices: tuple[Choice, ...]
+    supports: tuple[Support, ...]
     refusals: tuple[Refusal, ...]
     benefits: tuple[tuple[Clause, str], ...]
     include_drafts: bool
@@ -103,9 +113,10 @@ def ground(ruleset: Ruleset, profile: Profile, horizon: tuple[int, ...], include
     g = _Grounder(ruleset, profile, horizon, include_drafts)
     for clause in ruleset.clauses:
         g.clause(clause)
+    g.link_matches()
     g.couple()
     return Grounded(ruleset, profile, horizon, tuple(g.candidates), tuple(g.ceilings), tuple(g.windows),
-                    tuple(g.choices), tuple(g.refusals), tuple(g.benefits), include_drafts)
+                    tuple(g.choices), tuple(g.supports), tuple(g.refusals), tuple(g.benefits), include_drafts)
 
 
 class _Grounder:
@@ -116,6 +127,7 @@ class _Grounder:
         self.ceilings: list[Ceiling] = []
         self.windows: list[Window] = []
         self.choices: list[Choice] = []
+        self.supports: list[Support] = []
         self.refusals: list[Refusal] = []
         self.benefits: list[tuple[Clause, str]] = []
         self._conditions = defaultdict(list)
@@ -227,6 +239,24 @@ class _Grounder:
                          unit, max(minimum, 1), forced, one_key)
 
     # -- what couples candidates --------------------------------------------------------------
+    def link_matches(self) -> None:
+        """A matching part pays only on an item its policy pays: drop those with nothing to
+        match, renumber, and record which payments each match rests on."""
+        kept: list[Candidate] = []
+        for c in self.candidates:
+            if c.part.matches and not any(d.policy.id == c.part.matches and d.subject == c.subject
+                                          for d in self.candidates):
+                self.refuse(c.clause, c.part, c.subject, c.year, "ineligible",
+                            f"matches {c.part.matches}, which cannot pay {c.subject} (see its own reason)")
+                continue
+            kept.append(replace(c, index=len(kept)))
+        self.candidates = kept
+        for c in kept:
+            if c.part.matches:
+                supporters = tuple(d.index for d in kept if d.policy.id == c.part.matches and d.subject == c.subject)
+                self.supports.append(Support(c.index, supporters,
+                                             f"{c.clause.policy} {c.clause.article} matches {c.part.matches} on {c.subject}"))
+
     def couple(self) -> None:
         by_part_subject = defaultdict(list)
         by_part = defaultdict(list)
@@ -262,15 +292,17 @@ class _Grounder:
     def ceiling(self, clause: Clause, cap: Cap, members: list[Candidate]) -> None:
         if cap.scope in ("payment", "item_year"):
             return
-        amount = floor_money(Fraction(evaluate(cap.amount, self.env(None, None))))
         groups = defaultdict(list)
         for c in members:
             key = {"item": c.subject, "enterprise_year": c.year, "enterprise": None}[cap.scope]
             groups[key].append(c)
-        bound = f"ceiling {fmt_money(amount)} per {cap.scope.replace('_', '-')} ({clause.article})"
         for group in groups.values():
+            # a ceiling per item may depend on the item's own facts (30% of its approved investment)
+            amount = floor_money(Fraction(evaluate(cap.amount, self.env(group[0].item, None))))
+            bound = f"ceiling {fmt_money(amount)} per {cap.scope.replace('_', '-')} ({clause.article})"
             label = f"{clause.policy} {clause.article} {bound}"
-            self.ceilings.append(Ceiling(clause, cap, amount, tuple(c.index for c in group), label))
+            if len(group) > 1:
+                self.ceilings.append(Ceiling(clause, cap, amount, tuple(c.index for c in group), label))
             for c in group:  # no single payment can exceed a ceiling it shares
                 c = self.candidates[c.index]
                 if amount < c.most:

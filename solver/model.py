@@ -101,6 +101,7 @@ class Part:
     fixed: ast.Expr | None
     texts: tuple[str, ...]
     span: Span
+    matches: str | None = None  # pays only on an item this policy's plan also pays (配套)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,7 @@ class Ruleset:
     conditions: tuple[Condition, ...]
     clauses: tuple[Clause, ...]
     files: tuple[str, ...] = field(default=())
+    articles: tuple[tuple[str, ast.ArticleDecl], ...] = ()  # (policy, article that pays nothing)
 
     def clause(self, key: str) -> Clause | None:
         for c in self.clauses:

@@ -53,6 +53,8 @@ def _components(g: Grounded) -> list[list[int]]:
         join(i for _, i in w.members)
     for ch in g.choices:
         join(i for _, opt in ch.options for i in opt)
+    for s in g.supports:
+        join((s.member,) + s.supporters)
     groups: dict[int, list[int]] = {}
     for i in range(len(g.candidates)):
         groups.setdefault(find(i), []).append(i)
@@ -100,6 +102,9 @@ class _Part:
                     chosen.append(y)
                     self.constraints += [y >= 0, y <= 1] + [self.x[i] <= y for i in option]
                 self.constraints.append(z3.Sum(chosen) <= 1)
+        for s in g.supports:
+            if s.member in inside:
+                self.constraints.append(self.x[s.member] <= z3.Sum([self.x[i] for i in s.supporters]))
         self.total = z3.Sum([self.amount[i] for i in members]) if members else z3.IntVal(0)
 
     def _window(self, n: int, w) -> None:
@@ -204,6 +209,9 @@ def violations(g: Grounded, paid: dict[int, int], members=None) -> list[str]:
         used = [k for k, option in ch.options if any(i in paid for i in option)]
         if len(used) > 1:
             problems.append(f"{ch.label}: {used} all used")
+    for s in g.supports:
+        if s.member in paid and not any(i in paid for i in s.supporters):
+            problems.append(f"{s.label}: paid without the payment it matches")
     return problems
 
 

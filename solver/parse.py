@@ -47,6 +47,7 @@ def parse_text(text: str, path: str) -> ast.RuleFile:
         policies=tuple(i for i in items if isinstance(i, ast.PolicyDecl)),
         conditions=tuple(i for i in items if isinstance(i, ast.ConditionDecl)),
         clauses=tuple(i for i in items if isinstance(i, ast.ClauseDecl)),
+        articles=tuple(i for i in items if isinstance(i, ast.ArticleDecl)),
     )
 
 
@@ -239,6 +240,20 @@ class _Builder(Transformer):
 
     def matter(self, meta, items):
         return ("matter", (str(items[0]), self._tok(items[0])), self._span(meta))
+
+    def article(self, meta, items):
+        label, status, note = items
+        return ast.ArticleDecl(_unquote(label), str(status), _unquote(note), self._tok(label))
+
+    def matches(self, meta, items):
+        return ("matches", (str(items[0]), self._tok(items[0])), self._span(meta))
+
+    def first_tier(self, meta, items):
+        series, *tiers = items
+        return ast.FirstTier(series, tuple(tiers), self._span(meta))
+
+    def tier(self, meta, items):
+        return (items[0], items[1])
 
     def fixed(self, meta, items):
         return ("fixed", items[0], self._span(meta))

@@ -27,15 +27,16 @@ class Item:
     kind: str
     fields: dict  # name -> value, or {year: value} for a yearly field
     span: Span
+    own_years: tuple[int, ...] = ()  # the item's `years:` (e.g. a project's supported years)
 
     def years(self, vocab: Vocab) -> tuple[int, ...]:
-        """The years the item has figures for, and its own `year` field if it has one."""
-        years: set[int] = set()
+        """The item's years: its `years:`, the years of its yearly figures, and its `year` field."""
+        years: set[int] = set(self.own_years)
         for name, value in self.fields.items():
             info = vocab.kinds[self.kind].fields[name]
             if info.per_year:
                 years.update(value)
-            elif info.type == "year":
+            elif name == "year":  # an event's own year; other year fields (claim_year) are data
                 years.add(value)
         return tuple(sorted(years))
 
@@ -274,9 +275,16 @@ def _items(node, doc, path: str, vocab: Vocab, reader: _Reader, diag: Collector)
             diag.error("E224", f"unknown kind of item '{kind}'", value_span(path, entry, "kind"),
                        did_you_mean(kind, vocab.kinds) or f"kinds: {', '.join(vocab.kinds)}")
             continue
-        fields = {k: entry[k] for k in entry if k not in ("id", "kind")}
+        fields = {k: entry[k] for k in entry if k not in ("id", "kind", "years")}
         values, _ = reader.facts(_Sub(entry, fields), vocab.kinds[kind].fields, f"field of {kind}")
-        items.append(Item(item_id, kind, values, span))
+        own_years: tuple[int, ...] = ()
+        if "years" in entry:
+            try:
+                own_years = parse_years(entry["years"])
+            except ValueProblem as err:
+                diag.error("E225", f"item '{item_id}': {err}", value_span(path, entry, "years"),
+                           "write years: 2025-2027 or years: [2025, 2026]")
+        items.append(Item(item_id, kind, values, span, own_years))
     return items
 
 

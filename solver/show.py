@@ -42,6 +42,9 @@ def _show(e: ast.Expr) -> tuple[str, int]:
         return f"not {show(e.expr, 3)}", 3
     if isinstance(e, ast.IfElse):
         return f"if {show(e.cond)} then {show(e.then)} else {show(e.other)}", 0
+    if isinstance(e, ast.FirstTier):
+        tiers = ", ".join(f"{show(t)}: {show(a)}" for t, a in e.tiers)
+        return f"first_tier({show(e.series)}) {{{tiers}}}", 9
     if isinstance(e, ast.Neg):
         return f"-{show(e.expr, 9)}", 8
     raise TypeError(type(e))
