@@ -16,7 +16,8 @@ from solver import __version__, pipeline
 from solver.diagnostics import DiagnosticError, render
 from solver.optimize import PlanError
 from solver.profile import parse_years
-from solver.render import print_check, print_explanation, print_result, to_json
+from solver.coverage import coverage
+from solver.render import print_check, print_coverage, print_explanation, print_result, to_json
 from solver.values import ValueProblem
 
 EXIT_OK, EXIT_VERDICT, EXIT_INPUT, EXIT_GAVE_UP, EXIT_INTERNAL = 0, 1, 2, 3, 70
@@ -76,8 +77,10 @@ def main() -> None:
 
 @main.command()
 @click.argument("rules", nargs=-1, type=click.Path())
-@click.option("--json", "as_json", is_flag=True, help="Print diagnostics as JSON.")
-def check(rules, as_json) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print diagnostics (or coverage) as JSON.")
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="List every article of each document: encoded, condition, non-monetary, procedural or not encoded.")
+def check(rules, as_json, show_coverage) -> None:
     """Check rule files (default: the bundled rules); exit 1 on any error."""
     try:
         ruleset = pipeline.load_rules(list(rules) or None)
@@ -87,6 +90,13 @@ def check(rules, as_json) -> None:
         else:
             click.echo(render(err.diagnostics), err=True)
         sys.exit(EXIT_VERDICT)
+    if show_coverage:
+        report = coverage(ruleset)
+        if as_json:
+            click.echo(to_json({"ok": True, "coverage": report}), nl=False)
+        else:
+            print_coverage(report, _console())
+        sys.exit(EXIT_VERDICT if any(p["not_encoded"] for p in report) else EXIT_OK)
     if as_json:
         click.echo(to_json({"ok": True, "policies": sorted(ruleset.policies),
                             "clauses": [c.key for c in ruleset.clauses]}))

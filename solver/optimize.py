@@ -72,6 +72,7 @@ class _Part:
         inside = set(members)
         coupled = {i for c in g.ceilings if inside & set(c.members) for i in c.members}
         self.constraints: list = []
+        self.splits = bool(coupled) or any(inside & {i for _, i in w.members} for w in g.windows)
         self.x: dict[int, z3.ArithRef] = {}
         self.amount: dict[int, z3.ArithRef] = {}
         for i in members:
@@ -146,10 +147,30 @@ class _Part:
             bound = upper.as_long() if z3.is_int_value(upper) else trivial_bound
             return "feasible", value, max(bound, value), amounts, {}
         proven = self.certify(value, timeout_ms)
+        if proven and self.splits:
+            amounts = self.earliest(value, timeout_ms) or amounts
         # No timings here: the certificate is part of the byte-stable JSON.
         certificate = {"candidates": len(self.members), "optimum": value,
                        "check": f"total >= {value + 1} is {'unsat' if proven else 'unknown'}"}
         return ("optimal" if proven else "feasible"), value, value if proven else trivial_bound, amounts, certificate
+
+    def earliest(self, value: int, timeout_ms: int) -> dict[int, int] | None:
+        """Among the plans paying the proven optimum, the one that pays earliest: where a
+        cumulative ceiling or a window leaves the years open, money is placed in the first
+        years (a stable, documented convention, not a legal rule)."""
+        last = max(self.g.candidates[i].year for i in self.members)
+        weights = z3.Sum([(last - self.g.candidates[i].year + 1) * self.amount[i] for i in self.members])
+        opt = z3.Optimize()
+        opt.set("elim_01", False)
+        opt.set("timeout", max(timeout_ms, 1))
+        opt.add(*self.constraints)
+        opt.add(self.total == value)
+        opt.maximize(weights)
+        if opt.check() != z3.sat:
+            return None
+        model = opt.model()
+        amounts = {i: model.eval(self.amount[i], model_completion=True).as_long() for i in self.members}
+        return {i: a for i, a in amounts.items() if a}
 
     def certify(self, value: int, timeout_ms: int) -> bool:
         """Prove with a plain Solver that no plan of this part pays 1元 more."""

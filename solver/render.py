@@ -83,6 +83,17 @@ def print_explanation(e: dict, console: Console) -> None:
         console.print(escape(f"  not paid: {n['clause']} for {n['item']}: [{n['kind']}] {n['reason']}"))
 
 
+def print_coverage(report: list[dict], console: Console) -> None:
+    for p in report:
+        table = Table(title=escape(f"{p['policy']}: {p['title']} {p['document']} [{p['status']}]"))
+        for col in ("article", "status", "clauses / note"):
+            table.add_column(col, overflow="fold")
+        for a in p["articles"]:
+            table.add_row(a["article"], a["status"], escape(", ".join(a["clauses"] + a["notes"])))
+        console.print(table)
+        console.print(f"{p['policy']}: {len(p['articles'])} articles, {p['not_encoded']} not encoded")
+
+
 def print_check(ruleset: Ruleset, console: Console) -> None:
     parts = sum(len(c.parts) for c in ruleset.clauses)
     console.print(f"checked {len(ruleset.files)} file(s): {len(ruleset.policies)} policies, "
