@@ -1,0 +1,82 @@
+"""Properties that hold for every profile: generated 平谷 enterprises over 2024-2027."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from solver.ground import ground
+from solver.optimize import optimize, violations
+from solver.pipeline import load_rules
+from solver.profile import Item, Profile
+
+RULES = load_rules()
+YEARS = (2024, 2025, 2026, 2027)
+BASE = {"district": "平谷区", "registered_in_beijing": True, "operates_in_district": True, "manufacturer": True,
+        "fits_capital_positioning": True, "serious_dishonesty_3y": False, "stable_operation_in_beijing": True,
+        "abnormal_affiliate_output": False, "good_credit": True, "major_penalty_3y": False,
+        "criminal_record_3y": False, "false_materials_within_3y": False, "auto_parts_supplier": True,
+        "central_kitchen_chain": True}
+
+money = st.integers(min_value=0, max_value=2_000_000_000)
+yearly = st.dictionaries(st.sampled_from((2023,) + YEARS), money, min_size=0, max_size=5)
+
+
+@st.composite
+def profiles(draw) -> Profile:
+    facts = dict(BASE, industrial_output=draw(yearly), rd_expense=draw(yearly))
+    items = []
+    for n in range(draw(st.integers(0, 4))):
+        executed = draw(st.dictionaries(st.sampled_from(YEARS), money, min_size=1, max_size=4))
+        kind = draw(st.sampled_from(["vehicle_order", "kitchen_order"]))
+        fields = {"new": draw(st.booleans()), "executed": executed}
+        if kind == "kitchen_order":
+            fields["to_pinggu_unaffiliated"] = True
+        items.append(Item(f"order{n}", kind, fields, None))
+    for n in range(draw(st.integers(0, 2))):
+        level = draw(st.sampled_from(RULES.vocab.enums["smart_factory_level"]))
+        items.append(Item(f"factory{n}", "smart_factory_title", {"level": level, "year": draw(st.sampled_from(YEARS))},
+                          None))
+    for n in range(draw(st.integers(0, 3))):
+        award = {"direction": draw(st.sampled_from(["首台套", "并购重组", "产业筑基"])),
+                 "amount": draw(st.integers(0, 50_000_000)), "year": 2024, "status": "candidate",
+                 "investment_project": False, "other_city_funds": False, "major_project": draw(st.booleans())}
+        items.append(Item(f"award{n}", "city_award", award, None))
+    return Profile("generated", "generated", facts, tuple(items), YEARS, {})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles())
+def test_every_plan_is_optimal_legal_and_adds_up(profile):
+    g = ground(RULES, profile, YEARS, include_drafts=False)
+    plan = optimize(g)
+    assert plan.status == "optimal" and plan.bound == plan.total
+    assert sum(plan.amounts.values()) == plan.total
+    assert violations(g, plan.amounts) == []
+    by_year = defaultdict(int)
+    for i, amount in plan.amounts.items():
+        c = g.candidates[i]
+        if c.policy.id == "pinggu":
+            # 第十七条: whole 千元, nothing under 1万; 第二十一条: 2025-2027 only
+            assert amount % 1000 == 0 and amount >= 10_000 and 2025 <= c.year <= 2027
+        if c.clause.name == "vehicle_orders":
+            by_year[c.year] += amount
+    # 第十二条: at most 200万 per enterprise per year across orders
+    assert all(total <= 2_000_000 for total in by_year.values())
+    # 002 四(二)2: one direction a year, unless a 市级重大项目
+    directions = {g.candidates[i].item.fields["direction"] for i in plan.amounts
+                  if g.candidates[i].clause.key == "city2024.award" and not g.candidates[i].item.fields["major_project"]}
+    assert len(directions) <= 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(profiles())
+def test_more_of_a_candidate_city_award_never_lowers_the_total(profile):
+    # Monotonicity: raising one candidate award's amount cannot lower the optimum.
+    g = ground(RULES, profile, YEARS, include_drafts=False)
+    before = optimize(g).total
+    items = tuple(Item(i.id, i.kind, dict(i.fields, amount=i.fields["amount"] + 1_000_000), i.span)
+                  if i.kind == "city_award" else i for i in profile.items)
+    raised = Profile(profile.path, profile.name, profile.facts, items, profile.years, {})
+    assert optimize(ground(RULES, raised, YEARS, include_drafts=False)).total >= before
