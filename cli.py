@@ -17,7 +17,7 @@ from solver.diagnostics import DiagnosticError, render
 from solver.optimize import PlanError
 from solver.profile import parse_years
 from solver.coverage import coverage
-from solver.render import print_check, print_coverage, print_explanation, print_result, to_json
+from solver.render import print_check, print_coverage, print_explanation, print_result, print_verdict, to_json
 from solver.values import ValueProblem
 
 EXIT_OK, EXIT_VERDICT, EXIT_INPUT, EXIT_GAVE_UP, EXIT_INTERNAL = 0, 1, 2, 3, 70
@@ -120,6 +120,23 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout) -> None:
     else:
         print_result(result, _console())
     sys.exit(EXIT_OK if result.status == "optimal" else EXIT_GAVE_UP)
+
+
+@main.command()
+@click.argument("profile", type=click.Path())
+@click.argument("ledger", type=click.Path())
+@_rules_opt
+@_drafts_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@_guard
+def audit(profile, ledger, rules, include_drafts, as_json) -> None:
+    """Check LEDGER (YAML/JSON with a payments list, or CSV) against every rule: PASS or FAIL (exit 1)."""
+    verdict = pipeline.audit(profile, ledger, list(rules) or None, include_drafts)
+    if as_json:
+        click.echo(to_json(verdict.to_json()), nl=False)
+    else:
+        print_verdict(verdict, _console())
+    sys.exit(EXIT_OK if verdict.passed else EXIT_VERDICT)
 
 
 @main.command()

@@ -77,6 +77,22 @@ def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int
     return build_result(grounded, plan)
 
 
+def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
+          include_drafts: bool = False):
+    """Check a payout ledger against every rule that applies to the profile's enterprise."""
+    from .audit import audit as check_ledger, read_ledger, resolve_lines
+    ruleset = load_rules(rules)
+    profile = load_profile(profile_path, ruleset.vocab)
+    rows = read_ledger(ledger_path)
+    years = set(profile.years or profile.mentioned_years(ruleset.vocab))
+    for row in rows:
+        if str(row.get("year", "")).strip().isdigit():
+            years.add(int(row["year"]))
+    grounded = ground(ruleset, profile, tuple(sorted(years)), include_drafts)
+    lines = resolve_lines(rows, grounded, ledger_path)
+    return check_ledger(grounded, lines)
+
+
 def explain(profile_path: str, clause: str, rules: list[str] | None = None,
             years: tuple[int, ...] | None = None, include_drafts: bool = False,
             timeout: float | None = None) -> dict:

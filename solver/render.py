@@ -83,6 +83,30 @@ def print_explanation(e: dict, console: Console) -> None:
         console.print(escape(f"  not paid: {n['clause']} for {n['item']}: [{n['kind']}] {n['reason']}"))
 
 
+def print_verdict(v, console: Console) -> None:
+    if v.passed:
+        console.print(f"[bold green]PASS[/bold green]: {len(v.lines)} ledger line(s) respect all "
+                      f"{len(v.checked)} rule(s) that apply")
+        table = Table(title="Rules checked")
+        for col in ("rule", "ledger lines", "slack (元)"):
+            table.add_column(col, overflow="fold")
+        for f in v.checked:
+            table.add_row(escape(f.rule), ", ".join(map(str, f.lines)), "" if f.slack is None else f"{f.slack:,}")
+        console.print(table)
+        return
+    console.print(f"[bold red]FAIL[/bold red]: {len(v.violated)} rule(s) the ledger breaks "
+                  "(each group is a smallest set that cannot hold together with the ledger):")
+    by_number = {ln.number: ln for ln in v.lines}
+    for f in v.violated:
+        excess = f" — exceeded by {f.excess:,} 元" if f.excess and f.excess > 0 else ""
+        console.print(escape(f"- {f.rule}{excess}"))
+        for n in f.lines:
+            ln = by_number[n]
+            console.print(escape(f"    ledger line {n}: {ln.policy} {ln.article} {ln.item} {ln.year} {ln.amount:,} 元"))
+        if f.article_text:
+            console.print(escape(f"    “{f.article_text}”"))
+
+
 def print_coverage(report: list[dict], console: Console) -> None:
     for p in report:
         table = Table(title=escape(f"{p['policy']}: {p['title']} {p['document']} [{p['status']}]"))

@@ -1,0 +1,261 @@
+"""`subsidy audit`: a payout ledger checked against every rule that applies to one enterprise.
+
+The ledger's amounts are fixed; every rule becomes a tracked Z3 constraint (a payment's own
+ceiling or rate, rounding, each shared ceiling, 从优不重复, one direction a year, windows of
+years, matching). PASS lists every rule with its slack; FAIL gives a minimal unsat core:
+the smallest set of rules that cannot hold together with the ledger.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import z3
+
+from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
+from .ground import Grounded
+from .profile import key_span, node_span, read_document, value_span
+from .values import ValueProblem, fmt_money, parse_money
+
+LEDGER_KEYS = ("policy", "article", "item", "year", "amount")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    number: int  # 1-based position in the ledger
+    policy: str
+    article: str  # an article label, or a clause key (pinggu.green.rating_b)
+    item: str
+    year: int
+    amount: int
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str  # what the rule says, with its article
+    article_text: str
+    lines: tuple[int, ...]  # ledger lines involved
+    excess: int | None  # by how much the ledger exceeds it, where that is a sum
+    slack: int | None  # on PASS: how much room is left
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    passed: bool
+    checked: tuple[Finding, ...]  # PASS: every rule with its slack
+    violated: tuple[Finding, ...]  # FAIL: the minimal core
+    lines: tuple[Line, ...]
+
+    def to_json(self) -> dict:
+        def f(x: Finding) -> dict:
+            return {"rule": x.rule, "article_text": x.article_text, "lines": list(x.lines),
+                    "excess": x.excess, "slack": x.slack}
+        return {"verdict": "PASS" if self.passed else "FAIL",
+                "checked": [f(x) for x in self.checked], "violated": [f(x) for x in self.violated],
+                "ledger": [{"line": ln.number, "policy": ln.policy, "article": ln.article, "item": ln.item,
+                            "year": ln.year, "amount": ln.amount} for ln in self.lines]}
+
+
+# ---- reading a ledger ------------------------------------------------------------------
+def read_ledger(path: str) -> list[dict]:
+    """Raw ledger rows with spans: YAML/JSON ({payments: [...]}) or CSV with a header."""
+    if Path(path).suffix.lower() == ".csv":
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise DiagnosticError(Diagnostic("error", "E500", f"cannot read ledger '{path}': {err}", None)) from None
+        reader = csv.DictReader(io.StringIO(text))
+        missing = [k for k in LEDGER_KEYS if k not in (reader.fieldnames or [])]
+        if missing:
+            raise DiagnosticError(Diagnostic("error", "E501", f"the CSV header lacks {', '.join(missing)}",
+                                             Span(path, 1, 1), f"the header is {','.join(LEDGER_KEYS)}"))
+        return [dict(row, _span=Span(path, n + 2, 1)) for n, row in enumerate(reader)]
+    doc, _ = read_document(path, "ledger")
+    if not isinstance(doc, dict) or not isinstance(doc.get("payments"), list):
+        raise DiagnosticError(Diagnostic("error", "E502", "a ledger is a mapping with a 'payments' list",
+                                         Span(path, 1, 1), "the JSON of `subsidy optimize --json` is a ledger"))
+    rows = []
+    for n, entry in enumerate(doc["payments"]):
+        if not isinstance(entry, dict):
+            raise DiagnosticError(Diagnostic("error", "E503", "each payment is a mapping",
+                                             value_span(path, doc["payments"], n)))
+        row = {k: entry[k] for k in entry}
+        row["_span"] = node_span(path, entry)
+        row["_node"] = entry
+        rows.append(row)
+    return rows
+
+
+def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
+    """Check each row's names against the rules and the profile; convert amounts exactly."""
+    diag = Collector()
+    items = ["enterprise"] + [i.id for i in g.profile.items]
+    lines = []
+    for n, row in enumerate(rows, 1):
+        span, node = row["_span"], row.get("_node")
+
+        def where(key):
+            return key_span(path, node, key) if node is not None else span
+
+        missing = [k for k in LEDGER_KEYS if k not in row or row[k] in (None, "")]
+        if missing:
+            diag.error("E504", f"payment {n} lacks {', '.join(missing)}", span, f"each payment has {', '.join(LEDGER_KEYS)}")
+            continue
+        policy = str(row["policy"])
+        if policy not in g.ruleset.policies:
+            diag.error("E505", f"unknown policy '{policy}'", where("policy"), did_you_mean(policy, g.ruleset.policies))
+            continue
+        label = str(row.get("clause") or row["article"])
+        clauses = [c for c in g.ruleset.clauses if c.policy == policy]
+        names = {c.article for c in clauses} | {c.key for c in clauses} | {c.part_key(p) for c in clauses for p in c.parts}
+        if label not in names:
+            diag.error("E506", f"policy '{policy}' has no article or clause '{label}'",
+                       where("clause" if row.get("clause") else "article"), did_you_mean(label, names))
+            continue
+        item = str(row["item"])
+        if item not in items:
+            diag.error("E507", f"unknown item '{item}' (not in the profile)", where("item"), did_you_mean(item, items))
+            continue
+        try:
+            year = int(row["year"])
+            raw = row["amount"]
+            if isinstance(raw, float) or isinstance(raw, bool):
+                raise ValueProblem(f"amount {raw} is not whole 元: write e.g. 125000 or 12.5万")
+            amount = parse_money(str(raw))
+        except (ValueError, ValueProblem) as err:
+            diag.error("E508", f"payment {n}: {err if isinstance(err, ValueProblem) else 'year and amount are whole numbers'}",
+                       where("amount"), "amounts are whole 元 or text with a unit, e.g. 125000 or 12.5万")
+            continue
+        if amount < 0:
+            diag.error("E508", f"payment {n}: a negative amount", where("amount"))
+            continue
+        lines.append(Line(n, policy, label, item, year, amount, span))
+    diag.raise_if_errors()
+    return lines
+
+
+# ---- checking -----------------------------------------------------------------------------
+def _matches(c, line: Line) -> bool:
+    return (c.policy.id == line.policy and c.subject == line.item and c.year == line.year
+            and line.article in (c.clause.article, c.clause.key, c.part_key))
+
+
+def audit(g: Grounded, lines: list[Line]) -> Verdict:
+    a = {c.index: z3.Int(f"a{c.index}") for c in g.candidates}
+    hard = [v >= 0 for v in a.values()]
+    covered: set[int] = set()
+    orphans: list[Finding] = []
+    rules: list[tuple[str, z3.BoolRef, Finding]] = []  # (name, constraint, finding template)
+    for line in lines:
+        options = [c for c in g.candidates if _matches(c, line)]
+        if not options:
+            orphans.append(_orphan(g, line))
+            continue
+        covered.update(c.index for c in options)
+        hard.append(z3.Sum([a[c.index] for c in options]) == line.amount)
+    for i, v in a.items():
+        if i not in covered:
+            hard.append(v == 0)
+    line_of = {}
+    for line in lines:
+        for c in g.candidates:
+            if _matches(c, line):
+                line_of[c.index] = line.number
+    for c in g.candidates:
+        if c.index not in covered:
+            continue
+        text = " ".join(c.clause.texts)
+        name = f"{c.policy.id} {c.clause.article} {c.part_key}: {c.subject} {c.year} at most {fmt_money(c.most)} ({c.bound})"
+        rules.append((name, a[c.index] <= c.most, Finding(name, text, (line_of[c.index],), None, None)))
+        if c.unit > 1 or c.minimum > 1:
+            k = z3.Int(f"k{c.index}")
+            cond = z3.And(a[c.index] == c.unit * k, z3.Or(a[c.index] == 0, a[c.index] >= c.minimum))
+            name = (f"{c.policy.id} rounding: {c.part_key} {c.subject} {c.year} in whole {fmt_money(c.unit)}, "
+                    f"nothing under {fmt_money(c.minimum)}")
+            rules.append((name, cond, Finding(name, text, (line_of[c.index],), None, None)))
+    for ceiling in g.ceilings:
+        members = [i for i in ceiling.members if i in covered]
+        if members:
+            rules.append((ceiling.label, z3.Sum([a[i] for i in members]) <= ceiling.amount,
+                          Finding(ceiling.label, " ".join(ceiling.clause.texts),
+                                  tuple(sorted({line_of[i] for i in members})), None, None)))
+    for ch in g.choices:
+        used = [z3.Or([a[i] > 0 for i in opt if i in covered]) for _, opt in ch.options if any(i in covered for i in opt)]
+        if len(used) > 1:
+            involved = tuple(sorted({line_of[i] for _, opt in ch.options for i in opt if i in covered}))
+            rules.append((ch.label, z3.Sum([z3.If(u, 1, 0) for u in used]) <= 1,
+                          Finding(ch.label, "", involved, None, None)))
+    for w in g.windows:
+        members = [(y, i) for y, i in w.members if i in covered]
+        if len(members) > 1:
+            paid = {y: a[i] > 0 for y, i in members}
+            if w.years is None:
+                cond = z3.Sum([z3.If(p, 1, 0) for p in paid.values()]) <= 1
+            else:
+                starts = sorted(paid)
+                cond = z3.Or([z3.And([z3.Not(p) for y, p in paid.items() if not s <= y < s + w.years]) for s in starts])
+            rules.append((w.label, cond, Finding(w.label, "", tuple(sorted({line_of[i] for _, i in members})), None, None)))
+    for s in g.supports:
+        if s.member in covered:
+            cond = z3.Implies(a[s.member] > 0, z3.Or([a[i] > 0 for i in s.supporters if i in covered] or [z3.BoolVal(False)]))
+            rules.append((s.label, cond, Finding(s.label, "", (line_of[s.member],), None, None)))
+    return _decide(g, lines, a, hard, rules, orphans)
+
+
+def _orphan(g: Grounded, line: Line) -> Finding:
+    """A ledger line no clause can pay: say why, from the grounding's refusals."""
+    reasons = sorted({r.reason for r in g.refusals
+                      if r.clause.policy == line.policy and line.article in (r.clause.article, r.clause.key)
+                      and r.subject in (line.item, "-") and r.year in (line.year, None)})
+    why = "; ".join(reasons) or "no clause of this article pays this item in this year"
+    return Finding(f"{line.policy} {line.article}: nothing may be paid to {line.item} in {line.year} ({why})",
+                   "", (line.number,), line.amount, None)
+
+
+def _decide(g, lines, a, hard, rules, orphans) -> Verdict:
+    solver = z3.Solver()
+    solver.add(*hard)
+    tracks = [z3.Bool(f"rule{n}") for n in range(len(rules))]
+    for t, (_, cond, _) in zip(tracks, rules):
+        solver.add(z3.Implies(t, cond))
+    if not orphans and solver.check(*tracks) == z3.sat:
+        model = solver.model()
+        return Verdict(True, tuple(_with_slack(r, model, a) for r in rules), (), tuple(lines))
+    index = {str(t): n for n, t in enumerate(tracks)}
+    violated: list[Finding] = []
+    active = list(tracks)
+    while solver.check(*active) == z3.unsat:
+        # one minimal core at a time (deletion-based minimisation), then set it aside and look
+        # for the next, so that every independent violation of the ledger is reported
+        core = [t for t in active if any(z3.eq(t, c) for c in solver.unsat_core())]
+        for t in list(core):
+            trial = [c for c in core if not z3.eq(c, t)]
+            if solver.check(*trial) == z3.unsat:
+                core = trial
+        violated += [_with_excess(rules[index[str(t)]], lines, g) for t in core]
+        dropped = {str(t) for t in core}
+        active = [t for t in active if str(t) not in dropped]
+    return Verdict(False, (), tuple(orphans + violated), tuple(lines))
+
+
+def _with_slack(rule, model, a) -> Finding:
+    name, cond, f = rule
+    slack = None
+    if z3.is_le(cond):
+        lhs, rhs = cond.arg(0), cond.arg(1)
+        slack = model.eval(rhs - lhs, model_completion=True).as_long()
+    return Finding(f.rule, f.article_text, f.lines, None, slack)
+
+
+def _with_excess(rule, lines, g) -> Finding:
+    name, cond, f = rule
+    excess = None
+    if z3.is_le(cond):
+        by_line = {ln.number: ln.amount for ln in lines}
+        limit = cond.arg(1)
+        if z3.is_int_value(limit):
+            excess = sum(by_line[n] for n in f.lines) - limit.as_long()
+    return Finding(f.rule, f.article_text, f.lines, excess, None)

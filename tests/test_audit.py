@@ -1,0 +1,140 @@
+"""`subsidy audit`: PASS with slack on a legal ledger; FAIL with the rules each bad line breaks."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from ruamel.yaml import YAML
+
+import cli
+from solver.audit import Line, audit
+from solver.ground import ground
+from solver.optimize import optimize
+
+from .conftest import EXAMPLES, pinggu, write_profile
+from .test_engine import city_award
+from .test_properties import RULES, YEARS, profiles
+
+PROFILE = str(EXAMPLES / "pinggu-2025.yaml")
+
+
+def run(*args):
+    result = CliRunner().invoke(cli.main, list(args))
+    assert "Traceback" not in result.output
+    return result
+
+
+def ledger(tmp_path, *payments, name="ledger.yaml") -> str:
+    path = tmp_path / name
+    YAML().dump({"payments": [dict(zip(("policy", "article", "item", "year", "amount"), p)) for p in payments]},
+                path.open("w", encoding="utf-8"))
+    return str(path)
+
+
+def test_the_optimal_plan_json_is_a_ledger_that_passes(tmp_path):
+    plan = run("optimize", PROFILE, "--json")
+    path = tmp_path / "plan.json"
+    path.write_text(plan.output, encoding="utf-8")
+    result = run("audit", PROFILE, str(path), "--json")
+    assert result.exit_code == 0, result.output
+    verdict = json.loads(result.output)
+    assert verdict["verdict"] == "PASS" and len(verdict["ledger"]) == 6
+    # 第三条 pays exactly its rate: 0.5% × 2500万 = 125000, no slack left under that bound
+    rate = next(r for r in verdict["checked"] if "第三条" in r["rule"] and "at most" in r["rule"])
+    assert rate["slack"] == 0
+
+
+def test_overpaying_a_rate_by_1_yuan_fails_citing_it(tmp_path):
+    # 第三条 allows 125000 (0.5% of the 2500万 increase); 126000 is whole 千元 but 1000 元 too much.
+    path = ledger(tmp_path, ("pinggu", "第三条", "enterprise", 2025, 126000))
+    result = run("audit", PROFILE, path, "--json")
+    assert result.exit_code == 1
+    (v,) = json.loads(result.output)["violated"]
+    assert "第三条" in v["rule"] and v["excess"] == 1000 and v["lines"] == [1]
+
+
+def test_unrounded_amount_breaks_article_17(tmp_path):
+    # 第十七条: whole 千元. 12.45万 = 124500 元 is under the 125000 allowed but not rounded.
+    path = ledger(tmp_path, ("pinggu", "第三条", "enterprise", 2025, "12.45万"))
+    result = run("audit", PROFILE, path, "--json")
+    assert result.exit_code == 1
+    (v,) = json.loads(result.output)["violated"]
+    assert "rounding" in v["rule"]
+
+
+def test_enterprise_yearly_ceiling_exceeded(tmp_path):
+    # 第十二条: 0.5% of each order; orders of 3亿 and 2亿 allow 150万 and 100万 on their own, but
+    # "给予企业最高不超过200万元" per year: 150万 + 100万 = 250万 exceeds it by 50万.
+    profile = write_profile(tmp_path, pinggu({"auto_parts_supplier": True}, items=[
+        {"id": "A", "kind": "vehicle_order", "new": True, "executed": {2025: "3亿"}},
+        {"id": "B", "kind": "vehicle_order", "new": True, "executed": {2025: "2亿"}}]))
+    path = ledger(tmp_path, ("pinggu", "第十二条", "A", 2025, "150万"), ("pinggu", "第十二条", "B", 2025, "100万"))
+    result = run("audit", str(profile), path, "--json")
+    assert result.exit_code == 1
+    (v,) = json.loads(result.output)["violated"]
+    assert "200万 per enterprise-year" in v["rule"] and v["excess"] == 500_000 and v["lines"] == [1, 2]
+
+
+def test_two_city_directions_in_one_year(tmp_path):
+    # 002 四(二)2: one direction a year; the ledger pays 首台套 and 并购重组 in 2024.
+    profile = write_profile(tmp_path, pinggu(items=[city_award("S", "首台套", "300万"),
+                                                    city_award("M", "并购重组", "200万")], years=2024))
+    path = ledger(tmp_path, ("city2024", "四(二)2", "S", 2024, "300万"), ("city2024", "四(二)2", "M", 2024, "200万"))
+    result = run("audit", str(profile), path, "--json")
+    assert result.exit_code == 1
+    (v,) = json.loads(result.output)["violated"]
+    assert "one item.direction" in v["rule"] and v["lines"] == [1, 2]
+
+
+def test_payment_outside_validity(tmp_path):
+    # 004 is in force from 2025-08-29: a 2024 payment under 第三条 has no rule behind it.
+    profile = write_profile(tmp_path, pinggu({"industrial_output": {2023: "1亿", 2024: "2亿"}}, years=2024))
+    path = ledger(tmp_path, ("pinggu", "第三条", "enterprise", 2024, "10万"))
+    result = run("audit", str(profile), path, "--json")
+    assert result.exit_code == 1
+    (v,) = json.loads(result.output)["violated"]
+    assert "not in force in 2024" in v["rule"]
+
+
+def test_ledger_names_are_checked_with_suggestions(tmp_path):
+    path = ledger(tmp_path, ("pingu", "第三条", "enterprise", 2025, 1000))
+    result = run("audit", PROFILE, path)
+    assert result.exit_code == 2 and "did you mean 'pinggu'?" in result.output and "ledger.yaml:2:" in result.output
+    path = ledger(tmp_path, ("pinggu", "第三条", "智能工场", 2025, 1000))
+    result = run("audit", PROFILE, path)
+    assert result.exit_code == 2 and "did you mean '智能工厂'?" in result.output
+
+
+def test_csv_ledger(tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text("policy,article,item,year,amount\npinggu,第三条,enterprise,2025,125000\n", encoding="utf-8")
+    assert run("audit", PROFILE, str(path)).exit_code == 0
+    path.write_text("policy,article,item,year,amount\npinggu,第三条,enterprise,2025,125001\n", encoding="utf-8")
+    assert run("audit", PROFILE, str(path)).exit_code == 1
+
+
+def _ledger_of(g, plan) -> list[Line]:
+    return [Line(n, g.candidates[i].policy.id, g.candidates[i].part_key, g.candidates[i].subject,
+                 g.candidates[i].year, amount, None) for n, (i, amount) in enumerate(plan.amounts.items(), 1)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles())
+def test_every_optimal_plan_passes_audit_and_one_more_yuan_on_a_bound_payment_fails(profile):
+    g = ground(RULES, profile, YEARS, include_drafts=False)
+    plan = optimize(g)
+    lines = _ledger_of(g, plan)
+    assert audit(g, lines).passed
+    # Raising a payment that its ceiling or rate bound by one unit (1元, or 1000元 where the
+    # policy rounds to 千元) fails, and the failure cites that ledger line and a bound, not rounding.
+    for n, (i, amount) in enumerate(plan.amounts.items()):
+        c = g.candidates[i]
+        if amount == c.most:
+            raised = list(lines)
+            raised[n] = Line(lines[n].number, lines[n].policy, lines[n].article, lines[n].item, lines[n].year,
+                             amount + c.unit, None)
+            verdict = audit(g, raised)
+            assert not verdict.passed
+            cited = [f for f in verdict.violated if lines[n].number in f.lines]
+            assert cited and not any(f.rule.startswith(f"{c.policy.id} rounding:") for f in cited)
