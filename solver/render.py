@@ -36,7 +36,7 @@ def print_result(r: Result, console: Console) -> None:
     for col in ("year", "policy", "article", "item", "amount", "bound by"):
         table.add_column(col, justify="right" if col == "amount" else "left", overflow="fold")
     for p in r.payments:
-        table.add_row(str(p.year), p.policy, p.article, p.item,
+        table.add_row(str(p.year), p.policy + (" (draft)" if p.draft else ""), p.article, escape(p.item),
                       f"{'up to ' if p.up_to else ''}{p.amount:,}", p.bound_by)
     console.print(table)
     shown = [n for n in r.not_taken if n.kind != "no_item"]
