@@ -300,7 +300,7 @@ class _Exprs:
 
     def _ratio_error(self, expr: ast.Expr) -> None:
         self.diag.error("E161", "a growth rate divides one unknown amount by another: it can only be "
-                        "compared with a constant rate", expr.span, "write e.g. growth(x) >= 5%")
+                        "compared with a rate", expr.span, "write e.g. growth(x) >= 5% or growth(x) >= district_average_growth")
 
     def check(self, e: ast.Expr, kind: str | None) -> Typed | None:
         method = getattr(self, "_" + type(e).__name__)
@@ -463,8 +463,10 @@ class _Exprs:
         if left is None or right is None:
             return None
         if left.ratio or right.ratio:
-            other = right if left.ratio else left
-            if other.ratio or not other.const or other.type != "rate":
+            other, other_expr = (right, e.right) if left.ratio else (left, e.left)
+            # a growth rate is compared with a constant rate, or with a published rate such as
+            # the district's average growth (a fact: cross-multiplied, it stays linear once known)
+            if other.ratio or other.type != "rate" or not (other.const or isinstance(other_expr, ast.Ref)):
                 self._ratio_error(e.left if left.ratio else e.right)
                 return None
             return Typed("bool", False)
