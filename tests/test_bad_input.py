@@ -58,7 +58,7 @@ RULE_MISTAKES = [
     ("full-width comma outside a string", "004_pinggu.rules", "require item.level in {A级, 引领性}",
      "require item.level in {A级，引领性}", "A级，引领性", "E002", "full-width"),
     ("non-linear product", "004_pinggu.rules", "pay 0.5% of increase(industrial_output)",
-     "pay increase(rd_expense) * growth(industrial_output)", "pay increase", "E161", "constant"),
+     "pay increase(rd_expense) * growth(industrial_output)", "pay increase", "E161", "compared with a rate"),
     ("money times money", "004_pinggu.rules", "pay 5% of item.fixed_asset_investment",
      "pay item.annual_output * item.fixed_asset_investment", "item.annual_output *", "E191", "rate"),
     ("unknown policy setting", "004_pinggu.rules", "    issuer   \"北京市平谷区", "    isuer   \"北京市平谷区",
