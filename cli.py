@@ -15,6 +15,7 @@ from rich.console import Console
 from solver import __version__, pipeline
 from solver.diagnostics import DiagnosticError, render
 from solver.optimize import PlanError
+from solver.symbolic import SymbolicProblem
 from solver.profile import parse_years
 from solver.coverage import coverage
 from solver.render import print_check, print_coverage, print_explanation, print_result, print_verdict, to_json
@@ -35,6 +36,9 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except DiagnosticError as err:
             click.echo(render(err.diagnostics), err=True)
+            sys.exit(EXIT_INPUT)
+        except SymbolicProblem as err:
+            click.echo(f"error[E606]: {err}", err=True)
             sys.exit(EXIT_INPUT)
         except PlanError as err:
             click.echo(f"error[E400]: {err}", err=True)
@@ -111,10 +115,12 @@ def check(rules, as_json, show_coverage) -> None:
 @_drafts_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the documented JSON instead of tables.")
 @_timeout_opt
+@click.option("--only", multiple=True, metavar="POLICY[.ARTICLE]",
+              help="Consider only these policies, articles or non-duplication groups (and the city awards they match).")
 @_guard
-def optimize(profile, rules, years, include_drafts, as_json, timeout) -> None:
+def optimize(profile, rules, years, include_drafts, as_json, timeout, only) -> None:
     """The most PROFILE may legally receive, clause by clause, proven optimal."""
-    result = pipeline.optimize(profile, list(rules) or None, years, include_drafts, timeout)
+    result = pipeline.optimize(profile, list(rules) or None, years, include_drafts, timeout, list(only) or None)
     if as_json:
         click.echo(to_json(result.to_json()), nl=False)
     else:
@@ -155,6 +161,80 @@ def explain(profile, clause, rules, years, include_drafts, as_json, timeout) -> 
         click.echo(to_json(data), nl=False)
     else:
         print_explanation(data, _console())
+
+
+@main.group()
+def prove() -> None:
+    """Claims about every enterprise the rules admit: PROVED (exit 0), or REFUTED (exit 1)
+    with a counter-example profile that `subsidy optimize --only …` replays."""
+
+
+_prove_common = [
+    _rules_opt,
+    click.option("--years", callback=_years, metavar="YEARS", help="Years to reason about (default: the policy's)."),
+    click.option("--items", type=click.IntRange(1, 6), default=2, show_default=True,
+                 help="Symbolic items of each kind an enterprise may hold."),
+    click.option("--bounds", type=click.Path(), help="YAML: money_max and facts pinned to values."),
+    click.option("--counterexample", "out", type=click.Path(), help="Write a counter-example profile here."),
+    click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON."),
+    _timeout_opt,
+]
+
+
+def _with_common(fn):
+    for option in reversed(_prove_common):
+        fn = option(fn)
+    return fn
+
+
+def _report(proof, out, as_json) -> None:
+    if proof.verdict == "REFUTED" and out:
+        from ruamel.yaml import YAML
+        yaml = YAML()
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(f"# counter-example to: {proof.claim.describe()}\n")
+            f.write(f"# replay: {proof.replay.replace('COUNTEREXAMPLE', out)}\n")
+            yaml.dump(proof.counterexample, f)
+    if as_json:
+        click.echo(to_json(proof.to_json()), nl=False)
+    else:
+        click.echo(f"{proof.verdict}: {proof.claim.describe()} (years {proof.years[0]}-{proof.years[-1]})")
+        for w in proof.witness:
+            click.echo(f"  counter-example pays {w['policy']} {w['article']} {w['item']} {w['year']}: {w['amount']:,} 元")
+        if proof.verdict == "REFUTED":
+            click.echo(f"  replay: {proof.replay.replace('COUNTEREXAMPLE', out or 'FILE (use --counterexample FILE)')}")
+    sys.exit({"PROVED": EXIT_OK, "REFUTED": EXIT_VERDICT}.get(proof.verdict, EXIT_GAVE_UP))
+
+
+@prove.command("at-most")
+@click.argument("amount")
+@click.option("--policy", required=True, help="Policy id, e.g. tongzhou_mfg.")
+@click.option("--article", help="Article or clause, e.g. 第四条.")
+@click.option("--per", type=click.Choice(["item", "enterprise"]), default="enterprise", show_default=True)
+@click.option("--year", type=int, help="One year only (default: all years).")
+@_with_common
+@_guard
+def prove_at_most(amount, policy, article, per, year, rules, years, items, bounds, out, as_json, timeout) -> None:
+    """No enterprise is ever paid more than AMOUNT (e.g. 1000万) by POLICY [ARTICLE]."""
+    from solver.prove import Claim
+    from solver.values import parse_money
+    try:
+        limit = parse_money(amount)
+    except ValueProblem as err:
+        raise click.BadParameter(str(err), param_hint="AMOUNT") from None
+    claim = Claim("at_most", policy, article, per, year, limit)
+    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, timeout), out, as_json)
+
+
+@prove.command("no-double")
+@click.argument("group")
+@_with_common
+@_guard
+def prove_no_double(group, rules, years, items, bounds, out, as_json, timeout) -> None:
+    """No item is ever paid by two clauses of non-duplication GROUP (e.g. 平谷区)."""
+    from solver.prove import Claim
+    claim = Claim("no_double", group=group)
+    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, timeout), out, as_json)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from .model import Ruleset
 from .optimize import optimize as solve
 from .parse import parse_text
 from .profile import load_profile
+from .prove import Claim, Proof, prove as prove_claim, restrict
 from .resources import rules_dir
 
 RULE_SUFFIX = ".rules"
@@ -68,13 +69,60 @@ def default_horizon(ruleset: Ruleset, profile, years: tuple[int, ...] | None) ->
 
 
 def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
-             include_drafts: bool = False, timeout: float | None = None) -> Result:
+             include_drafts: bool = False, timeout: float | None = None, only: list[str] | None = None) -> Result:
     ruleset = load_rules(rules)
+    if only:
+        ruleset = restrict(ruleset, only)
     profile = load_profile(profile_path, ruleset.vocab)
     horizon = default_horizon(ruleset, profile, years)
     grounded = ground(ruleset, profile, horizon, include_drafts)
     plan = solve(grounded, timeout)
     return build_result(grounded, plan)
+
+
+def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
+          items: int = 2, bounds: str | None = None, timeout: float | None = None) -> Proof:
+    """Decide a claim for every enterprise the rules admit (within the bounds file's limits)."""
+    ruleset = load_rules(rules)
+    known = list(ruleset.policies)
+    if claim.policy and claim.policy not in known:
+        from .diagnostics import did_you_mean
+        raise DiagnosticError(Diagnostic("error", "E600", f"unknown policy '{claim.policy}'", None,
+                                         did_you_mean(claim.policy, known)))
+    if claim.kind == "no_double" and claim.group not in {p.no_duplication for p in ruleset.policies.values()}:
+        groups = sorted({p.no_duplication for p in ruleset.policies.values() if p.no_duplication})
+        raise DiagnosticError(Diagnostic("error", "E601", f"no policy declares non-duplication group '{claim.group}'",
+                                         None, f"groups: {', '.join(groups)}"))
+    pinned, money_max = read_bounds(bounds, ruleset) if bounds else ({}, None)
+    kwargs = {"money_max": money_max} if money_max else {}
+    return prove_claim(ruleset, claim, years, items, pinned, timeout=timeout, **kwargs)
+
+
+def read_bounds(path: str, ruleset: Ruleset) -> tuple[dict, int | None]:
+    """A bounds file: `money_max: 100亿` and `facts: {name: value}` pinning facts to values."""
+    from .profile import convert, key_span, read_document, value_span
+    from .values import ValueProblem, parse_money
+    doc, _ = read_document(path, "bounds file")
+    if not isinstance(doc, dict):
+        raise DiagnosticError(Diagnostic("error", "E602", "a bounds file is a mapping (money_max, facts)",
+                                         Span(path, 1, 1)))
+    pinned, money_max = {}, None
+    if "money_max" in doc:
+        try:
+            money_max = parse_money(str(doc["money_max"]))
+        except ValueProblem as err:
+            raise DiagnosticError(Diagnostic("error", "E603", str(err), value_span(path, doc, "money_max"))) from None
+    for name in doc.get("facts") or {}:
+        info = ruleset.vocab.facts.get(str(name))
+        if info is None:
+            from .diagnostics import did_you_mean
+            raise DiagnosticError(Diagnostic("error", "E604", f"unknown fact '{name}'",
+                                             key_span(path, doc["facts"], name), did_you_mean(str(name), ruleset.vocab.facts)))
+        try:
+            pinned[info.name] = convert(doc["facts"][name], info, ruleset.vocab)
+        except ValueProblem as err:
+            raise DiagnosticError(Diagnostic("error", "E605", str(err), value_span(path, doc["facts"], name))) from None
+    return pinned, money_max
 
 
 def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,

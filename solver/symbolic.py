@@ -1,0 +1,354 @@
+"""The rules compiled with every fact unknown: for claims about all enterprises (`prove`).
+
+Each enterprise fact (per year) and each field of a few symbolic items is a Z3 variable,
+bounded by declared limits; conditions and amounts become Z3 terms; every candidate payment
+(clause part × subject × year) gets an amount variable bounded by its rate and ceilings, and
+the shared ceilings, windows, 从优不重复, one direction a year and matching are the same
+constraints the optimizer uses. A model of these constraints is a legal plan for some
+enterprise; its facts are written back as a profile that `subsidy optimize` replays.
+"""
+from __future__ import annotations
+
+import operator
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import z3
+
+from . import ast
+from .model import Clause, FactInfo, Part, Ruleset
+
+MONEY_MAX = 10 ** 12  # 1万亿: a bound on every amount of money a fact may hold
+
+
+class SymbolicProblem(Exception):
+    """The claim cannot be decided as posed (e.g. a rate fact with no pinned value)."""
+
+
+@dataclass
+class SymItem:
+    id: str
+    kind: str
+    fields: dict = field(default_factory=dict)  # (name, year|None) -> z3 term
+
+
+@dataclass
+class SymCandidate:
+    index: int
+    clause: Clause
+    part: Part
+    subject: str
+    item: SymItem | None
+    year: int
+    amount: z3.ArithRef
+    paid: z3.BoolRef  # amount > 0
+
+
+class SymbolicModel:
+    """Facts as variables, candidates as bounded amounts, and the rules between them."""
+
+    def __init__(self, rules: Ruleset, clauses: list[Clause], years: tuple[int, ...], items_per_kind: int,
+                 pinned: dict, money_max: int = MONEY_MAX):
+        self.rules, self.years, self.pinned, self.money_max = rules, years, pinned, money_max
+        self.history = tuple(range(years[0] - 2, years[0]))  # earlier years: prev(), growth, first
+        self.constraints: list = []
+        self.facts: dict[tuple[str, int | None], z3.ExprRef] = {}
+        self.texts: dict[str, int] = {}
+        self.candidates: list[SymCandidate] = []
+        kinds = sorted({p.subject.kind for c in clauses for p in c.parts if p.subject.kind})
+        self.items = [SymItem(f"{kind}_{n + 1}", kind) for kind in kinds for n in range(items_per_kind)]
+        for clause in clauses:
+            self._clause(clause)
+        self._couple(clauses)
+
+    # -- facts -----------------------------------------------------------------------------
+    def _var(self, key: tuple, info: FactInfo, store: dict) -> z3.ExprRef:
+        if key in store:
+            return store[key]
+        name = "/".join(str(k) for k in key if k is not None)
+        t = info.type
+        if info.name in self.pinned:
+            value = self.pinned[info.name]
+            if t.startswith("enum:"):
+                value = self.rules.vocab.enums[t[5:]].index(value)
+            elif t == "text":
+                value = self.texts.setdefault(value, len(self.texts) + 1)
+            var = z3.RealVal(value) if t == "rate" else (z3.BoolVal(value) if t == "bool" else z3.IntVal(value))
+        elif t == "bool":
+            var = z3.Bool(name)
+        elif t == "rate":
+            raise SymbolicProblem(f"fact '{info.name}' is a rate compared with a growth: pin its value "
+                                  f"in the bounds file (e.g. {info.name}: '6%') so the claim stays linear")
+        else:
+            var = z3.Int(name)
+            if t == "money":
+                self.constraints += [var >= 0, var <= self.money_max]
+            elif t == "count":
+                self.constraints += [var >= 0, var <= 10 ** 6]
+            elif t == "year":
+                self.constraints += [var >= self.history[0], var <= self.years[-1]]
+            elif t.startswith("enum:"):
+                self.constraints += [var >= 0, var < len(self.rules.vocab.enums[t[5:]])]
+        store[key] = var
+        return var
+
+    def fact(self, info: FactInfo, year: int | None, item: SymItem | None) -> z3.ExprRef:
+        year = year if info.per_year else None
+        if item is None:
+            return self._var((info.name, year), info, self.facts)
+        return self._var((item.id, info.name, year), info, item.fields)
+
+    # -- expressions -------------------------------------------------------------------------
+    def expr(self, e: ast.Expr, item: SymItem | None, year: int):
+        """A Z3 term (or Python constant) for e in `year`."""
+        if isinstance(e, ast.Literal):
+            if e.type == "text":
+                return self.texts.setdefault(e.value, len(self.texts) + 1)
+            if e.type == "rate":
+                return z3.RealVal(e.value)
+            return e.value if e.type != "bool" else z3.BoolVal(e.value)
+        if isinstance(e, ast.CurrentYear):
+            return year
+        if isinstance(e, ast.Ref):
+            return self._ref(e.path, item, year)
+        if isinstance(e, ast.Arith):
+            a, b = self.expr(e.left, item, year), self.expr(e.right, item, year)
+            return {"+": operator.add, "-": operator.sub, "*": operator.mul}[e.op](_num(a), _num(b))
+        if isinstance(e, ast.Neg):
+            return -_num(self.expr(e.expr, item, year))
+        if isinstance(e, ast.Compare):
+            return self._compare(e, item, year)
+        if isinstance(e, ast.Member):
+            value = self.expr(e.expr, item, year)
+            return z3.Or([value == self._enum_index(e.expr, n, item) for n, _ in e.names])
+        if isinstance(e, ast.BoolOp):
+            terms = [self.expr(i, item, year) for i in e.items]
+            return z3.And(terms) if e.op == "and" else z3.Or(terms)
+        if isinstance(e, ast.Not):
+            return z3.Not(self.expr(e.expr, item, year))
+        if isinstance(e, ast.IfElse):
+            return z3.If(self.expr(e.cond, item, year), _num(self.expr(e.then, item, year)),
+                         _num(self.expr(e.other, item, year)))
+        if isinstance(e, ast.FirstTier):
+            result = z3.RealVal(0)
+            for threshold, amount in sorted(e.tiers, key=lambda t: t[0].value):
+                reached = self._first_reaches(e.series, threshold.value, item, year)
+                result = z3.If(reached, z3.RealVal(amount.value), result)
+            return result
+        if isinstance(e, ast.Call):
+            return self._call(e, item, year)
+        raise TypeError(type(e))
+
+    def _info(self, path, item):
+        if path[0] == "item":
+            return self.rules.vocab.kinds[item.kind].fields[path[1]]
+        return self.rules.vocab.facts.get(path[0])
+
+    def _ref(self, path, item, year, at: int | None = None):
+        info = self._info(path, item)
+        if info is None:  # an enum value standing alone
+            return path[0]
+        return self.fact(info, at if at is not None else year, item if path[0] == "item" else None)
+
+    def _enum_index(self, ref_expr, name: str, item) -> int:
+        info = self._info(ref_expr.path, item)
+        return self.rules.vocab.enums[info.type[5:]].index(name)
+
+    def _compare(self, e: ast.Compare, item, year):
+        for growth_side, other_side, op in ((e.left, e.right, e.op), (e.right, e.left, _FLIP[e.op])):
+            if isinstance(growth_side, ast.Call) and growth_side.name == "growth":
+                series = growth_side.args[0]
+                cur, prev = self._ref(series.path, item, year, year), self._ref(series.path, item, year, year - 1)
+                rate = self.expr(other_side, item, year)
+                # growth(x) op r  <=>  prev > 0 and (cur - prev) op r * prev
+                return z3.And(prev > 0, _OPS[op](z3.ToReal(cur - prev), rate * z3.ToReal(prev)))
+        a, b = self.expr(e.left, item, year), self.expr(e.right, item, year)
+        if isinstance(b, str):
+            b = self._enum_index(e.left, b, item)
+        if isinstance(a, str):
+            a = self._enum_index(e.right, a, item)
+        return _OPS[e.op](_num(a), _num(b))
+
+    def _first_reaches(self, series: ast.Ref, threshold, item, year):
+        cur = self._ref(series.path, item, year, year)
+        earlier = [self._ref(series.path, item, year, y) for y in range(self.history[0], year)]
+        return z3.And([cur >= threshold] + [v < threshold for v in earlier])
+
+    def _call(self, e: ast.Call, item, year):
+        args = e.args
+        if e.name in ("min", "max"):
+            values = [_num(self.expr(a, item, year)) for a in args]
+            out = values[0]
+            for v in values[1:]:
+                out = z3.If(v < out, v, out) if e.name == "min" else z3.If(v > out, v, out)
+            return out
+        if e.name == "consecutive":
+            return z3.And([self.expr(args[1], item, year - k) for k in range(args[0].value)])
+        series = args[0]
+        if e.name == "prev":
+            return self._ref(series.path, item, year, year - 1)
+        if e.name == "increase":
+            return self._ref(series.path, item, year, year) - self._ref(series.path, item, year, year - 1)
+        if e.name == "first_reaches":
+            return self._first_reaches(series, args[1].value, item, year)
+        raise SymbolicProblem(f"{e.name}() outside a comparison with a rate cannot be proved about")
+
+    # -- candidates ----------------------------------------------------------------------------
+    def _clause(self, clause: Clause) -> None:
+        policy = self.rules.policies[clause.policy]
+        conditions = [r for c in self.rules.conditions if c.policy == policy.id for r in c.requires]
+        for part in clause.parts:
+            subjects = [None] if part.subject.kind is None else [i for i in self.items if i.kind == part.subject.kind]
+            for item in subjects:
+                for year in self.years:
+                    if policy.in_force_in(year):
+                        self._candidate(clause, part, policy, item, year, conditions)
+
+    def _candidate(self, clause, part, policy, item, year, conditions) -> None:
+        i = len(self.candidates)
+        amount = z3.Int(f"pay{i}")
+        eligible = [self.expr(r, None, year) for r in conditions]
+        eligible += [self.expr(r, item, year) for r in ([part.subject.where] if part.subject.where else []) + list(part.requires)]
+        if item is not None:
+            eligible.append(self._present(part, item, year))
+        bound = self.expr(part.pay, item, year)
+        cs = [amount >= 0, z3.Implies(amount > 0, z3.And(eligible)), z3.ToReal(amount) <= _num(bound)]
+        for cap in part.caps + clause.caps:
+            if cap.scope in ("payment", "item_year"):
+                cs.append(z3.ToReal(amount) <= _num(self.expr(cap.amount, item, year)))
+        if part.fixed is not None:  # a granted award is in every plan, when it may be paid at all
+            cs.append(z3.Implies(z3.And([self.expr(part.fixed, item, year)] + eligible), amount > 0))
+        if policy.rounding:
+            unit, minimum = policy.rounding
+            k = z3.Int(f"unit{i}")
+            cs += [amount == unit * k, z3.Or(amount == 0, amount >= minimum)]
+        self.constraints += cs
+        self.candidates.append(SymCandidate(i, clause, part, item.id if item else "enterprise", item, year,
+                                            amount, amount > 0))
+
+    def _present(self, part: Part, item: SymItem, year: int):
+        """When a symbolic item is there to be paid in `year` (its event year, its figures, or
+        the year the part names)."""
+        kind = self.rules.vocab.kinds[item.kind]
+        if part.subject.timing == "once_in":
+            return self.expr(part.subject.timing_expr, item, year) == year
+        if "year" in kind.fields:
+            return self.fact(kind.fields["year"], None, item) == year
+        return z3.Bool(f"{item.id}/present/{year}")
+
+    def _couple(self, clauses: list[Clause]) -> None:
+        by = defaultdict(list)
+        for c in self.candidates:
+            by[("part", c.clause.key, c.part.name, c.subject)].append(c)
+            by[("partall", c.clause.key, c.part.name)].append(c)
+            by[("clause", c.clause.key)].append(c)
+        for key, members in by.items():
+            c0 = members[0]
+            if key[0] == "part":
+                timing, limit = c0.part.subject.timing, c0.part.subject.max_years
+                if timing in ("once", "once_in"):
+                    self.constraints.append(z3.Sum([z3.If(m.paid, 1, 0) for m in members]) <= 1)
+                elif timing == "consecutive":
+                    years = sorted({m.year for m in members})
+                    self.constraints.append(z3.Or([z3.And([z3.Not(m.paid) for m in members
+                                                           if not s <= m.year < s + limit]) for s in years]))
+            caps = c0.part.caps if key[0] == "partall" else (c0.clause.caps if key[0] == "clause" else ())
+            for cap in caps:
+                self._ceiling(cap, members)
+        groups = defaultdict(lambda: defaultdict(list))
+        for c in self.candidates:
+            policy = self.rules.policies[c.clause.policy]
+            if policy.no_duplication:
+                matter = c.subject if c.item else f"enterprise:{c.part.matter or c.clause.key}"
+                groups[(policy.no_duplication, matter)][c.clause.key].append(c)
+        for options in groups.values():
+            if len(options) > 1:
+                used = [z3.Or([m.paid for m in ms]) for ms in options.values()]
+                self.constraints.append(z3.Sum([z3.If(u, 1, 0) for u in used]) <= 1)
+        for c in self.candidates:
+            if c.part.matches:
+                supporters = [d.paid for d in self.candidates
+                              if d.clause.policy == c.part.matches and d.subject == c.subject]
+                self.constraints.append(z3.Implies(c.paid, z3.Or(supporters) if supporters else z3.BoolVal(False)))
+        for clause in clauses:
+            for one in clause.one_per:
+                members = [c for c in self.candidates if c.clause.key == clause.key]
+                for y in self.years:
+                    in_year = [c for c in members if c.year == y or one.scope == "enterprise"]
+                    for a in in_year:
+                        for b in in_year:
+                            if a.index < b.index:
+                                exempt = lambda c: self.expr(one.unless, c.item, c.year) if one.unless else z3.BoolVal(False)  # noqa: E731
+                                self.constraints.append(z3.Implies(
+                                    z3.And(a.paid, b.paid, z3.Not(exempt(a)), z3.Not(exempt(b))),
+                                    self.expr(one.key, a.item, a.year) == self.expr(one.key, b.item, b.year)))
+
+    def _ceiling(self, cap, members: list[SymCandidate]) -> None:
+        if cap.scope in ("payment", "item_year"):
+            return
+        groups = defaultdict(list)
+        for m in members:
+            groups[{"item": m.subject, "enterprise_year": m.year, "enterprise": None}[cap.scope]].append(m)
+        for group in groups.values():
+            limit = _num(self.expr(cap.amount, group[0].item, group[0].year))
+            self.constraints.append(z3.ToReal(z3.Sum([m.amount for m in group])) <= limit)
+
+    # -- back to a profile ---------------------------------------------------------------------
+    def profile_of(self, model: z3.ModelRef) -> dict:
+        """The counter-example's facts as a profile `subsidy optimize` reads."""
+        names = {v: k for k, v in self.texts.items()}
+
+        def value(info: FactInfo, term):
+            v = model.eval(term, model_completion=True)
+            if info.type == "bool":
+                return z3.is_true(v)
+            if info.type == "rate":
+                frac = Fraction(str(v.as_fraction()))
+                return f"{float(frac * 100):g}%"
+            n = v.as_long()
+            if info.type.startswith("enum:"):
+                return self.rules.vocab.enums[info.type[5:]][n]
+            if info.type == "text":
+                return names.get(n, f"value{n}")
+            return n
+
+        facts: dict = {}
+        for (name, year), term in sorted(self.facts.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
+            info = self.rules.vocab.facts[name]
+            if info.per_year:
+                facts.setdefault(name, {})[year] = value(info, term)
+            else:
+                facts[name] = value(info, term)
+        items = []
+        for item in self.items:
+            entry: dict = {"id": item.id, "kind": item.kind}
+            kind = self.rules.vocab.kinds[item.kind]
+            for (_, name, year), term in sorted(item.fields.items(), key=lambda kv: (kv[0][1], kv[0][2] or 0)):
+                info = kind.fields[name]
+                if info.per_year:
+                    present = model.eval(z3.Bool(f"{item.id}/present/{year}"), model_completion=True)
+                    if z3.is_true(present) or "year" in kind.fields:
+                        entry.setdefault(name, {})[year] = value(info, term)
+                else:
+                    entry[name] = value(info, term)
+            years = [y for y in self.years if z3.is_true(model.eval(z3.Bool(f"{item.id}/present/{y}"),
+                                                                    model_completion=True))]
+            if years and "year" not in kind.fields:
+                entry["years"] = years
+            items.append(entry)
+        return {"facts": facts, "items": items}
+
+
+_OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq,
+        "!=": operator.ne}
+_FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
+
+
+def _num(v):
+    """Python numbers as Z3 reals; Z3 terms as they are."""
+    if isinstance(v, bool):
+        return z3.BoolVal(v)
+    if isinstance(v, (int, Fraction)):
+        return z3.RealVal(v)
+    return v

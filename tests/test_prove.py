@@ -1,0 +1,76 @@
+"""`subsidy prove`: claims over every enterprise the rules admit; every REFUTED claim comes
+with a counter-example profile that `subsidy optimize --only …` replays above the claim."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from solver import pipeline
+from solver.prove import Claim
+
+
+def run(*args):
+    result = CliRunner().invoke(cli.main, list(args))
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_004_art13_pays_one_project_at_most_300w_proved():
+    # 第十三条: 5% of the fixed-asset investment, "最高不超过 300 万元", once per project.
+    result = run("prove", "at-most", "300万", "--policy", "pinggu", "--article", "第十三条", "--per", "item")
+    assert result.exit_code == 0 and result.output.startswith("PROVED")
+
+
+def test_004_art12_per_year_ceiling_is_not_a_lifetime_ceiling(tmp_path):
+    # 第十二条 caps 200万 per enterprise per year; over 2025-2027 an enterprise can get more,
+    # so "at most 200万 over all years" is false: REFUTED, and the counter-example replays.
+    out = tmp_path / "ce.yaml"
+    result = run("prove", "at-most", "200万", "--policy", "pinggu", "--article", "第十二条", "--counterexample", str(out))
+    assert result.exit_code == 1 and result.output.startswith("REFUTED")
+    replay = run("optimize", str(out), "--only", "pinggu.第十二条", "--json")
+    assert replay.exit_code == 0 and json.loads(replay.output)["total"] > 2_000_000
+
+
+def test_004_art12_in_one_year_at_most_200w_proved():
+    result = run("prove", "at-most", "200万", "--policy", "pinggu", "--article", "第十二条", "--year", "2026")
+    assert result.exit_code == 0, result.output
+
+
+def test_no_item_paid_twice_in_pinggu_group_proved():
+    result = run("prove", "no-double", "平谷区")
+    assert result.exit_code == 0, result.output
+
+
+CLAIMS = [
+    # (claim, a total the rules allow above it — worked from the article)
+    # 第六条: a 灯塔工厂 title pays up to 200万, so 199万 per item is false.
+    (Claim("at_most", "pinggu", "第六条", "item", None, 1_990_000)),
+    # 第十条: 创新药 300万 per approval; an enterprise with two approvals exceeds 500万.
+    (Claim("at_most", "pinggu", "第十条", "enterprise", None, 5_000_000)),
+    # 002: a city award's amount is the batch notice's: no ceiling in the guide at all.
+    (Claim("at_most", "city2024", None, "enterprise", None, 100_000_000)),
+]
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=[c.describe() for c in CLAIMS])
+def test_every_refuted_claim_replays_above_itself(claim, tmp_path):
+    proof = pipeline.prove(claim)
+    assert proof.verdict == "REFUTED"
+    from ruamel.yaml import YAML
+    path = tmp_path / "ce.yaml"
+    YAML().dump(proof.counterexample, path.open("w", encoding="utf-8"))
+    only = [claim.policy + (f".{claim.article}" if claim.article else "")]
+    replay = pipeline.optimize(str(path), only=only)
+    mine = sum(p.amount for p in replay.payments if p.policy == claim.policy
+               and (claim.article is None or p.article == claim.article))
+    assert mine > claim.amount
+
+
+def test_prove_names_are_checked():
+    result = run("prove", "at-most", "1万", "--policy", "pingu")
+    assert result.exit_code == 2 and "did you mean 'pinggu'?" in result.output
+    result = run("prove", "no-double", "平谷")
+    assert result.exit_code == 2 and "平谷区" in result.output
