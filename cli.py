@@ -84,7 +84,9 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print diagnostics (or coverage) as JSON.")
 @click.option("--coverage", "show_coverage", is_flag=True,
               help="List every article of each document: encoded, condition, non-monetary, procedural or not encoded.")
-def check(rules, as_json, show_coverage) -> None:
+@click.option("--deep", is_flag=True, help="Ask Z3 about every enterprise: clauses that never pay, ceilings that "
+              "never bind, unbounded clauses, overlapping clauses with no non-duplication rule.")
+def check(rules, as_json, show_coverage, deep) -> None:
     """Check rule files (default: the bundled rules); exit 1 on any error."""
     try:
         ruleset = pipeline.load_rules(list(rules) or None)
@@ -94,6 +96,16 @@ def check(rules, as_json, show_coverage) -> None:
         else:
             click.echo(render(err.diagnostics), err=True)
         sys.exit(EXIT_VERDICT)
+    if deep:
+        from solver.deep import deep_check
+        findings = deep_check(ruleset)
+        if as_json:
+            click.echo(to_json({"ok": True, "findings": [f.as_dict() for f in findings]}), nl=False)
+        else:
+            for f in findings:
+                click.echo(f"{f.kind}: {f.clause} ({f.article}): {f.message}")
+            click.echo(f"{len(findings)} finding(s)")
+        return
     if show_coverage:
         report = coverage(ruleset)
         if as_json:

@@ -74,3 +74,55 @@ def test_prove_names_are_checked():
     assert result.exit_code == 2 and "did you mean 'pinggu'?" in result.output
     result = run("prove", "no-double", "平谷")
     assert result.exit_code == 2 and "平谷区" in result.output
+
+
+DEEP_RULES = '''
+vocabulary {
+    fact output: money per year
+    kind title "称号" {
+        field year: year
+    }
+}
+policy demo {
+    title "示例"
+    level district
+    region 示例区
+    in_force 2025-01-01 to 2026-12-31
+    status in_force
+}
+clause never "第一条" {
+    text "产值既超过1亿又低于5000万的企业给予10万"
+    for enterprise each year
+    require output > 1亿 and output < 5000万
+    pay 10万
+}
+clause loose "第二条" {
+    text "给予不超过30万元奖励，最高50万元"
+    for item title once
+    pay up to 30万
+    cap 50万 per payment
+}
+clause share "第三条" {
+    text "按产值的1%给予支持"
+    for enterprise each year
+    pay 1% of output
+}
+clause again "第四条" {
+    text "对获评称号的给予20万"
+    for item title once
+    pay up to 20万
+}
+'''
+
+
+def test_check_deep_finds_what_it_should(tmp_path):
+    # 第一条 needs output > 1亿 and < 5000万 at once: never pays. 第二条's 50万 ceiling bounds
+    # a payment of at most 30万: never binds. 第三条 is 1% of output with no ceiling: unbounded.
+    # 第二条 and 第四条 both pay a title and the policy declares no 从优不重复: overlap.
+    path = tmp_path / "demo.rules"
+    path.write_text(DEEP_RULES, encoding="utf-8")
+    result = run("check", str(path), "--deep", "--json")
+    assert result.exit_code == 0, result.output
+    found = {(f["kind"], f["clause"]) for f in json.loads(result.output)["findings"]}
+    assert found == {("never_pays", "demo.never"), ("ceiling_never_binds", "demo.loose"),
+                     ("unbounded", "demo.share"), ("overlap", "demo.loose / demo.again")}

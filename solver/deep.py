@@ -1,0 +1,109 @@
+"""`subsidy check --deep`: questions about the rules themselves, answered by Z3 for every
+enterprise the rules admit — clauses that can never pay, ceilings that can never bind, clauses
+whose amount has no ceiling, and clauses that can pay one item with no rule between them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import z3
+
+from .model import Clause, Ruleset
+from .prove import with_support
+from .symbolic import SymbolicModel, SymbolicProblem
+
+HUGE = 10 ** 9  # 10亿: more than any ceiling in these documents allows one payment
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str  # never_pays | ceiling_never_binds | unbounded | overlap | skipped
+    clause: str
+    article: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "clause": self.clause, "article": self.article, "message": self.message}
+
+
+def _model(rules: Ruleset, clauses: list[Clause], timeout_ms: int) -> tuple[SymbolicModel, z3.Solver]:
+    policies = {c.policy for c in clauses}
+    years = []
+    for pid in sorted(policies):
+        start, end = rules.policies[pid].in_force
+        years += list(range(start.year, min(end.year if end else start.year + 1, start.year + 1) + 1))
+    model = SymbolicModel(rules, with_support(rules, clauses), tuple(sorted(set(years))), 1, {},
+                          money_max=10 ** 13)
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*model.constraints)
+    return model, solver
+
+
+def deep_check(rules: Ruleset, timeout_ms: int = 5000) -> list[Finding]:
+    findings: list[Finding] = []
+    for clause in rules.clauses:
+        if not clause.parts:
+            continue
+        try:
+            model, solver = _model(rules, [clause], timeout_ms)
+        except SymbolicProblem as err:
+            findings.append(Finding("skipped", clause.key, clause.article, str(err)))
+            continue
+        for part in clause.parts:
+            mine = [c for c in model.candidates if c.clause.key == clause.key and c.part is part]
+            label = clause.part_key(part)
+            if not mine or solver.check(z3.Or([c.paid for c in mine])) == z3.unsat:
+                findings.append(Finding("never_pays", label, clause.article,
+                                        "no enterprise can ever be paid by this part: its conditions never hold together"))
+                continue
+            if solver.check(z3.Or([c.amount > HUGE for c in mine])) == z3.sat:
+                findings.append(Finding("unbounded", label, clause.article,
+                                        "no ceiling: one payment can exceed 10亿 when the facts are large enough"))
+        for cap in [c for p in clause.parts for c in p.caps] + list(clause.caps):
+            if not _can_bind(model, clause, cap, rules, timeout_ms):
+                findings.append(Finding("ceiling_never_binds", clause.key, clause.article,
+                                        f"the ceiling 'cap … per {cap.scope}' (line {cap.span.line}) never binds: "
+                                        "the amount it bounds can never exceed it"))
+    findings += _overlaps(rules)
+    return findings
+
+
+def _can_bind(model: SymbolicModel, clause: Clause, cap, rules: Ruleset, timeout_ms: int) -> bool:
+    """Could the amounts under this ceiling, uncapped by it, ever exceed it?"""
+    stripped = _without_cap(clause, cap)
+    try:
+        free, solver = _model(rules, [stripped], timeout_ms)
+    except SymbolicProblem:
+        return True
+    mine = [c for c in free.candidates if c.clause.key == clause.key]
+    if not mine:
+        return True
+    item = mine[0].item
+    limit = free.expr(cap.amount, item, mine[0].year)
+    if cap.scope in ("payment", "item_year"):
+        return solver.check(z3.Or([z3.ToReal(c.amount) > limit for c in mine])) != z3.unsat
+    return solver.check(z3.ToReal(z3.Sum([c.amount for c in mine])) > limit) != z3.unsat
+
+
+def _without_cap(clause: Clause, cap) -> Clause:
+    from dataclasses import replace
+    parts = tuple(replace(p, caps=tuple(c for c in p.caps if c is not cap)) for p in clause.parts)
+    return replace(clause, parts=parts, caps=tuple(c for c in clause.caps if c is not cap))
+
+
+def _overlaps(rules: Ruleset) -> list[Finding]:
+    """Pairs of clauses of one region that pay the same kind of item with no 从优不重复 between them."""
+    out = []
+    clauses = [c for c in rules.clauses if c.parts]
+    for i, a in enumerate(clauses):
+        for b in clauses[i + 1:]:
+            pa, pb = rules.policies[a.policy], rules.policies[b.policy]
+            if pa.region != pb.region or a.key == b.key:
+                continue
+            if pa.no_duplication and pa.no_duplication == pb.no_duplication:
+                continue
+            kinds = {p.subject.kind for p in a.parts} & {p.subject.kind for p in b.parts} - {None}
+            for kind in sorted(kinds):
+                out.append(Finding("overlap", f"{a.key} / {b.key}", f"{a.article} / {b.article}",
+                                   f"both can pay one item of kind {kind} and no non-duplication rule is between them"))
+    return out
