@@ -92,6 +92,12 @@ def build_result(g: Grounded, plan: Plan) -> Result:
         assumptions += [f"{pid}: {a}" for a in policy.assumptions]
         if policy.is_draft:
             assumptions.append(f"{pid}: figures from a draft (征求意见稿), included by --include-drafts")
+    for ch in g.choices:  # DESIGN §7: a figure chosen across documents rests on that reading
+        members = [i for _, option in ch.options for i in option]
+        policies = sorted({g.candidates[i].policy.id for i in members})
+        if ch.kind == "duplication" and len(policies) > 1 and any(i in plan.amounts for i in members):
+            assumptions.append(f"{ch.label}: {' and '.join(policies)} are read as one 从优不重复 group "
+                               "(the higher figure of the documents is taken, never both)")
     if any(p.readings for p in payments):
         assumptions.append("figures marked with readings rest on the team's interpretation of the article "
                            "(see each payment's readings)")

@@ -130,6 +130,7 @@ class _Grounder:
         self.supports: list[Support] = []
         self.refusals: list[Refusal] = []
         self.benefits: list[tuple[Clause, str]] = []
+        self._policy_refusals: dict[str, tuple[str, str] | None] = {}
         self._conditions = defaultdict(list)
         for c in ruleset.conditions:
             self._conditions[c.policy].append(c)
@@ -147,6 +148,11 @@ class _Grounder:
             self.refuse(clause, None, "-", None, "draft",
                         f"{policy.title} is a draft (征求意见稿): left out unless --include-drafts")
             return
+        refusal = self.policy_refusal(policy)
+        if refusal:
+            kind, reason = refusal
+            self.refuse(clause, None, "-", None, kind, reason)
+            return
         for benefit in clause.benefits:
             self.benefits.append((clause, benefit))
         for part in clause.parts:
@@ -160,6 +166,38 @@ class _Grounder:
                 self.refuse(clause, part, "-", None, "no_item", f"the profile has no item of kind {kind} ({label})")
             for item in items:
                 self.subject(clause, part, policy, item)
+
+    def policy_refusal(self, policy: Policy) -> tuple[str, str] | None:
+        """Why the policy pays this enterprise nothing in any planned year (jurisdiction, its
+        enterprise-wide conditions, its dates), or None if it may pay in some year."""
+        if policy.id in self._policy_refusals:
+            return self._policy_refusals[policy.id]
+        reasons: list[tuple[str, str]] = []
+        for year in self.horizon:
+            if not policy.in_force_in(year):
+                continue
+            env = self.env(None, year)
+            try:
+                failed = next(((c, r) for c in self._conditions[policy.id] for r in c.requires
+                               if not evaluate(r, env)), None)
+            except Missing as m:
+                reasons.append(("missing", f"{policy.id} conditions need {m.describe()}"))
+                continue
+            except Undefined as u:
+                reasons.append(("ineligible", str(u)))
+                continue
+            if failed is None:
+                self._policy_refusals[policy.id] = None
+                return None
+            cond, req = failed
+            reasons.append(("ineligible", f"{policy.id} {cond.article}: {why_false(req, env)}"))
+        if not reasons:
+            start, end = policy.in_force
+            years = ", ".join(map(str, self.horizon))
+            reasons.append(("out_of_force", f"{policy.id} is not in force in {years} (in force {start}"
+                                            f"{f' to {end}' if end else ' on'})"))
+        self._policy_refusals[policy.id] = reasons[0]
+        return reasons[0]
 
     def years_of(self, clause, part: Part, item: Item | None) -> list[int]:
         if part.subject.timing == "once_in":

@@ -1,0 +1,56 @@
+"""The acceptance examples of the 通州/丰台 release, each total worked by hand from the articles."""
+from __future__ import annotations
+
+from solver import pipeline
+
+from .conftest import EXAMPLES, paid
+
+
+def run(name: str, **options):
+    return pipeline.optimize(str(EXAMPLES / name), **options)
+
+
+def test_tongzhou_city_direction_takes_merger_and_its_1_to_1_matching():
+    # 002 四(二)2: one direction in 2024: 首台套 (1500万) or 并购重组 (1200万).
+    #   并购重组: 1200万 + 000 第十一条 "按照市级支持资金最高给予1:1配套" 1200万 = 2400万
+    #   首台套:   1500万 + 000 第五条 min(50% × 1500万, "单个企业每年最高支持300万元") = 1800万
+    # The optimizer decides the direction and the matching together: 24000000.
+    r = run("tongzhou-city-direction.yaml")
+    assert r.status == "optimal" and r.total == 24_000_000
+    assert paid(r, "四(二)2") == 12_000_000 and paid(r, "第十一条") == 12_000_000
+    assert paid(r, "第五条") == 0
+
+
+def test_tongzhou_projects_one_clause_per_project_across_both_documents():
+    # 产线智能化改造: 000 第九条 30% × 4000万 = 1200万 (≤ 2000万 cumulative) vs 003 （十七）
+    #   min(30% × 4000万, 1000万) = 1000万; 000 第十八条 从优不重复 across both: 1200万.
+    # 中试验证线: 000 第四条 30% × 2500万 = 750万 (≤ 1000万). Total 1950万.
+    r = run("tongzhou-projects.yaml")
+    assert r.status == "optimal" and r.total == 19_500_000
+    assert {(p.policy, p.article, p.item, p.amount) for p in r.payments} == {
+        ("tongzhou_mfg", "第九条", "产线智能化改造", 12_000_000), ("tongzhou_mfg", "第四条", "中试验证线", 7_500_000)}
+    loser = next(n for n in r.not_taken if n.article == "（十七）" and n.item == "产线智能化改造")
+    assert loser.kind == "dominated"
+    assert any("000 和 003" in a or "通州区" in a for a in r.assumptions)
+    assert any("2025-01-01" in a for a in r.assumptions)  # 000's assumed date of issuance
+
+
+def test_fengtai_growth_with_drafts():
+    # 001 第六条: output 9000万 (2024) -> 5.5亿 (2025) first reaches 1亿 and 5亿: the highest
+    #   tier, 5亿, pays 50万. Growth 511% >= district 6%, positive; increment 4.6亿 >= 500万:
+    #   1% × (4.6亿 - 500万) = 455万 > "最高支持200万元": 200万.
+    # 第十条 小巨人 recognised 2025: 17万 (2025, standard met), 16.5万 (2026, met), nothing in
+    #   2027 (missed). Total 50万 + 200万 + 17万 + 16.5万 = 283.5万.
+    r = run("fengtai-growth.yaml", include_drafts=True)
+    assert r.status == "optimal" and r.total == 2_835_000
+    assert all(p.draft for p in r.payments)
+    assert any("draft" in a for a in r.assumptions)
+    instalments = sorted((p.year, p.amount) for p in r.payments if p.article == "第十条")
+    assert instalments == [(2025, 170_000), (2026, 165_000)]
+
+
+def test_fengtai_growth_without_drafts_pays_nothing_and_says_why():
+    r = run("fengtai-growth.yaml")
+    assert r.total == 0
+    drafts = [n for n in r.not_taken if n.policy == "fengtai"]
+    assert drafts and all(n.kind == "draft" for n in drafts)
