@@ -138,3 +138,40 @@ def test_every_optimal_plan_passes_audit_and_one_more_yuan_on_a_bound_payment_fa
             assert not verdict.passed
             cited = [f for f in verdict.violated if lines[n].number in f.lines]
             assert cited and not any(f.rule.startswith(f"{c.policy.id} rounding:") for f in cited)
+
+
+TZ_PROJECTS = str(EXAMPLES / "tongzhou-projects.yaml")
+TZ_CITY = str(EXAMPLES / "tongzhou-city-direction.yaml")
+FENGTAI = str(EXAMPLES / "fengtai-growth.yaml")
+
+
+def test_two_clauses_on_one_item_fail(tmp_path):
+    # 000 第十八条 从优不重复 (group 通州区): the old-factory project paid by 000 第九条 and 003 （十七）.
+    path = ledger(tmp_path, ("tongzhou_mfg", "第九条", "产线智能化改造", 2025, "1200万"),
+                  ("tongzhou", "（十七）", "产线智能化改造", 2025, "1000万"))
+    result = run("audit", TZ_PROJECTS, path, "--json")
+    assert result.exit_code == 1
+    (v,) = json.loads(result.output)["violated"]
+    assert "从优不重复" in v["rule"] and v["lines"] == [1, 2]
+
+
+def test_matching_on_a_city_award_not_taken_fails(tmp_path):
+    # 000 第十一条 matches the 并购重组 city award 1:1, but the ledger pays the 首台套 direction's
+    # award and not the 并购重组 one: the matching has nothing to match.
+    path = ledger(tmp_path, ("city2024", "四(二)2", "首台套数控机床", 2024, "1500万"),
+                  ("tongzhou_mfg", "第十一条", "并购重组项目", 2025, "1200万"))
+    result = run("audit", TZ_CITY, path, "--json")
+    assert result.exit_code == 1
+    (v,) = json.loads(result.output)["violated"]
+    assert "matches city2024" in v["rule"] and v["lines"] == [2]
+
+
+def test_draft_payment_without_the_option_fails(tmp_path):
+    # 001 is a 征求意见稿: without --include-drafts no clause of it may pay; with it, the 50万 tier
+    # (第六条, 5亿 first reached in 2025) is legal.
+    path = ledger(tmp_path, ("fengtai", "第六条", "enterprise", 2025, "50万"))
+    result = run("audit", FENGTAI, path, "--json")
+    assert result.exit_code == 1
+    (v,) = json.loads(result.output)["violated"]
+    assert "draft" in v["rule"]
+    assert run("audit", FENGTAI, path, "--include-drafts").exit_code == 0

@@ -126,3 +126,18 @@ def test_check_deep_finds_what_it_should(tmp_path):
     found = {(f["kind"], f["clause"]) for f in json.loads(result.output)["findings"]}
     assert found == {("never_pays", "demo.never"), ("ceiling_never_binds", "demo.loose"),
                      ("unbounded", "demo.share"), ("overlap", "demo.loose / demo.again")}
+
+
+def test_000_art4_pays_one_project_at_most_1000w_proved():
+    # 000 第四条 "单个项目连续支持不超过3年，累计最高支持1000万元": for every project and enterprise.
+    result = run("prove", "at-most", "1000万", "--policy", "tongzhou_mfg", "--article", "第四条", "--per", "item")
+    assert result.exit_code == 0 and result.output.startswith("PROVED"), result.output
+
+
+def test_000_art4_at_most_999w_is_refuted_and_replays(tmp_path):
+    out = tmp_path / "ce.yaml"
+    result = run("prove", "at-most", "999万", "--policy", "tongzhou_mfg", "--article", "第四条", "--per", "item",
+                 "--counterexample", str(out))
+    assert result.exit_code == 1, result.output
+    replay = run("optimize", str(out), "--only", "tongzhou_mfg.第四条", "--json")
+    assert replay.exit_code == 0 and json.loads(replay.output)["total"] > 9_990_000
