@@ -233,9 +233,12 @@ class SymbolicModel:
         kind = self.rules.vocab.kinds[item.kind]
         if part.subject.timing == "once_in":
             return self.expr(part.subject.timing_expr, item, year) == year
+        present = z3.Bool(f"{item.id}/present/{year}")
         if "year" in kind.fields:
-            return self.fact(kind.fields["year"], None, item) == year
-        return z3.Bool(f"{item.id}/present/{year}")
+            event = self.fact(kind.fields["year"], None, item) == year
+            # an item with yearly figures is there in those years too (instalments, standards met)
+            return z3.Or(event, present) if any(f.per_year for f in kind.fields.values()) else event
+        return present
 
     def _couple(self, clauses: list[Clause]) -> None:
         by = defaultdict(list)
