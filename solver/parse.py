@@ -24,8 +24,10 @@ _TERMINAL_NAMES = {
 
 @lru_cache(maxsize=1)
 def parser() -> Lark:
+    # cache=True keeps lark's grammar analysis in a temporary file keyed by the grammar's hash
+    # (SOLVER-NOTES: 25 ms -> 2.5 ms per start)
     return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
-                propagate_positions=True, maybe_placeholders=False)
+                propagate_positions=True, maybe_placeholders=False, cache=True)
 
 
 def parse_text(text: str, path: str) -> ast.RuleFile:
