@@ -135,7 +135,7 @@ def main() -> None:
     rules = load_rules()
     sizes = [1, 10, 50] if args.quick else [1, 10, 50, 200]
     spans = {1: (2025,), 3: (2025, 2026, 2027), 5: (2024, 2025, 2026, 2027, 2028)}
-    out = [f"# Benchmark results\n", f"- date: {dt.date.today()}", f"- machine: {platform.machine()}, "
+    out = ["# Benchmark results\n", f"- date: {dt.date.today()}", f"- machine: {platform.machine()}, "
            f"{platform.system()} {platform.release()}, Python {platform.python_version()}", ""]
     out += ["## a. cold `subsidy optimize` vs importing its libraries (median of 5)", "",
             "| run | seconds | ratio |", "|---|---|---|"]

@@ -42,13 +42,18 @@ def write_profile(tmp_path: Path, data: dict, name: str = "profile.yaml") -> Pat
     return path
 
 
-def pinggu(facts: dict | None = None, items: list | None = None, years=2025) -> dict:
-    """The base 平谷 profile with extra facts and items."""
-    data = copy.deepcopy(PINGGU_BASE)
+def extend(base: dict, facts: dict | None = None, items: list | None = None, years=2025) -> dict:
+    """A copy of a base profile with extra facts, its items and its years."""
+    data = copy.deepcopy(base)
     data["facts"].update(facts or {})
     data["items"] = list(items or [])
     data["years"] = years
     return data
+
+
+def pinggu(facts: dict | None = None, items: list | None = None, years=2025) -> dict:
+    """The base 平谷 profile with extra facts and items."""
+    return extend(PINGGU_BASE, facts, items, years)
 
 
 @pytest.fixture

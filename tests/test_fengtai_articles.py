@@ -4,9 +4,9 @@ The base enterprise is in 丰台区 and its 智能制造企业库, with no 第�
 expected figure is worked from the article's words in the comment above it."""
 from __future__ import annotations
 
-import copy
-
 import pytest
+
+from .conftest import extend
 
 BASE = {"enterprise": "丰台测试企业", "years": 2025,
         "facts": {"district": "丰台区", "operates_in_district": True, "ft_in_library": True,
@@ -17,11 +17,7 @@ BASE = {"enterprise": "丰台测试企业", "years": 2025,
 
 
 def ft(facts=None, items=None, years=2025) -> dict:
-    data = copy.deepcopy(BASE)
-    data["facts"].update(facts or {})
-    data["items"] = items or []
-    data["years"] = years
-    return data
+    return extend(BASE, facts, items, years)
 
 
 def award(id_, programme, amount, claim=2025):

@@ -5,11 +5,9 @@ The base enterprise is registered in 通州区, in advanced manufacturing, witho
 """
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from .conftest import paid
+from .conftest import extend, paid
 
 BASE = {"enterprise": "通州测试企业", "years": 2025,
         "facts": {"district": "通州区", "tz_advanced_manufacturing": True, "tz_one_case_support": False,
@@ -18,11 +16,7 @@ BASE = {"enterprise": "通州测试企业", "years": 2025,
 
 
 def tz(facts=None, items=None, years=2025) -> dict:
-    data = copy.deepcopy(BASE)
-    data["facts"].update(facts or {})
-    data["items"] = items or []
-    data["years"] = years
-    return data
+    return extend(BASE, facts, items, years)
 
 
 def project(id_, type_, approved="0元", fixed="0元", old=False, assessed=True, years="2025"):
