@@ -261,8 +261,9 @@ def _part(name, body: ast.Body, outer: ast.Body | None, span: Span, exprs: "_Exp
     if matter and kind is not None:
         diag.error("E144", "'matter' names what an enterprise-wide clause is about; items are their own matter",
                    body.matter[1])
+    readings = body.readings if outer is not None else ()  # a part-less clause keeps them on the clause
     return Part(name, subject, requires, pay, up_to, caps, matter, body.fixed, body.texts, span,
-                matches[0] if matches else None)
+                matches[0] if matches else None, readings)
 
 
 def _cap(cap: ast.Cap, kind: str | None, exprs: "_Exprs", diag: Collector) -> Cap:

@@ -83,7 +83,7 @@ def build_result(g: Grounded, plan: Plan) -> Result:
     for i in sorted(plan.amounts, key=lambda i: _order(g.candidates[i])):
         c, amount = g.candidates[i], plan.amounts[i]
         payments.append(Payment(c.policy.id, c.clause.article, c.part_key, c.subject, c.year, amount,
-                                bound_by(g, plan, c, amount), c.part.up_to, c.clause.readings,
+                                bound_by(g, plan, c, amount), c.part.up_to, c.clause.readings + c.part.readings,
                                 c.policy.is_draft))
     used_policies = {g.candidates[i].policy.id for i in plan.amounts}
     assumptions = []

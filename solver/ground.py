@@ -364,10 +364,12 @@ class _Grounder:
         for c in self.candidates:
             if c.policy.no_duplication is None:
                 continue
-            matter = c.subject if c.item is not None else f"enterprise:{c.part.matter or c.clause.key}"
+            # an item is one matter over all its years; an enterprise-wide matter (a year's
+            # output growth, a year's regional contribution) is one matter in each year
+            matter = c.subject if c.item is not None else f"enterprise:{c.part.matter or c.clause.key}:{c.year}"
             groups[(c.policy.no_duplication, matter)][c.clause.key].append(c.index)
         for (group, matter), options in groups.items():
             if len(options) > 1:
-                self.choices.append(Choice("duplication", f"从优不重复 ({group}): {matter.removeprefix('enterprise:')}",
+                self.choices.append(Choice("duplication", f"从优不重复 ({group}): {matter.removeprefix('enterprise:').replace(':', ' ')}",
                                            tuple((k, tuple(v)) for k, v in options.items())))
 

@@ -102,6 +102,7 @@ class Part:
     texts: tuple[str, ...]
     span: Span
     matches: str | None = None  # pays only on an item this policy's plan also pays (配套)
+    readings: tuple[str, ...] = ()  # the part's own readings (the clause's are on the clause)
 
 
 @dataclass(frozen=True, slots=True)

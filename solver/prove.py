@@ -97,7 +97,7 @@ def _negation(model: SymbolicModel, claim: Claim):
     if claim.kind == "no_double":
         by_subject: dict = {}  # the matter each payment is about, as 从优不重复 groups them
         for c in model.candidates:
-            matter = c.subject if c.item else f"enterprise:{c.part.matter or c.clause.key}"
+            matter = c.subject if c.item else f"enterprise:{c.part.matter or c.clause.key}:{c.year}"
             by_subject.setdefault(matter, {}).setdefault(c.clause.key, []).append(c.paid)
         doubles = []
         for clauses in by_subject.values():

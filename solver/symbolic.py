@@ -263,7 +263,7 @@ class SymbolicModel:
         for c in self.candidates:
             policy = self.rules.policies[c.clause.policy]
             if policy.no_duplication:
-                matter = c.subject if c.item else f"enterprise:{c.part.matter or c.clause.key}"
+                matter = c.subject if c.item else f"enterprise:{c.part.matter or c.clause.key}:{c.year}"
                 groups[(policy.no_duplication, matter)][c.clause.key].append(c)
         for options in groups.values():
             if len(options) > 1:

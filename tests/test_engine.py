@@ -252,3 +252,12 @@ def test_one_item_two_clauses_across_policies_of_one_group(solve, tmp_path):
     # 400万 project: demo 第一条 40万, 第二条 50万; demo2 第三条 40万, 第四条 min(80万, 60万) = 60万.
     r = solve(small, rules=rules + [str(other)])
     assert (r.total, [(p.policy, p.article) for p in r.payments]) == (600_000, [("demo2", "第四条")])
+
+
+def test_a_parts_own_readings_reach_its_payments(solve):
+    # 004 第九条's orders part carries its own readings (threshold and ceiling per order); a
+    # kitchen order of 1000万 pays 1% = 10万 and the payment lists those readings.
+    r = solve(pinggu({"central_kitchen_chain": True}, items=[
+        {"id": "K", "kind": "kitchen_order", "new": True, "to_pinggu_unaffiliated": True, "executed": {2025: "1000万"}}]))
+    (p,) = [p for p in r.payments if p.article == "第九条"]
+    assert p.amount == 100_000 and any("超过 500 万元" in rd for rd in p.readings)
