@@ -73,11 +73,14 @@ def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int
     ruleset = load_rules(rules)
     if only:
         ruleset = restrict(ruleset, only)
+    return build_result(*_plan(ruleset, profile_path, years, include_drafts, timeout))
+
+
+def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, timeout):
+    """Profile -> grounded model -> proven plan: the shared core of optimize and explain."""
     profile = load_profile(profile_path, ruleset.vocab)
-    horizon = default_horizon(ruleset, profile, years)
-    grounded = ground(ruleset, profile, horizon, include_drafts)
-    plan = solve(grounded, timeout)
-    return build_result(grounded, plan)
+    grounded = ground(ruleset, profile, default_horizon(ruleset, profile, years), include_drafts)
+    return grounded, solve(grounded, timeout)
 
 
 def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
@@ -151,8 +154,4 @@ def explain(profile_path: str, clause: str, rules: list[str] | None = None,
         names = [c.key for c in ruleset.clauses] + [f"{c.policy}.{c.article}" for c in ruleset.clauses]
         raise DiagnosticError(Diagnostic("error", "E303", f"no clause '{clause}'", None,
                                          did_you_mean(clause, names) or "name it as POLICY.CLAUSE, e.g. pinggu.第三条"))
-    profile = load_profile(profile_path, ruleset.vocab)
-    horizon = default_horizon(ruleset, profile, years)
-    grounded = ground(ruleset, profile, horizon, include_drafts)
-    plan = solve(grounded, timeout)
-    return explain_clause(grounded, plan, target)
+    return explain_clause(*_plan(ruleset, profile_path, years, include_drafts, timeout), target)
