@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import z3
 
-from .ground import Candidate, Grounded
+from .ground import Grounded
+from .linear import linear_model, smt2, term
+from .propose import Proposal, propose, upper_bound, weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,121 +66,62 @@ def _components(g: Grounded) -> list[list[int]]:
 
 
 class _Part:
-    """The Z3 encoding of one independent part of the model."""
+    """One independent part of the model: its linear model as SMT-LIB text, with its total
+    `t` and earliness weight `e` named, so that Z3 can be asked about them."""
 
-    def __init__(self, g: Grounded, members: list[int]):
-        self.g = g
-        self.members = members
-        inside = set(members)
-        coupled = {i for c in g.ceilings if inside & set(c.members) for i in c.members}
-        self.constraints: list = []
-        self.splits = bool(coupled) or any(inside & {i for _, i in w.members} for w in g.windows)
-        self.x: dict[int, z3.ArithRef] = {}
-        self.amount: dict[int, z3.ArithRef] = {}
-        for i in members:
-            c: Candidate = g.candidates[i]
-            x = z3.Int(f"x{i}")
-            self.x[i] = x
-            self.constraints += [x >= 0, x <= 1]
-            if c.forced:
-                self.constraints.append(x == 1)
-            if i in coupled:
-                k = z3.Int(f"k{i}")
-                lo, hi = -(-c.minimum // c.unit), c.most // c.unit
-                self.constraints += [k >= lo * x, k <= hi * x]
-                self.amount[i] = c.unit * k if c.unit != 1 else k
-            else:
-                self.amount[i] = c.most * x
-        for ceiling in g.ceilings:
-            if inside & set(ceiling.members):
-                self.constraints.append(z3.Sum([self.amount[i] for i in ceiling.members]) <= ceiling.amount)
-        for n, w in enumerate(g.windows):
-            if inside & {i for _, i in w.members}:
-                self._window(n, w)
-        for n, ch in enumerate(g.choices):
-            if inside & {i for _, opt in ch.options for i in opt}:
-                chosen = []
-                for m, (_, option) in enumerate(ch.options):
-                    y = z3.Int(f"c{n}_{m}")
-                    chosen.append(y)
-                    self.constraints += [y >= 0, y <= 1] + [self.x[i] <= y for i in option]
-                self.constraints.append(z3.Sum(chosen) <= 1)
-        for s in g.supports:
-            if s.member in inside:
-                self.constraints.append(self.x[s.member] <= z3.Sum([self.x[i] for i in s.supporters]))
-        self.total = z3.Sum([self.amount[i] for i in members]) if members else z3.IntVal(0)
+    def __init__(self, g: Grounded, members: list[int], tag: str = ""):
+        self.g, self.members = g, members
+        self.model = linear_model(g, members)
+        self.weight = weights(g, members)
+        m = self.model
+        self.t, self.e = f"t{tag}", f"e{tag}"
+        self.text = "\n".join([smt2(m), f"(declare-const {self.t} Int)", f"(declare-const {self.e} Int)",
+                               f"(assert (= {self.t} {term(m, m.objective)}))",
+                               f"(assert (= {self.e} {term(m, m.combine(self.weight))}))"])
 
-    def _window(self, n: int, w) -> None:
-        if w.years is None:
-            self.constraints.append(z3.Sum([self.x[i] for _, i in w.members]) <= 1)
-            return
-        starts = sorted({y for y, _ in w.members})
-        start = {s: z3.Int(f"w{n}_{s}") for s in starts}
-        for s in starts:
-            self.constraints += [start[s] >= 0, start[s] <= 1]
-        self.constraints.append(z3.Sum(list(start.values())) <= 1)
-        for y, i in w.members:
-            cover = [start[s] for s in starts if s <= y < s + w.years]
-            self.constraints.append(self.x[i] <= z3.Sum(cover))
+    def improves(self, plan: Proposal) -> str:
+        """The SMT-LIB condition "this part pays more than `plan`, or as much but earlier"."""
+        return f"(or (>= {self.t} {plan.total + 1}) (and (= {self.t} {plan.total}) (>= {self.e} {plan.weight + 1})))"
 
-    def solve(self, timeout_ms: int) -> tuple[str, int, int, dict[int, int], dict]:
+    def amounts(self, values: dict[str, int]) -> dict[int, int]:
+        paid = {i: self.model.value(row, values) for i, row in self.model.amounts.items()}
+        return {i: a for i, a in paid.items() if a}
+
+    def scored(self, paid: dict[int, int]) -> Proposal:
+        return Proposal(paid, sum(paid.values()), sum(self.weight[i] * a for i, a in paid.items()))
+
+    def better(self, plan: Proposal, timeout_ms: int) -> tuple[str, Proposal | None]:
+        """Ask Z3 for a plan paying more than `plan`, or as much but earlier: ('unsat', None) proves
+        `plan` optimal (and earliest); ('sat', better plan); ('unknown', None) on the time limit."""
+        s = z3.Solver()
+        s.set("timeout", max(timeout_ms, 1))
+        s.from_string(self.text + f"\n(assert {self.improves(plan)})")
+        result = s.check()
+        if result != z3.sat:
+            return str(result), None
+        return "sat", self.scored(self.amounts(_values(s.model())))
+
+    def search(self, timeout_ms: int) -> tuple[str, Proposal | None, int | None]:
+        """Z3 `Optimize` from nothing, for parts where no proposal exists or climbing stalls:
+        (status, plan, proven upper bound)."""
         opt = z3.Optimize()
         opt.set("elim_01", False)
         opt.set("timeout", max(timeout_ms, 1))
-        opt.add(*self.constraints)
-        handle = opt.maximize(self.total)
+        opt.add(z3.parse_smt2_string(self.text))
+        handle = opt.maximize(z3.Int(self.t))
         result = opt.check()
-        trivial_bound = sum(self.g.candidates[i].most for i in self.members)
         if result == z3.unsat:
             raise PlanError("the profile's fixed facts contradict the rules: " + self._conflict())
         try:  # on a time limit, Optimize keeps the best model it found, if any
-            model = opt.model()
+            plan = self.scored(self.amounts(_values(opt.model())))
         except z3.Z3Exception:
-            model = None
-        if model is None:
-            return "unknown", 0, trivial_bound, {}, {}
-        amounts = {i: model.eval(self.amount[i], model_completion=True).as_long() for i in self.members}
-        amounts = {i: a for i, a in amounts.items() if a}
-        value = sum(amounts.values())
+            return "unknown", None, None
+        if violations(self.g, plan.amounts, self.members):
+            return "unknown", None, None
         if result != z3.sat:
-            if violations(self.g, amounts, self.members):
-                return "unknown", 0, trivial_bound, {}, {}
             upper = handle.upper()
-            bound = upper.as_long() if z3.is_int_value(upper) else trivial_bound
-            return "feasible", value, max(bound, value), amounts, {}
-        proven = self.certify(value, timeout_ms)
-        if proven and self.splits:
-            amounts = self.earliest(value, timeout_ms) or amounts
-        # No timings here: the certificate is part of the byte-stable JSON.
-        certificate = {"candidates": len(self.members), "optimum": value,
-                       "check": f"total >= {value + 1} is {'unsat' if proven else 'unknown'}"}
-        return ("optimal" if proven else "feasible"), value, value if proven else trivial_bound, amounts, certificate
-
-    def earliest(self, value: int, timeout_ms: int) -> dict[int, int] | None:
-        """Among the plans paying the proven optimum, the one that pays earliest: where a
-        cumulative ceiling or a window leaves the years open, money is placed in the first
-        years (a stable, documented convention, not a legal rule)."""
-        last = max(self.g.candidates[i].year for i in self.members)
-        weights = z3.Sum([(last - self.g.candidates[i].year + 1) * self.amount[i] for i in self.members])
-        opt = z3.Optimize()
-        opt.set("elim_01", False)
-        opt.set("timeout", max(timeout_ms, 1))
-        opt.add(*self.constraints)
-        opt.add(self.total == value)
-        opt.maximize(weights)
-        if opt.check() != z3.sat:
-            return None
-        model = opt.model()
-        amounts = {i: model.eval(self.amount[i], model_completion=True).as_long() for i in self.members}
-        return {i: a for i, a in amounts.items() if a}
-
-    def certify(self, value: int, timeout_ms: int) -> bool:
-        """Prove with a plain Solver that no plan of this part pays 1元 more."""
-        s = z3.Solver()
-        s.set("timeout", max(timeout_ms, 1))
-        s.add(*self.constraints)
-        s.add(self.total >= value + 1)
-        return s.check() == z3.unsat
+            return "feasible", plan, upper.as_long() if z3.is_int_value(upper) else None
+        return "sat", plan, None
 
     def _conflict(self) -> str:
         forced = [self.g.candidates[i] for i in self.members if self.g.candidates[i].forced]
@@ -186,28 +129,105 @@ class _Part:
         return f"the granted payments {names} cannot all hold together"
 
 
+def _values(model) -> dict[str, int]:
+    return {d.name(): model[d].as_long() for d in model.decls() if z3.is_int_value(model[d])}
+
+
+#: How many better plans Z3 may hand back before a part is searched with Optimize instead.
+CLIMB = 8
+
+Result = tuple[str, int, int, dict[int, int], dict]  # status, total, proven bound, amounts, certificate
+
+
+def _certificate(part: _Part, plan: Proposal) -> dict:
+    # No timings here: the certificate is part of the byte-stable JSON.
+    return {"candidates": len(part.members), "optimum": plan.total, "check": f"total >= {plan.total + 1} is unsat"}
+
+
+def _left_ms(deadline: float | None) -> int:
+    return 600_000 if deadline is None else int((deadline - time.perf_counter()) * 1000)
+
+
+def _certify_together(parts: list[_Part], plans: list[Proposal | None], deadline: float | None) -> bool:
+    """One Z3 check for every part at once: "some part pays more than its plan, or as much but
+    earlier". UNSAT proves every plan optimal and earliest; a SAT answer hands back better
+    plans for the parts it improves, and the check is asked again (at most CLIMB times).
+    False if a plan is missing or the check cannot be settled, and `plans` stays usable."""
+    if any(plan is None for plan in plans):
+        return False
+    if not parts:  # nothing can be paid: 0 is the optimum
+        return True
+    for _ in range(CLIMB):
+        if _left_ms(deadline) <= 0:
+            return False
+        s = z3.Solver()
+        s.set("timeout", _left_ms(deadline))
+        s.from_string("\n".join(part.text for part in parts)
+                      + "\n(assert (or " + " ".join(part.improves(plan) for part, plan in zip(parts, plans)) + "))")
+        answer = s.check()
+        if answer == z3.unsat:
+            return True
+        if answer != z3.sat:
+            return False
+        values = _values(s.model())
+        for n, part in enumerate(parts):
+            found = part.scored(part.amounts(values))
+            if (found.total, found.weight) > (plans[n].total, plans[n].weight) \
+                    and not violations(part.g, found.amounts, part.members):
+                plans[n] = found
+    return False
+
+
+def _solve_part(part: _Part, plan: Proposal | None, deadline: float | None) -> Result:
+    """Prove one part's plan optimal, improving it while Z3 finds better ones."""
+    bound = upper_bound(part.g, part.members)
+    climbs = 0
+    while True:
+        if _left_ms(deadline) <= 0:  # out of time: the best plan so far, with the proven bound
+            return ("unknown", 0, bound, {}, {}) if plan is None else ("feasible", plan.total, bound, plan.amounts, {})
+        if plan is None or climbs >= CLIMB:
+            status, found, upper = part.search(_left_ms(deadline))
+            if found is None:
+                return ("unknown", 0, bound, {}, {}) if plan is None else ("feasible", plan.total, bound, plan.amounts, {})
+            if plan is None or (found.total, found.weight) > (plan.total, plan.weight):
+                plan = found
+            if status == "feasible":
+                return "feasible", plan.total, min(bound, upper or bound), plan.amounts, {}
+            climbs = -CLIMB  # the plan is Optimize's best: a few more climbs for earliness only
+        answer, better = part.better(plan, _left_ms(deadline))
+        if answer == "unsat":
+            return "optimal", plan.total, plan.total, plan.amounts, _certificate(part, plan)
+        if answer != "sat":
+            return "feasible", plan.total, bound, plan.amounts, {}
+        plan, climbs = better, climbs + 1
+
+
 def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
+    """The plan that pays most (then earliest), proven optimal by Z3 within the time limit.
+
+    Every independent part gets a plan proposed in exact arithmetic (`propose.py`); one Z3 check
+    over all parts then proves them optimal together. Only if that check finds a better plan too
+    often, or cannot finish, is each part certified (or searched) on its own. Out of time, the
+    best plans so far are returned as `feasible`, with the proven bound."""
     start = time.perf_counter()
     deadline = None if timeout_s is None else start + timeout_s
-    status, total, bound, amounts, certs = "optimal", 0, 0, {}, []
     components = _components(g)
-    solved: list[int] = []
-    for n, members in enumerate(components):
-        if deadline is not None and time.perf_counter() >= deadline:
-            # out of time: the parts not yet solved pay nothing in this plan, and their most
-            # is added to the bound, so the bound stays proven
-            bound += sum(g.candidates[i].most for i in members)
-            status = "feasible"
-            continue
-        solved += members
-        left = 600_000 if deadline is None else int((deadline - time.perf_counter()) * 1000 / (len(components) - n))
-        part = _Part(g, members)
-        s, value, upper, paid, cert = part.solve(max(left, 1))
+    parts = [_Part(g, members, str(n)) for n, members in enumerate(components)]
+    plans = [propose(g, members) for members in components]
+    if _certify_together(parts, plans, deadline):
+        results: list[Result] = [("optimal", plan.total, plan.total, plan.amounts, _certificate(part, plan))
+                                 for part, plan in zip(parts, plans)]
+    else:
+        results = [_solve_part(part, plan, deadline) for part, plan in zip(parts, plans)]
+    status, total, bound, amounts, certs, solved = "optimal", 0, 0, {}, [], []
+    for part, (s, value, upper, paid, cert) in zip(parts, results):
         amounts.update(paid)
         total += value
         bound += upper
         if cert:
             certs.append(cert)
+        if s != "unknown":
+            solved += part.members
         if s != "optimal":
             status = "feasible" if s == "feasible" or status == "feasible" else s
     plan = Plan(status, total, bound, dict(sorted(amounts.items())), len(components), tuple(certs),

@@ -4,12 +4,13 @@ combination of choices, and the plan's own payments add up to the evaluator's to
 same choices."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver.ground import ground
 from solver.optimize import optimize
-from solver.oracle import _group_best, best_by_enumeration, total_of
+from solver.oracle import TooLarge, _group_best, best_by_enumeration, total_of
 from solver.profile import Item, Profile
 
 from .test_properties import BASE, RULES
@@ -64,6 +65,30 @@ def test_optimizer_equals_enumeration(profile):
         except TooLarge:
             return
         raise AssertionError("the oracle found a plan the optimizer called contradictory")
+    assert plan.status == "optimal"
+    assert plan.total == best_by_enumeration(g)
+    assert plan.total == total_of(g, set(plan.amounts))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_enterprises(), st.sampled_from(["none", "nothing"]))
+def test_optimizer_reaches_the_optimum_without_a_good_proposal(profile, start):
+    # The proposal is only a starting point. With no proposal (Z3 Optimize searches) or a plan
+    # that pays nothing (Z3 must hand back better plans until none exists), the proven optimum
+    # is still the enumerated best.
+    from unittest import mock
+
+    from solver.optimize import PlanError
+    from solver.propose import Proposal
+    g = ground(RULES, profile, YEARS, include_drafts=False)
+    poor = (lambda g, members: None) if start == "none" else (lambda g, members: Proposal({}, 0, 0))
+    with mock.patch("solver.optimize.propose", poor):
+        try:
+            plan = optimize(g)
+        except PlanError:  # contradictory granted awards: the oracle finds no plan either
+            with pytest.raises(TooLarge):
+                best_by_enumeration(g)
+            return
     assert plan.status == "optimal"
     assert plan.total == best_by_enumeration(g)
     assert plan.total == total_of(g, set(plan.amounts))

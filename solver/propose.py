@@ -1,0 +1,147 @@
+"""A first plan for one part of the model, found in exact integer arithmetic without a solver.
+
+Z3 is good at proving that no plan pays more than a given one, and erratic at finding the best
+plan from nothing (SOLVER-NOTES.md). So the engine proposes: payments are taken one at a time,
+each paid as much as its ceilings still allow, skipping any that a choice, a window or a
+matching rule already taken forbids. Several orders are tried (largest first, earliest year
+first, largest option first) and the plan that pays most — then earliest — is kept. The
+proposal is only a starting point: `optimize.py` asks Z3 whether any plan pays more, or as
+much but earlier, and only an UNSAT answer makes it the plan.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .ground import Grounded
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    amounts: dict[int, int]  # candidate -> amount (> 0)
+    total: int
+    weight: int  # Σ (last year − year + 1) × amount: larger pays earlier
+
+
+def weights(g: Grounded, members: list[int]) -> dict[int, int]:
+    """Each candidate's earliness weight inside its part: 1 in the part's last year, more before."""
+    last = max(g.candidates[i].year for i in members)
+    return {i: last - g.candidates[i].year + 1 for i in members}
+
+
+class _Links:
+    """For each candidate of a part, the ceilings, windows, choice options and matches it is in."""
+
+    def __init__(self, g: Grounded, members: list[int]):
+        inside = set(members)
+        self.ceilings = {i: [] for i in members}
+        self.windows = {i: [] for i in members}
+        self.options: dict[int, list[tuple[int, int]]] = {i: [] for i in members}
+        self.supporters: dict[int, tuple[int, ...]] = {}
+        self.limits = {n: c.amount for n, c in enumerate(g.ceilings) if inside & set(c.members)}
+        for n in self.limits:
+            for i in g.ceilings[n].members:
+                self.ceilings[i].append(n)
+        self.spans = {}
+        for n, w in enumerate(g.windows):
+            if inside & {i for _, i in w.members}:
+                self.spans[n] = w.years
+                for _, i in w.members:
+                    self.windows[i].append(n)
+        for n, ch in enumerate(g.choices):
+            for k, (_, option) in enumerate(ch.options):
+                for i in option:
+                    if i in inside:
+                        self.options[i].append((n, k))
+        for s in g.supports:
+            if s.member in inside:
+                self.supporters[s.member] = s.supporters
+        self.option_value: dict[int, int] = {}
+        for n, ch in enumerate(g.choices):
+            for _, option in ch.options:
+                value = sum(g.candidates[i].most for i in option)
+                for i in option:
+                    if i in inside:
+                        self.option_value[i] = max(self.option_value.get(i, 0), value)
+
+
+def _greedy(g: Grounded, links: _Links, order: list[int]) -> dict[int, int] | None:
+    """Take the candidates in `order`, each paid the most its ceilings leave; None if a granted
+    payment cannot be kept."""
+    left = dict(links.limits)
+    years: dict[int, list[int]] = {}  # window -> years paid
+    used: dict[int, int] = {}  # choice -> option taken
+    paid: dict[int, int] = {}
+    pending = list(order)
+    progress = True
+    while progress:  # a matching payment may become payable once a later payment is taken
+        progress = False
+        waiting = []
+        for i in pending:
+            supporters = links.supporters.get(i)
+            if supporters is not None and not any(s in paid for s in supporters):
+                waiting.append(i)
+                continue
+            c = g.candidates[i]
+            if any(used.get(n, k) != k for n, k in links.options[i]) or len({n for n, _ in links.options[i]}) < len(links.options[i]):
+                continue
+            if not all(_fits(years.get(n, []), c.year, links.spans[n]) for n in links.windows[i]):
+                continue
+            room = min([c.most] + [left[n] for n in links.ceilings[i]])
+            amount = c.most if not links.ceilings[i] else room // c.unit * c.unit
+            if amount <= 0 or amount < c.minimum or amount > room:
+                continue
+            paid[i] = amount
+            progress = True
+            for n in links.ceilings[i]:
+                left[n] -= amount
+            for n in links.windows[i]:
+                years.setdefault(n, []).append(c.year)
+            for n, k in links.options[i]:
+                used[n] = k
+        pending = waiting
+    if any(g.candidates[i].forced and i not in paid for i in order):
+        return None
+    return paid
+
+
+def _fits(paid_years: list[int], year: int, span: int | None) -> bool:
+    if span is None:  # one payment only
+        return not paid_years
+    chosen = paid_years + [year]
+    return max(chosen) - min(chosen) + 1 <= span
+
+
+def propose(g: Grounded, members: list[int]) -> Proposal | None:
+    """The best of a few greedy plans for one part, or None if none keeps every granted payment."""
+    links = _Links(g, members)
+    weight = weights(g, members)
+    c = g.candidates
+    orders = [
+        sorted(members, key=lambda i: (-c[i].most, c[i].year, i)),
+        sorted(members, key=lambda i: (c[i].year, -c[i].most, i)),
+        sorted(members, key=lambda i: (-links.option_value.get(i, 0), -c[i].most, c[i].year, i)),
+    ]
+    best = None
+    for order in orders:
+        forced = [i for i in order if c[i].forced]
+        paid = _greedy(g, links, forced + [i for i in order if not c[i].forced])
+        if paid is None:
+            continue
+        proposal = Proposal(paid, sum(paid.values()), sum(weight[i] * a for i, a in paid.items()))
+        if best is None or (proposal.total, proposal.weight) > (best.total, best.weight):
+            best = proposal
+    return best
+
+
+def upper_bound(g: Grounded, members: list[int]) -> int:
+    """A proven (if loose) bound on what the part can pay: every payment at its most, except
+    that the payments under one shared ceiling pay at most that ceiling together."""
+    inside = set(members)
+    bounded: set[int] = set()
+    total = 0
+    for ceiling in sorted(g.ceilings, key=lambda c: c.amount):
+        group = [i for i in ceiling.members if i in inside and i not in bounded]
+        if group:
+            total += min(ceiling.amount, sum(g.candidates[i].most for i in group))
+            bounded.update(group)
+    return total + sum(g.candidates[i].most for i in members if i not in bounded)
