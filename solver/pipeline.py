@@ -2,6 +2,7 @@
 -> result. Each function is one command's whole job; cli.py only calls these and renders."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from . import ast
@@ -70,17 +71,24 @@ def default_horizon(ruleset: Ruleset, profile, years: tuple[int, ...] | None) ->
 
 def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
              include_drafts: bool = False, timeout: float | None = None, only: list[str] | None = None) -> Result:
+    started = time.perf_counter()
     ruleset = load_rules(rules)
     if only:
         ruleset = restrict(ruleset, only)
-    return build_result(*_plan(ruleset, profile_path, years, include_drafts, timeout))
+    return build_result(*_plan(ruleset, profile_path, years, include_drafts, _left(timeout, started)))
 
 
-def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, timeout):
+def _left(timeout: float | None, started: float):
+    """The time limit still to run, measured from when the command started: reading and
+    checking the rules and grounding the profile count against --timeout too."""
+    return None if timeout is None else (lambda: timeout - (time.perf_counter() - started))
+
+
+def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, left):
     """Profile -> grounded model -> proven plan: the shared core of optimize and explain."""
     profile = load_profile(profile_path, ruleset.vocab)
     grounded = ground(ruleset, profile, default_horizon(ruleset, profile, years), include_drafts)
-    return grounded, solve(grounded, timeout)
+    return grounded, solve(grounded, None if left is None else max(left(), 0.0))
 
 
 def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
@@ -147,6 +155,7 @@ def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
 def explain(profile_path: str, clause: str, rules: list[str] | None = None,
             years: tuple[int, ...] | None = None, include_drafts: bool = False,
             timeout: float | None = None) -> dict:
+    started = time.perf_counter()
     ruleset = load_rules(rules)
     target = ruleset.clause(clause)
     if target is None:
@@ -154,4 +163,4 @@ def explain(profile_path: str, clause: str, rules: list[str] | None = None,
         names = [c.key for c in ruleset.clauses] + [f"{c.policy}.{c.article}" for c in ruleset.clauses]
         raise DiagnosticError(Diagnostic("error", "E303", f"no clause '{clause}'", None,
                                          did_you_mean(clause, names) or "name it as POLICY.CLAUSE, e.g. pinggu.第三条"))
-    return explain_clause(*_plan(ruleset, profile_path, years, include_drafts, timeout), target)
+    return explain_clause(*_plan(ruleset, profile_path, years, include_drafts, _left(timeout, started)), target)
