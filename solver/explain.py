@@ -123,12 +123,13 @@ def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:
         key = (r.clause.part_key(r.part) if r.part else r.clause.key, r.subject)
         reasons[key].append((r.year, r.kind, r.reason))
         clause_of[key] = r.clause
+    links = _links(g)
     for c in g.candidates:
         key = (c.part_key, c.subject)
         if key in paid_keys:
             continue
         clause_of[key] = c.clause
-        reasons[key].append((c.year, "dominated", _why_unpaid(g, plan, c)))
+        reasons[key].append((c.year, "dominated", _why_unpaid(g, plan, c, links[c.index])))
     out = []
     for key, entries in reasons.items():
         if key in paid_keys:
@@ -149,11 +150,28 @@ def _order(c: Candidate) -> tuple:
     return (c.year, c.clause.order, c.clause.parts.index(c.part), c.subject)
 
 
-def _why_unpaid(g: Grounded, plan: Plan, c: Candidate) -> str:
-    for ch in g.choices:
+def _links(g: Grounded) -> list[dict[str, list[int]]]:
+    """For each candidate, the choices, matching rules, windows and ceilings it is in (in the
+    grounded model's order), found in one pass over them."""
+    links: list[dict[str, list[int]]] = [{"choices": [], "supports": [], "windows": [], "ceilings": []}
+                                         for _ in g.candidates]
+    for n, ch in enumerate(g.choices):
+        for i in {i for _, members in ch.options for i in members}:
+            links[i]["choices"].append(n)
+    for n, s in enumerate(g.supports):
+        links[s.member]["supports"].append(n)
+    for n, w in enumerate(g.windows):
+        for i in {i for _, i in w.members}:
+            links[i]["windows"].append(n)
+    for n, ceiling in enumerate(g.ceilings):
+        for i in set(ceiling.members):
+            links[i]["ceilings"].append(n)
+    return links
+
+
+def _why_unpaid(g: Grounded, plan: Plan, c: Candidate, links: dict[str, list[int]]) -> str:
+    for ch in (g.choices[n] for n in links["choices"]):
         options = dict(ch.options)
-        if not any(c.index in members for members in options.values()):
-            continue
         used = [k for k, members in ch.options if any(i in plan.amounts for i in members)]
         if used:
             if ch.kind == "duplication":
@@ -161,16 +179,15 @@ def _why_unpaid(g: Grounded, plan: Plan, c: Candidate) -> str:
                 return (f"从优不重复: {c.subject} is paid by {taker.policy.id} {taker.clause.article} "
                         f"({used[0]}), which pays more or equal")
             return f"{ch.label}: {used[0]} was chosen"
-    for s in g.supports:
-        if s.member == c.index and not any(i in plan.amounts for i in s.supporters):
+    for s in (g.supports[n] for n in links["supports"]):
+        if not any(i in plan.amounts for i in s.supporters):
             return f"{s.label}: the plan does not take what it matches"
-    for w in g.windows:
-        if any(i == c.index for _, i in w.members):
-            years = sorted(y for y, i in w.members if i in plan.amounts)
-            if years:
-                return f"{w.label}: paid in {', '.join(map(str, years))} instead"
-    for ceiling in g.ceilings:
-        if c.index in ceiling.members and sum(plan.amounts.get(i, 0) for i in ceiling.members) >= ceiling.amount:
+    for w in (g.windows[n] for n in links["windows"]):
+        years = sorted(y for y, i in w.members if i in plan.amounts)
+        if years:
+            return f"{w.label}: paid in {', '.join(map(str, years))} instead"
+    for ceiling in (g.ceilings[n] for n in links["ceilings"]):
+        if sum(plan.amounts.get(i, 0) for i in ceiling.members) >= ceiling.amount:
             return f"{ceiling.label} already reached"
     return "not taken by the optimal plan"
 

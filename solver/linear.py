@@ -49,15 +49,106 @@ class LinearModel:
         return sum(coef * values.get(self.names[v], 0) for v, coef in row.items())
 
 
-def linear_model(g: Grounded, members=None) -> LinearModel:
-    """The model of the candidates in `members` (all, if None) and every constraint on them;
-    `members` must be closed under the constraints (an independent part, or everything)."""
-    inside = set(range(len(g.candidates)) if members is None else members)
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Candidates of the grounded model and the constraints on them, as indices into its
+    tuples: one independent part, or everything."""
+    members: tuple[int, ...]
+    ceilings: tuple[int, ...] = ()
+    windows: tuple[int, ...] = ()
+    choices: tuple[int, ...] = ()
+    supports: tuple[int, ...] = ()
+
+
+def whole(g: Grounded) -> Scope:
+    return Scope(tuple(range(len(g.candidates))), tuple(range(len(g.ceilings))), tuple(range(len(g.windows))),
+                 tuple(range(len(g.choices))), tuple(range(len(g.supports))))
+
+
+def _window_members(w) -> list[int]:
+    return [i for _, i in w.members]
+
+
+def _choice_members(ch) -> list[int]:
+    return [i for _, option in ch.options for i in option]
+
+
+def split(g: Grounded) -> list[Scope]:
+    """The independent parts: candidates linked by no ceiling, window, choice or matching rule
+    are in different parts, and every candidate linked to no other is in one last part. Each
+    constraint is looked at once, so splitting takes time linear in the model's size."""
+    parent = list(range(len(g.candidates)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(members: list[int]) -> None:
+        for m in members[1:]:
+            parent[find(m)] = find(members[0])
+
+    kinds = [("ceilings", g.ceilings, lambda c: list(c.members)), ("windows", g.windows, _window_members),
+             ("choices", g.choices, _choice_members),
+             ("supports", g.supports, lambda s: [s.member, *s.supporters])]
+    for _, items, members_of in kinds:
+        for item in items:
+            join(members_of(item))
+    groups: dict[int, list[int]] = {}
+    for i in range(len(g.candidates)):
+        groups.setdefault(find(i), []).append(i)
+    found: dict[int, dict[str, list[int]]] = {root: {kind: [] for kind, _, _ in kinds} for root in groups}
+    for kind, items, members_of in kinds:
+        for n, item in enumerate(items):
+            members = members_of(item)
+            if members:
+                found[find(members[0])][kind].append(n)
+    parts = [Scope(tuple(m), **{k: tuple(v) for k, v in found[root].items()})
+             for root, m in groups.items() if len(m) > 1]
+    alone = [root for root, m in groups.items() if len(m) == 1]
+    single = [Scope(tuple(groups[r][0] for r in alone),
+                    **{k: tuple(sorted(n for r in alone for n in found[r][k])) for k, _, _ in kinds})] if alone else []
+    return sorted(parts, key=lambda p: p.members) + single
+
+
+def linear_model(g: Grounded, scope: Scope | None = None) -> LinearModel:
+    """The model of one part of `g` (everything, if no scope is given)."""
+    scope = whole(g) if scope is None else scope
+    ceilings = [g.ceilings[n] for n in scope.ceilings]
     m = LinearModel()
-    coupled = {i for c in g.ceilings for i in c.members}
+    coupled = {i for c in ceilings for i in c.members}
+    # A payment bound by nothing but the one choice option it belongs to is paid in full
+    # whenever its option is chosen: paying it less never helps the total or the earliness.
+    # Its amount is then the option's 0/1 times its maximum, with no variable of its own —
+    # which spares Z3 a knapsack over hundreds of 0/1 integers with large coefficients.
+    constrained = coupled | {i for n in scope.windows for i in _window_members(g.windows[n])}
+    constrained |= {i for n in scope.supports for i in (g.supports[n].member,) + g.supports[n].supporters}
+    in_options: dict[int, int] = {}
+    for n in scope.choices:
+        for i in _choice_members(g.choices[n]):
+            in_options[i] = in_options.get(i, 0) + 1
+    follows = {i for i, n in in_options.items()
+               if n == 1 and i not in constrained and not g.candidates[i].forced}
+    # For the same reason a payment bound by nothing at all is paid in full: all such payments
+    # share one variable fixed at 1, so that Z3 reads their sum as one number.
+    free = [i for i in scope.members if i not in constrained and i not in in_options]
+    if free:
+        fixed = m.var(f"f{free[0]}", 1, 1)
+    option_var: dict[tuple[int, int], int] = {}
+    for n in scope.choices:
+        for k, _ in enumerate(g.choices[n].options):
+            option_var[n, k] = m.var(f"c{n}_{k}", 0, 1)
+    of_option = {i: option_var[n, k] for (n, k) in option_var for i in g.choices[n].options[k][1]}
     x = {}
-    for i in sorted(inside):
+    for i in sorted(scope.members):
         c = g.candidates[i]
+        if i in follows:
+            m.amounts[i] = {of_option[i]: c.most}
+            continue
+        if i not in constrained and i not in in_options:
+            m.amounts[i] = {fixed: c.most}
+            continue
         x[i] = m.var(f"x{i}", 1 if c.forced else 0, 1)
         if i in coupled:
             hi = c.most // c.unit
@@ -68,12 +159,10 @@ def linear_model(g: Grounded, members=None) -> LinearModel:
             m.amounts[i] = {k: c.unit}
         else:
             m.amounts[i] = {x[i]: c.most}
-    for ceiling in g.ceilings:
-        if inside.issuperset(ceiling.members):
-            m.row(m.combine(dict.fromkeys(ceiling.members, 1)), -INF, ceiling.amount)
-    for n, w in enumerate(g.windows):
-        if not inside.issuperset(i for _, i in w.members):
-            continue
+    for ceiling in ceilings:
+        m.row(m.combine(dict.fromkeys(ceiling.members, 1)), -INF, ceiling.amount)
+    for n in scope.windows:
+        w = g.windows[n]
         if w.years is None:
             m.row({x[i]: 1 for _, i in w.members}, -INF, 1)
             continue
@@ -86,19 +175,15 @@ def linear_model(g: Grounded, members=None) -> LinearModel:
                 if s <= y < s + w.years:
                     row[start[s]] = -1
             m.row(row, -INF, 0)
-    for n, ch in enumerate(g.choices):
-        if not inside.issuperset(i for _, option in ch.options for i in option):
-            continue
-        chosen = []
+    for n in scope.choices:
+        ch = g.choices[n]
         for k, (_, option) in enumerate(ch.options):
-            y = m.var(f"c{n}_{k}", 0, 1)
-            chosen.append(y)
             for i in option:
-                m.row({x[i]: 1, y: -1}, -INF, 0)
-        m.row({v: 1 for v in chosen}, -INF, 1)
-    for s in g.supports:
-        if s.member not in inside:
-            continue
+                if i in x:
+                    m.row({x[i]: 1, option_var[n, k]: -1}, -INF, 0)
+        m.row({option_var[n, k]: 1 for k in range(len(ch.options))}, -INF, 1)
+    for n in scope.supports:
+        s = g.supports[n]
         row = {x[s.member]: 1}
         for i in s.supporters:
             row[x[i]] = row.get(x[i], 0) - 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .ground import Grounded
+from .linear import Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,7 @@ class Proposal:
     weight: int  # Σ (last year − year + 1) × amount: larger pays earlier
 
 
-def weights(g: Grounded, members: list[int]) -> dict[int, int]:
+def weights(g: Grounded, members: tuple[int, ...]) -> dict[int, int]:
     """Each candidate's earliness weight inside its part: 1 in the part's last year, more before."""
     last = max(g.candidates[i].year for i in members)
     return {i: last - g.candidates[i].year + 1 for i in members}
@@ -31,37 +32,30 @@ def weights(g: Grounded, members: list[int]) -> dict[int, int]:
 class _Links:
     """For each candidate of a part, the ceilings, windows, choice options and matches it is in."""
 
-    def __init__(self, g: Grounded, members: list[int]):
-        inside = set(members)
-        self.ceilings = {i: [] for i in members}
-        self.windows = {i: [] for i in members}
+    def __init__(self, g: Grounded, scope: Scope):
+        members = scope.members
+        self.ceilings: dict[int, list[int]] = {i: [] for i in members}
+        self.windows: dict[int, list[int]] = {i: [] for i in members}
         self.options: dict[int, list[tuple[int, int]]] = {i: [] for i in members}
         self.supporters: dict[int, tuple[int, ...]] = {}
-        self.limits = {n: c.amount for n, c in enumerate(g.ceilings) if inside & set(c.members)}
-        for n in self.limits:
+        self.limits = {n: g.ceilings[n].amount for n in scope.ceilings}
+        for n in scope.ceilings:
             for i in g.ceilings[n].members:
                 self.ceilings[i].append(n)
         self.spans = {}
-        for n, w in enumerate(g.windows):
-            if inside & {i for _, i in w.members}:
-                self.spans[n] = w.years
-                for _, i in w.members:
-                    self.windows[i].append(n)
-        for n, ch in enumerate(g.choices):
-            for k, (_, option) in enumerate(ch.options):
-                for i in option:
-                    if i in inside:
-                        self.options[i].append((n, k))
-        for s in g.supports:
-            if s.member in inside:
-                self.supporters[s.member] = s.supporters
+        for n in scope.windows:
+            self.spans[n] = g.windows[n].years
+            for _, i in g.windows[n].members:
+                self.windows[i].append(n)
         self.option_value: dict[int, int] = {}
-        for n, ch in enumerate(g.choices):
-            for _, option in ch.options:
+        for n in scope.choices:
+            for k, (_, option) in enumerate(g.choices[n].options):
                 value = sum(g.candidates[i].most for i in option)
                 for i in option:
-                    if i in inside:
-                        self.option_value[i] = max(self.option_value.get(i, 0), value)
+                    self.options[i].append((n, k))
+                    self.option_value[i] = max(self.option_value.get(i, 0), value)
+        for n in scope.supports:
+            self.supporters[g.supports[n].member] = g.supports[n].supporters
 
 
 def _greedy(g: Grounded, links: _Links, order: list[int]) -> dict[int, int] | None:
@@ -111,9 +105,10 @@ def _fits(paid_years: list[int], year: int, span: int | None) -> bool:
     return max(chosen) - min(chosen) + 1 <= span
 
 
-def propose(g: Grounded, members: list[int]) -> Proposal | None:
+def propose(g: Grounded, scope: Scope) -> Proposal | None:
     """The best of a few greedy plans for one part, or None if none keeps every granted payment."""
-    links = _Links(g, members)
+    members = scope.members
+    links = _Links(g, scope)
     weight = weights(g, members)
     c = g.candidates
     orders = [
@@ -133,14 +128,14 @@ def propose(g: Grounded, members: list[int]) -> Proposal | None:
     return best
 
 
-def upper_bound(g: Grounded, members: list[int]) -> int:
+def upper_bound(g: Grounded, scope: Scope) -> int:
     """A proven (if loose) bound on what the part can pay: every payment at its most, except
     that the payments under one shared ceiling pay at most that ceiling together."""
-    inside = set(members)
+    members = scope.members
     bounded: set[int] = set()
     total = 0
-    for ceiling in sorted(g.ceilings, key=lambda c: c.amount):
-        group = [i for i in ceiling.members if i in inside and i not in bounded]
+    for ceiling in sorted((g.ceilings[n] for n in scope.ceilings), key=lambda c: c.amount):
+        group = [i for i in ceiling.members if i not in bounded]
         if group:
             total += min(ceiling.amount, sum(g.candidates[i].most for i in group))
             bounded.update(group)
