@@ -10,21 +10,19 @@ import sys
 from functools import wraps
 
 import click
-from rich.console import Console
 
 from solver import __version__, pipeline
-from solver.diagnostics import DiagnosticError, render
+from solver.diagnostics import DiagnosticError, SymbolicProblem, render
 from solver.optimize import PlanError
-from solver.symbolic import SymbolicProblem
 from solver.profile import parse_years
-from solver.coverage import coverage
 from solver.render import print_check, print_coverage, print_explanation, print_result, print_verdict, to_json
 from solver.values import ValueProblem
 
 EXIT_OK, EXIT_VERDICT, EXIT_INPUT, EXIT_GAVE_UP, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
 
-def _console(err: bool = False) -> Console:
+def _console(err: bool = False):
+    from rich.console import Console  # only for tables: JSON output does without rich
     return Console(stderr=err, highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 
@@ -107,6 +105,7 @@ def check(rules, as_json, show_coverage, deep) -> None:
             click.echo(f"{len(findings)} finding(s)")
         return
     if show_coverage:
+        from solver.coverage import coverage
         report = coverage(ruleset)
         if as_json:
             click.echo(to_json({"ok": True, "coverage": report}), nl=False)

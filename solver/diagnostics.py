@@ -132,3 +132,7 @@ def render(diagnostics: list[Diagnostic], sources: dict[str, str] | None = None)
     if errors or warnings:
         out.append(f"{errors} error(s), {warnings} warning(s)")
     return "\n".join(out)
+
+
+class SymbolicProblem(Exception):
+    """A claim cannot be decided as posed (e.g. a rate fact with no pinned value)."""

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import ast
-from .check import check
+from . import ast, cache
 from .diagnostics import Diagnostic, DiagnosticError, Span
 from .explain import Result, explain_clause, build_result
 from .ground import ground
 from .model import Ruleset
 from .optimize import optimize as solve
-from .parse import parse_text
 from .profile import load_profile
-from .prove import Claim, Proof, prove as prove_claim, restrict
 from .resources import rules_dir
+
+if TYPE_CHECKING:  # prove (and its symbolic model) is imported by the prove command only
+    from .prove import Claim, Proof
 
 RULE_SUFFIX = ".rules"
 
@@ -39,12 +40,20 @@ def rule_files(paths: list[str] | None) -> list[Path]:
 
 
 def load_rules(paths: list[str] | None = None) -> Ruleset:
-    """Parse and check rule files; every syntax error of every file, then every check error."""
+    """Parse and check rule files; every syntax error of every file, then every check error.
+    A rule set checked before, from the same bytes, comes from the cache (solver/cache.py)."""
+    files = [(f, f.read_bytes()) for f in rule_files(paths)]
+    name = cache.key(files)
+    cached = cache.load(name)
+    if isinstance(cached, Ruleset):
+        return cached
+    from .check import check
+    from .parse import parse_text  # lark is imported only when rules must be parsed
     parsed: list[ast.RuleFile] = []
     errors: list[Diagnostic] = []
-    for f in rule_files(paths):
+    for f, raw in files:
         try:
-            text = f.read_bytes().decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
             errors.append(Diagnostic("error", "E202", "rule file is not UTF-8 text", Span(str(f), 1, 1)))
             continue
@@ -54,7 +63,9 @@ def load_rules(paths: list[str] | None = None) -> Ruleset:
             errors.extend(err.diagnostics)
     if errors:
         raise DiagnosticError(errors)
-    return check(parsed)
+    ruleset = check(parsed)
+    cache.store(name, ruleset)
+    return ruleset
 
 
 def default_horizon(ruleset: Ruleset, profile, years: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -74,6 +85,7 @@ def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int
     started = time.perf_counter()
     ruleset = load_rules(rules)
     if only:
+        from .prove import restrict
         ruleset = restrict(ruleset, only)
     return build_result(*_plan(ruleset, profile_path, years, include_drafts, _left(timeout, started)))
 
@@ -106,6 +118,7 @@ def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] |
                                          None, f"groups: {', '.join(groups)}"))
     pinned, money_max = read_bounds(bounds, ruleset) if bounds else ({}, None)
     kwargs = {"money_max": money_max} if money_max else {}
+    from .prove import prove as prove_claim
     return prove_claim(ruleset, claim, years, items, pinned, timeout=timeout, **kwargs)
 
 

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from .explain import Result
 from .model import Ruleset
 from .values import fmt_money
+
+if TYPE_CHECKING:  # rich is imported only when a table is printed: JSON output starts faster without it
+    from rich.console import Console
 
 STATUS_WORDS = {
     "optimal": "optimal (proven: no legal plan pays 1元 more)",
@@ -28,6 +28,8 @@ def _money(amount: int) -> str:
 
 
 def print_result(r: Result, console: Console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
     console.print(f"[bold]{r.enterprise}[/bold] — years {', '.join(map(str, r.years))}")
     console.print(f"Total: [bold]{_money(r.total)}[/bold]   status: {STATUS_WORDS.get(r.status, r.status)}")
     if r.status != "optimal":
@@ -68,6 +70,7 @@ def print_result(r: Result, console: Console) -> None:
 
 
 def print_explanation(e: dict, console: Console) -> None:
+    from rich.markup import escape
     console.print(f"[bold]{e['policy']} {e['article']}[/bold] ({e['clause']}) — {e['policy_title']}")
     for t in e["text"]:
         console.print(escape(f"  “{t}”"))
@@ -84,6 +87,8 @@ def print_explanation(e: dict, console: Console) -> None:
 
 
 def print_verdict(v, console: Console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
     if v.passed:
         console.print(f"[bold green]PASS[/bold green]: {len(v.lines)} ledger line(s) respect all "
                       f"{len(v.checked)} rule(s) that apply")
@@ -108,6 +113,8 @@ def print_verdict(v, console: Console) -> None:
 
 
 def print_coverage(report: list[dict], console: Console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
     for p in report:
         table = Table(title=escape(f"{p['policy']}: {p['title']} {p['document']} [{p['status']}]"))
         for col in ("article", "status", "clauses / note"):

@@ -17,13 +17,10 @@ from fractions import Fraction
 import z3
 
 from . import ast
+from .diagnostics import SymbolicProblem
 from .model import Clause, FactInfo, Part, Ruleset
 
 MONEY_MAX = 10 ** 12  # 1万亿: a bound on every amount of money a fact may hold
-
-
-class SymbolicProblem(Exception):
-    """The claim cannot be decided as posed (e.g. a rate fact with no pinned value)."""
 
 
 @dataclass

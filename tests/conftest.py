@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import copy
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
 from solver import pipeline
+
+# The checked-rules cache of this test run lives in its own folder (and CLI runs in subprocesses
+# inherit it), so tests never read or write the user's ~/.cache.
+os.environ["SUBSIDY_CACHE_DIR"] = tempfile.mkdtemp(prefix="subsidy-cache-")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

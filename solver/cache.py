@@ -1,0 +1,70 @@
+"""A cache of checked rule sets, so that a command does not re-parse and re-check unchanged rules.
+
+Parsing every bundled rule file with lark and checking it costs more than the rest of a small
+`subsidy optimize` together. The checked `Ruleset` is stored with pickle under a key that hashes
+everything it is made from: the engine's own source and grammar, the Python version, and the
+path and bytes of every rule file. Any change to any of them is a different key, so a stale
+entry is never read. The cache is an optimisation only: an entry that cannot be read or written
+is ignored, and the command parses and checks as if there were no cache.
+
+Where: $SUBSIDY_CACHE_DIR, else $XDG_CACHE_HOME/subsidy-solver, else ~/.cache/subsidy-solver.
+SUBSIDY_CACHE_DIR=off turns it off.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
+
+from .resources import grammar_path
+
+_SOURCE = Path(__file__).resolve().parent
+
+
+def cache_dir() -> Path | None:
+    chosen = os.environ.get("SUBSIDY_CACHE_DIR")
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "off", "0", "no") else Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "subsidy-solver"
+
+
+def key(files: list[tuple[Path, bytes]]) -> str:
+    h = hashlib.sha256()
+    h.update(sys.version.encode())
+    for source in sorted(_SOURCE.glob("*.py")):
+        h.update(source.name.encode() + b"\0" + source.read_bytes())
+    h.update(grammar_path().read_bytes())
+    for path, data in files:
+        h.update(str(path.resolve()).encode() + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()[:32]
+
+
+def load(name: str):
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        with open(folder / f"rules-{name}.pickle", "rb") as f:
+            return pickle.load(f)
+    except Exception:  # a missing, partial or foreign entry: parse and check instead
+        return None
+
+
+def store(name: str, value) -> None:
+    folder = cache_dir()
+    if folder is None:
+        return
+    import tempfile  # only when writing: reading an entry is the common, fast case
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, folder / f"rules-{name}.pickle")  # readers see the whole entry or none
+    except Exception:  # a read-only or full disk costs speed, never the answer
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
