@@ -29,7 +29,7 @@ class Plan:
     parts: int  # independent parts solved
     certificate: tuple[dict, ...]  # per part: its optimum and the UNSAT check that nothing pays more
     seconds: float
-    stages: tuple[tuple[str, float], ...] = ()  # (stage, seconds): compile, propose, certify, re-check
+    stages: tuple[tuple[str, float], ...] = ()  # (stage, seconds): propose, compile, certify, re-check
 
 
 class PlanError(Exception):
@@ -152,11 +152,11 @@ class _Clock:
 BATCH = 400
 
 
-def _batches(parts: list[_Part]) -> list[list[int]]:
+def _batches(scopes: list[Scope]) -> list[list[int]]:
     batches, batch, size = [], [], 0
-    for n, part in enumerate(parts):
+    for n, scope in enumerate(scopes):
         batch.append(n)
-        size += len(part.members)
+        size += len(scope.members)
         if size >= BATCH:
             batches.append(batch)
             batch, size = [], 0
@@ -236,30 +236,40 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
         return laps[-1] - laps[-2]
 
     components = split(g)
-    parts = [_Part(g, scope, str(n)) for n, scope in enumerate(components)]
-    stages = [("compile", lap())]
     plans = [propose(g, scope) for scope in components]
-    stages.append(("propose", lap()))
+    stages = [("propose", lap())]
+    compiling = 0.0
     results: list[Result] = []
-    for batch in _batches(parts):
+    for batch in _batches(components):
+        if not clock.affords(1):  # out of time: the proposals stand, with their proven bounds
+            for n in batch:
+                most = upper_bound(g, components[n])
+                plan = plans[n]
+                results.append(("unknown", 0, most, {}, {}) if plan is None
+                               else ("feasible", plan.total, most, plan.amounts, {}))
+            continue
+        built = time.perf_counter()
+        parts = [_Part(g, components[n], str(n)) for n in batch]  # compiled only when there is time
+        compiling += time.perf_counter() - built
         chosen = [plans[n] for n in batch]
-        together = _certify_together([parts[n] for n in batch], chosen, clock)
-        for n, plan in zip(batch, chosen):
+        together = _certify_together(parts, chosen, clock)
+        for n, part, plan in zip(batch, parts, chosen):
             plans[n] = plan
-            results.append(("optimal", plan.total, plan.total, plan.amounts, _certificate(parts[n], plan)) if together
-                           else _solve_part(parts[n], plan, clock))
+            results.append(("optimal", plan.total, plan.total, plan.amounts, _certificate(part, plan)) if together
+                           else _solve_part(part, plan, clock))
+    certifying = lap()
+    stages += [("compile", compiling), ("certify", certifying - compiling)]
     status, total, bound, amounts, certs, solved = "optimal", 0, 0, {}, [], []
-    for part, (s, value, upper, paid, cert) in zip(parts, results):
+    for scope, (s, value, upper, paid, cert) in zip(components, results):
         amounts.update(paid)
         total += value
         bound += upper
         if cert:
             certs.append(cert)
         if s != "unknown":
-            solved += part.members
+            solved += scope.members
         if s != "optimal":
             status = "feasible" if s == "feasible" or status == "feasible" else s
-    stages.append(("certify", lap()))
     plan = Plan(status, total, bound, dict(sorted(amounts.items())), len(components), tuple(certs), 0.0)
     verify(g, plan, solved)
     stages.append(("re-check", lap()))
