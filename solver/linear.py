@@ -1,11 +1,13 @@
 """The grounded model as an integer linear program: the one encoding every solver reads.
 
-One 0/1 variable per candidate payment; its amount is that variable times the payment's
+A 0/1 variable per candidate payment; its amount is that variable times the payment's
 closed-form maximum or, only where a shared ceiling couples it to other payments, an integer
 count of rounding units. 0/1 variables choose the option of each choice (从优不重复, one city
-direction a year) and the first year of each window. Rows are {variable: coefficient} with
-lo <= row <= hi. `solver/optimize.py` hands it to Z3 as SMT-LIB text; `bench/` hands the same
-model to HiGHS and CP-SAT.
+direction a year) and the first year of each window. By dominance, a payment bound only by
+its choice option shares that option's 0/1, and a payment bound by nothing is fixed at its
+maximum (see `linear_model`). Rows are {variable: coefficient} with lo <= row <= hi.
+`solver/optimize.py` hands it to Z3 as SMT-LIB text; `bench/` hands the same model to HiGHS
+and CP-SAT.
 """
 from __future__ import annotations
 

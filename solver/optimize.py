@@ -1,12 +1,12 @@
-"""Stage 4: the constraint model -> Z3 -> a plan, proven optimal or reported with its gap.
+"""Stage 4: the grounded model -> a plan, proven optimal by Z3 or reported with its gap.
 
-Encoding (see README, "How the optimizer works"): a 0/1 integer per candidate payment; an
-amount that is that 0/1 times the payment's closed-form maximum, or, only where a shared
-ceiling couples it to others, an integer number of rounding units. Choices (从优不重复, one
-city direction a year, windows of years) are at-most-one constraints over 0/1 integers. The
-model is split into independent parts, each solved by `Optimize` and then certified by a
-plain `Solver`: "this part pays at least 1元 more" must be UNSAT before the plan is called
-optimal. Every plan is re-checked in exact integers before it is returned.
+(See README, "How the optimizer works".) The model is split into independent parts
+(`linear.split`); each gets a plan proposed in exact arithmetic (`propose.py`); its linear
+model (`linear.py`) goes to Z3 as SMT-LIB text, and one check over a batch of parts must be
+UNSAT for "some part pays at least 1元 more than its plan, or as much but earlier" before the
+plans are called optimal. A SAT answer is a better plan, which replaces the proposal; a part
+that keeps improving is searched by `Optimize`. Every plan is re-checked in exact integers
+before it is returned.
 """
 from __future__ import annotations
 
