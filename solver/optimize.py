@@ -89,7 +89,7 @@ class _Part:
             plan = self.scored(self.amounts(_values(opt.model())))
         except z3.Z3Exception:
             return "unknown", None, None
-        if violations(self.g, plan.amounts, self.members):
+        if violations(self.g, plan.amounts, scope=self.scope):
             return "unknown", None, None
         if result != z3.sat:
             upper = handle.upper()
@@ -191,7 +191,7 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
         for n, part in enumerate(parts):
             found = part.scored(part.amounts(values))
             if (found.total, found.weight) > (plans[n].total, plans[n].weight) \
-                    and not violations(part.g, found.amounts, part.members):
+                    and not violations(part.g, found.amounts, scope=part.scope):
                 plans[n] = found
     return False
 
@@ -236,7 +236,11 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
         return laps[-1] - laps[-2]
 
     components = split(g)
-    plans = [propose(g, scope) for scope in components]
+    # A proof that nothing beats a plan proves it optimal only if the plan itself is legal: a
+    # part whose rules contradict its granted payments has no legal plan, and "nothing pays
+    # more" would hold there vacuously. So every proposal is re-checked before Z3 sees it.
+    plans = [plan if plan is None or not violations(g, plan.amounts, scope=scope) else None
+             for scope, plan in ((scope, propose(g, scope)) for scope in components)]
     stages = [("propose", lap())]
     compiling = 0.0
     results: list[Result] = []
@@ -276,29 +280,38 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
     return replace(plan, seconds=time.perf_counter() - start, stages=tuple(stages))
 
 
-def violations(g: Grounded, paid: dict[int, int], members=None) -> list[str]:
-    """Every constraint the amounts break, checked in exact integers (within `members`, if given)."""
-    inside = set(range(len(g.candidates)) if members is None else members)
+def violations(g: Grounded, paid: dict[int, int], members=None, scope: Scope | None = None) -> list[str]:
+    """Every constraint the amounts break, checked in exact integers: within `members`, or
+    within one part (`scope`, which looks at that part's constraints only), or everywhere."""
+    if scope is not None:
+        members = scope.members
+        ceilings = [g.ceilings[n] for n in scope.ceilings]
+        windows = [g.windows[n] for n in scope.windows]
+        choices = [g.choices[n] for n in scope.choices]
+        supports = [g.supports[n] for n in scope.supports]
+    else:
+        ceilings, windows, choices, supports = g.ceilings, g.windows, g.choices, g.supports
+    inside = range(len(g.candidates)) if members is None else members
     problems = []
     for i, amount in paid.items():
         c = g.candidates[i]
         if not (c.minimum <= amount <= c.most and amount % c.unit == 0):
             problems.append(f"{c.clause.key} {c.subject} {c.year}: {amount} outside [{c.minimum}, {c.most}]")
-    for c in g.candidates:
-        if c.forced and c.index in inside and c.index not in paid:
+    for c in (g.candidates[i] for i in inside):
+        if c.forced and c.index not in paid:
             problems.append(f"{c.clause.key} {c.subject}: a granted payment is missing")
-    for ceiling in g.ceilings:
+    for ceiling in ceilings:
         if sum(paid.get(i, 0) for i in ceiling.members) > ceiling.amount:
             problems.append(f"{ceiling.label} exceeded")
-    for w in g.windows:
+    for w in windows:
         years = sorted(y for y, i in w.members if i in paid)
         if years and (len(years) > 1 if w.years is None else years[-1] - years[0] + 1 > w.years):
             problems.append(f"{w.label}: paid in {years}")
-    for ch in g.choices:
+    for ch in choices:
         used = [k for k, option in ch.options if any(i in paid for i in option)]
         if len(used) > 1:
             problems.append(f"{ch.label}: {used} all used")
-    for s in g.supports:
+    for s in supports:
         if s.member in paid and not any(i in paid for i in s.supporters):
             problems.append(f"{s.label}: paid without the payment it matches")
     return problems

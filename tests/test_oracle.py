@@ -92,3 +92,24 @@ def test_optimizer_reaches_the_optimum_without_a_good_proposal(profile, start):
     assert plan.status == "optimal"
     assert plan.total == best_by_enumeration(g)
     assert plan.total == total_of(g, set(plan.amounts))
+
+
+def test_a_proposal_that_breaks_the_rules_is_never_certified():
+    # Two granted 2024 city awards in two directions (002 四(二)2: one direction a year) leave
+    # no legal plan. A proposal paying nothing is no legal plan either, and "no plan pays more"
+    # would hold vacuously over contradictory rules: the optimizer must refuse, not certify it.
+    from unittest import mock
+
+    from solver.optimize import PlanError
+    from solver.propose import Proposal
+    award = {"amount": 1, "year": 2024, "status": "granted", "investment_project": False,
+             "other_city_funds": False, "major_project": False}
+    items = (Item("a0", "city_award", dict(award, direction="首台套"), None),
+             Item("a1", "city_award", dict(award, direction="并购重组"), None))
+    profile = Profile("generated", "generated", dict(BASE, industrial_output={}, rd_expense={}), items, YEARS, {})
+    g = ground(RULES, profile, YEARS, include_drafts=False)
+    with mock.patch("solver.optimize.propose", lambda g, scope: Proposal({}, 0, 0)):
+        with pytest.raises(PlanError):
+            optimize(g)
+    with pytest.raises(PlanError):
+        optimize(g)
