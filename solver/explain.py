@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from .ground import Candidate, Grounded
+from .linear import Links, whole
 from .model import Clause
 from .optimize import Plan
 
@@ -123,13 +124,13 @@ def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:
         key = (r.clause.part_key(r.part) if r.part else r.clause.key, r.subject)
         reasons[key].append((r.year, r.kind, r.reason))
         clause_of[key] = r.clause
-    links = _links(g)
+    links = Links(g, whole(g))  # each candidate's constraints, found in one pass
     for c in g.candidates:
         key = (c.part_key, c.subject)
         if key in paid_keys:
             continue
         clause_of[key] = c.clause
-        reasons[key].append((c.year, "dominated", _why_unpaid(g, plan, c, links[c.index])))
+        reasons[key].append((c.year, "dominated", _why_unpaid(g, plan, c, links)))
     out = []
     for key, entries in reasons.items():
         if key in paid_keys:
@@ -150,27 +151,8 @@ def _order(c: Candidate) -> tuple:
     return (c.year, c.clause.order, c.clause.parts.index(c.part), c.subject)
 
 
-def _links(g: Grounded) -> list[dict[str, list[int]]]:
-    """For each candidate, the choices, matching rules, windows and ceilings it is in (in the
-    grounded model's order), found in one pass over them."""
-    links: list[dict[str, list[int]]] = [{"choices": [], "supports": [], "windows": [], "ceilings": []}
-                                         for _ in g.candidates]
-    for n, ch in enumerate(g.choices):
-        for i in {i for _, members in ch.options for i in members}:
-            links[i]["choices"].append(n)
-    for n, s in enumerate(g.supports):
-        links[s.member]["supports"].append(n)
-    for n, w in enumerate(g.windows):
-        for i in {i for _, i in w.members}:
-            links[i]["windows"].append(n)
-    for n, ceiling in enumerate(g.ceilings):
-        for i in set(ceiling.members):
-            links[i]["ceilings"].append(n)
-    return links
-
-
-def _why_unpaid(g: Grounded, plan: Plan, c: Candidate, links: dict[str, list[int]]) -> str:
-    for ch in (g.choices[n] for n in links["choices"]):
+def _why_unpaid(g: Grounded, plan: Plan, c: Candidate, links: Links) -> str:
+    for ch in (g.choices[n] for n in dict.fromkeys(n for n, _ in links.options[c.index])):
         options = dict(ch.options)
         used = [k for k, members in ch.options if any(i in plan.amounts for i in members)]
         if used:
@@ -179,14 +161,14 @@ def _why_unpaid(g: Grounded, plan: Plan, c: Candidate, links: dict[str, list[int
                 return (f"从优不重复: {c.subject} is paid by {taker.policy.id} {taker.clause.article} "
                         f"({used[0]}), which pays more or equal")
             return f"{ch.label}: {used[0]} was chosen"
-    for s in (g.supports[n] for n in links["supports"]):
+    for s in (g.supports[n] for n in links.supports[c.index]):
         if not any(i in plan.amounts for i in s.supporters):
             return f"{s.label}: the plan does not take what it matches"
-    for w in (g.windows[n] for n in links["windows"]):
+    for w in (g.windows[n] for n in links.windows[c.index]):
         years = sorted(y for y, i in w.members if i in plan.amounts)
         if years:
             return f"{w.label}: paid in {', '.join(map(str, years))} instead"
-    for ceiling in (g.ceilings[n] for n in links["ceilings"]):
+    for ceiling in (g.ceilings[n] for n in links.ceilings[c.index]):
         if sum(plan.amounts.get(i, 0) for i in ceiling.members) >= ceiling.amount:
             return f"{ceiling.label} already reached"
     return "not taken by the optimal plan"

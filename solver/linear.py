@@ -75,6 +75,30 @@ def _choice_members(ch) -> list[int]:
     return [i for _, option in ch.options for i in option]
 
 
+class Links:
+    """For each candidate of a scope, the constraints it is in, as indices into the grounded
+    model's tuples, in the model's order: ceilings, windows, choice options (choice, option)
+    and the matching rules it is the matching payment of."""
+
+    def __init__(self, g: Grounded, scope: Scope):
+        self.ceilings: dict[int, list[int]] = {i: [] for i in scope.members}
+        self.windows: dict[int, list[int]] = {i: [] for i in scope.members}
+        self.options: dict[int, list[tuple[int, int]]] = {i: [] for i in scope.members}
+        self.supports: dict[int, list[int]] = {i: [] for i in scope.members}
+        for n in scope.ceilings:
+            for i in dict.fromkeys(g.ceilings[n].members):
+                self.ceilings[i].append(n)
+        for n in scope.windows:
+            for i in dict.fromkeys(_window_members(g.windows[n])):
+                self.windows[i].append(n)
+        for n in scope.choices:
+            for k, (_, option) in enumerate(g.choices[n].options):
+                for i in dict.fromkeys(option):
+                    self.options[i].append((n, k))
+        for n in scope.supports:
+            self.supports[g.supports[n].member].append(n)
+
+
 def split(g: Grounded) -> list[Scope]:
     """The independent parts: candidates linked by no ceiling, window, choice or matching rule
     are in different parts, and every candidate linked to no other is in one last part. Each

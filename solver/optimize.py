@@ -41,7 +41,7 @@ class _Part:
     `t` and earliness weight `e` named, so that Z3 can be asked about them."""
 
     def __init__(self, g: Grounded, scope: Scope, tag: str = ""):
-        self.g, self.scope, self.members = g, scope, scope.members
+        self.g, self.scope = g, scope
         self.model = linear_model(g, scope)
         self.weight = weights(g, scope.members)
         m = self.model
@@ -59,7 +59,7 @@ class _Part:
         return {i: a for i, a in paid.items() if a}
 
     def scored(self, paid: dict[int, int]) -> Proposal:
-        return Proposal(paid, sum(paid.values()), sum(self.weight[i] * a for i, a in paid.items()))
+        return Proposal.of(paid, self.weight)
 
     def better(self, plan: Proposal, clock: _Clock) -> tuple[str, Proposal | None]:
         """Ask Z3 for a plan paying more than `plan`, or as much but earlier: ('unsat', None) proves
@@ -97,7 +97,7 @@ class _Part:
         return "sat", plan, None
 
     def _conflict(self) -> str:
-        forced = [self.g.candidates[i] for i in self.members if self.g.candidates[i].forced]
+        forced = [self.g.candidates[i] for i in self.scope.members if self.g.candidates[i].forced]
         names = ", ".join(f"{c.subject} ({c.clause.article}, {c.year})" for c in forced)
         return f"the granted payments {names} cannot all hold together"
 
@@ -114,7 +114,7 @@ Result = tuple[str, int, int, dict[int, int], dict]  # status, total, proven bou
 
 def _certificate(part: _Part, plan: Proposal) -> dict:
     # No timings here: the certificate is part of the byte-stable JSON.
-    return {"candidates": len(part.members), "optimum": plan.total, "check": f"total >= {plan.total + 1} is unsat"}
+    return {"candidates": len(part.scope.members), "optimum": plan.total, "check": f"total >= {plan.total + 1} is unsat"}
 
 
 def _prover() -> z3.Solver:
@@ -196,17 +196,22 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
     return False
 
 
+def _unproven(plan: Proposal | None, bound: int) -> Result:
+    """A part left unproven (out of time): its best plan so far, if any, and its proven bound."""
+    return ("unknown", 0, bound, {}, {}) if plan is None else ("feasible", plan.total, bound, plan.amounts, {})
+
+
 def _solve_part(part: _Part, plan: Proposal | None, clock: _Clock) -> Result:
     """Prove one part's plan optimal, improving it while Z3 finds better ones."""
     bound = upper_bound(part.g, part.scope)
     climbs = 0
     while True:
-        if not clock.affords(len(part.text)):  # out of time: the best plan so far, with the proven bound
-            return ("unknown", 0, bound, {}, {}) if plan is None else ("feasible", plan.total, bound, plan.amounts, {})
+        if not clock.affords(len(part.text)):
+            return _unproven(plan, bound)
         if plan is None or climbs >= CLIMB:
             status, found, upper = part.search(clock)
             if found is None:
-                return ("unknown", 0, bound, {}, {}) if plan is None else ("feasible", plan.total, bound, plan.amounts, {})
+                return _unproven(plan, bound)
             if plan is None or (found.total, found.weight) > (plan.total, plan.weight):
                 plan = found
             if status == "feasible":
@@ -216,7 +221,7 @@ def _solve_part(part: _Part, plan: Proposal | None, clock: _Clock) -> Result:
         if answer == "unsat":
             return "optimal", plan.total, plan.total, plan.amounts, _certificate(part, plan)
         if answer != "sat":
-            return "feasible", plan.total, bound, plan.amounts, {}
+            return _unproven(plan, bound)
         plan, climbs = better, climbs + 1
 
 
@@ -246,11 +251,7 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
     results: list[Result] = []
     for batch in _batches(components):
         if not clock.affords(1):  # out of time: the proposals stand, with their proven bounds
-            for n in batch:
-                most = upper_bound(g, components[n])
-                plan = plans[n]
-                results.append(("unknown", 0, most, {}, {}) if plan is None
-                               else ("feasible", plan.total, most, plan.amounts, {}))
+            results += [_unproven(plans[n], upper_bound(g, components[n])) for n in batch]
             continue
         built = time.perf_counter()
         parts = [_Part(g, components[n], str(n)) for n in batch]  # compiled only when there is time

@@ -82,25 +82,25 @@ def default_horizon(ruleset: Ruleset, profile, years: tuple[int, ...] | None) ->
 
 def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
              include_drafts: bool = False, timeout: float | None = None, only: list[str] | None = None) -> Result:
-    started = time.perf_counter()
+    deadline = _deadline(timeout)
     ruleset = load_rules(rules)
     if only:
         from .prove import restrict
         ruleset = restrict(ruleset, only)
-    return build_result(*_plan(ruleset, profile_path, years, include_drafts, _left(timeout, started)))
+    return build_result(*_plan(ruleset, profile_path, years, include_drafts, deadline))
 
 
-def _left(timeout: float | None, started: float):
-    """The time limit still to run, measured from when the command started: reading and
-    checking the rules and grounding the profile count against --timeout too."""
-    return None if timeout is None else (lambda: timeout - (time.perf_counter() - started))
+def _deadline(timeout: float | None) -> float | None:
+    """When the command must answer: --timeout counts from the command's start, so reading and
+    checking the rules and grounding the profile count against it too."""
+    return None if timeout is None else time.perf_counter() + timeout
 
 
-def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, left):
+def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, deadline: float | None):
     """Profile -> grounded model -> proven plan: the shared core of optimize and explain."""
     profile = load_profile(profile_path, ruleset.vocab)
     grounded = ground(ruleset, profile, default_horizon(ruleset, profile, years), include_drafts)
-    return grounded, solve(grounded, None if left is None else max(left(), 0.0))
+    return grounded, solve(grounded, None if deadline is None else max(deadline - time.perf_counter(), 0.0))
 
 
 def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
@@ -168,7 +168,7 @@ def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
 def explain(profile_path: str, clause: str, rules: list[str] | None = None,
             years: tuple[int, ...] | None = None, include_drafts: bool = False,
             timeout: float | None = None) -> dict:
-    started = time.perf_counter()
+    deadline = _deadline(timeout)
     ruleset = load_rules(rules)
     target = ruleset.clause(clause)
     if target is None:
@@ -176,4 +176,4 @@ def explain(profile_path: str, clause: str, rules: list[str] | None = None,
         names = [c.key for c in ruleset.clauses] + [f"{c.policy}.{c.article}" for c in ruleset.clauses]
         raise DiagnosticError(Diagnostic("error", "E303", f"no clause '{clause}'", None,
                                          did_you_mean(clause, names) or "name it as POLICY.CLAUSE, e.g. pinggu.第三条"))
-    return explain_clause(*_plan(ruleset, profile_path, years, include_drafts, _left(timeout, started)), target)
+    return explain_clause(*_plan(ruleset, profile_path, years, include_drafts, deadline), target)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .ground import Grounded
-from .linear import Scope
+from .linear import Links, Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,10 @@ class Proposal:
     total: int
     weight: int  # Σ (last year − year + 1) × amount: larger pays earlier
 
+    @staticmethod
+    def of(paid: dict[int, int], weight: dict[int, int]) -> Proposal:
+        return Proposal(paid, sum(paid.values()), sum(weight[i] * a for i, a in paid.items()))
+
 
 def weights(g: Grounded, members: tuple[int, ...]) -> dict[int, int]:
     """Each candidate's earliness weight inside its part: 1 in the part's last year, more before."""
@@ -29,33 +33,17 @@ def weights(g: Grounded, members: tuple[int, ...]) -> dict[int, int]:
     return {i: last - g.candidates[i].year + 1 for i in members}
 
 
-class _Links:
-    """For each candidate of a part, the ceilings, windows, choice options and matches it is in."""
+class _Links(Links):
+    """A part's links, with what the greedy plan keeps track of: each ceiling's amount, each
+    window's span, and the most each choice option could pay."""
 
     def __init__(self, g: Grounded, scope: Scope):
-        members = scope.members
-        self.ceilings: dict[int, list[int]] = {i: [] for i in members}
-        self.windows: dict[int, list[int]] = {i: [] for i in members}
-        self.options: dict[int, list[tuple[int, int]]] = {i: [] for i in members}
-        self.supporters: dict[int, tuple[int, ...]] = {}
+        super().__init__(g, scope)
         self.limits = {n: g.ceilings[n].amount for n in scope.ceilings}
-        for n in scope.ceilings:
-            for i in g.ceilings[n].members:
-                self.ceilings[i].append(n)
-        self.spans = {}
-        for n in scope.windows:
-            self.spans[n] = g.windows[n].years
-            for _, i in g.windows[n].members:
-                self.windows[i].append(n)
-        self.option_value: dict[int, int] = {}
-        for n in scope.choices:
-            for k, (_, option) in enumerate(g.choices[n].options):
-                value = sum(g.candidates[i].most for i in option)
-                for i in option:
-                    self.options[i].append((n, k))
-                    self.option_value[i] = max(self.option_value.get(i, 0), value)
-        for n in scope.supports:
-            self.supporters[g.supports[n].member] = g.supports[n].supporters
+        self.spans = {n: g.windows[n].years for n in scope.windows}
+        value = {(n, k): sum(g.candidates[j].most for j in option)
+                 for n in scope.choices for k, (_, option) in enumerate(g.choices[n].options)}
+        self.option_value = {i: max((value[o] for o in options), default=0) for i, options in self.options.items()}
 
 
 def _greedy(g: Grounded, links: _Links, order: list[int]) -> dict[int, int] | None:
@@ -71,9 +59,8 @@ def _greedy(g: Grounded, links: _Links, order: list[int]) -> dict[int, int] | No
         progress = False
         waiting = []
         for i in pending:
-            supporters = links.supporters.get(i)
-            if supporters is not None and not any(s in paid for s in supporters):
-                waiting.append(i)
+            if not all(any(s in paid for s in g.supports[n].supporters) for n in links.supports[i]):
+                waiting.append(i)  # every payment it matches must be taken first
                 continue
             c = g.candidates[i]
             if any(used.get(n, k) != k for n, k in links.options[i]) or len({n for n, _ in links.options[i]}) < len(links.options[i]):
@@ -114,7 +101,7 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
     orders = [
         sorted(members, key=lambda i: (-c[i].most, c[i].year, i)),
         sorted(members, key=lambda i: (c[i].year, -c[i].most, i)),
-        sorted(members, key=lambda i: (-links.option_value.get(i, 0), -c[i].most, c[i].year, i)),
+        sorted(members, key=lambda i: (-links.option_value[i], -c[i].most, c[i].year, i)),
     ]
     best = None
     for order in orders:
@@ -122,7 +109,7 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
         paid = _greedy(g, links, forced + [i for i in order if not c[i].forced])
         if paid is None:
             continue
-        proposal = Proposal(paid, sum(paid.values()), sum(weight[i] * a for i, a in paid.items()))
+        proposal = Proposal.of(paid, weight)
         if best is None or (proposal.total, proposal.weight) > (best.total, best.weight):
             best = proposal
     return best
