@@ -1,86 +1,76 @@
 """The rule language's syntax tree: immutable nodes, each with the span it came from."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Union
+
+from msgspec import Struct
 
 from .diagnostics import Span
 
 
 # ---- expressions ---------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Literal:
+class Literal(Struct, frozen=True):
     value: object  # int 元 for money, Fraction for rate, int for count/year, date, str, bool
     type: str  # money | rate | count | date | text | bool
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
+class Ref(Struct, frozen=True):
     """A name: an enterprise fact (`rd_expense`), an item field (`item.level`) or an enum value."""
 
     path: tuple[str, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class CurrentYear:
+class CurrentYear(Struct, frozen=True):
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(Struct, frozen=True):
     name: str
     args: tuple["Expr", ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Arith:
+class Arith(Struct, frozen=True):
     op: str  # + - *
     left: "Expr"
     right: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Compare:
+class Compare(Struct, frozen=True):
     op: str
     left: "Expr"
     right: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(Struct, frozen=True):
     expr: "Expr"
     names: tuple[tuple[str, Span], ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class BoolOp:
+class BoolOp(Struct, frozen=True):
     op: str  # and | or
     items: tuple["Expr", ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Not:
+class Not(Struct, frozen=True):
     expr: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class IfElse:
+class IfElse(Struct, frozen=True):
     cond: "Expr"
     then: "Expr"
     other: "Expr"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class FirstTier:
+class FirstTier(Struct, frozen=True):
     """The amount of the highest threshold `series` first reaches this year (0 if none)."""
 
     series: "Expr"
@@ -88,8 +78,7 @@ class FirstTier:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Neg:
+class Neg(Struct, frozen=True):
     expr: "Expr"
     span: Span
 
@@ -98,15 +87,13 @@ Expr = Union[Literal, Ref, CurrentYear, Call, Arith, Compare, Member, BoolOp, No
 
 
 # ---- vocabulary ----------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class EnumDecl:
+class EnumDecl(Struct, frozen=True):
     name: str
     values: tuple[tuple[str, Span], ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class FactDecl:
+class FactDecl(Struct, frozen=True):
     """A typed fact of the enterprise (`fact`) or of an item (`field`)."""
 
     name: str
@@ -118,16 +105,14 @@ class FactDecl:
     default: "Expr | None" = None  # the value when a profile does not give it
 
 
-@dataclass(frozen=True, slots=True)
-class KindDecl:
+class KindDecl(Struct, frozen=True):
     name: str
     label: str
     fields: tuple[FactDecl, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Vocabulary:
+class Vocabulary(Struct, frozen=True):
     enums: tuple[EnumDecl, ...]
     facts: tuple[FactDecl, ...]
     kinds: tuple[KindDecl, ...]
@@ -135,8 +120,7 @@ class Vocabulary:
 
 
 # ---- policies and clauses ------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Setting:
+class Setting(Struct, frozen=True):
     key: str
     value: object  # str, date, (date, date), (int, int) for rounding
     kind: str  # string | name | date | date_range | rounding
@@ -144,15 +128,13 @@ class Setting:
     value_span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyDecl:
+class PolicyDecl(Struct, frozen=True):
     name: str
     settings: tuple[Setting, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(Struct, frozen=True):
     kind: str | None  # None: the enterprise
     where: Expr | None
     timing: str  # each_year | once | once_in | consecutive
@@ -161,23 +143,20 @@ class Subject:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Cap:
+class Cap(Struct, frozen=True):
     amount: Expr
     scope: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class OnePer:
+class OnePer(Struct, frozen=True):
     key: Expr
     scope: str
     unless: Expr | None
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Body:
+class Body(Struct, frozen=True):
     """The statements of a clause or of one of its parts."""
 
     texts: tuple[str, ...] = ()
@@ -196,31 +175,27 @@ class Body:
     duplicates: tuple[tuple[str, Span], ...] = ()  # statements given twice
 
 
-@dataclass(frozen=True, slots=True)
-class PartDecl:
+class PartDecl(Struct, frozen=True):
     name: str
     body: Body
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class ClauseDecl:
+class ClauseDecl(Struct, frozen=True):
     name: str
     article: str
     body: Body
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class ConditionDecl:
+class ConditionDecl(Struct, frozen=True):
     name: str
     article: str
     body: Body
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class ArticleDecl:
+class ArticleDecl(Struct, frozen=True):
     """An article that promises no money: procedural, or non-monetary, with a note."""
 
     article: str
@@ -229,8 +204,7 @@ class ArticleDecl:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class RuleFile:
+class RuleFile(Struct, frozen=True):
     path: str
     vocabularies: tuple[Vocabulary, ...]
     policies: tuple[PolicyDecl, ...]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 import z3
+from msgspec import Struct
 
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
 from .ground import Grounded
@@ -22,8 +22,7 @@ from .values import ValueProblem, fmt_money, parse_money
 LEDGER_KEYS = ("policy", "article", "item", "year", "amount")
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(Struct, frozen=True):
     number: int  # 1-based position in the ledger
     policy: str
     article: str  # an article label, or a clause key (pinggu.green.rating_b)
@@ -33,8 +32,7 @@ class Line:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Struct, frozen=True):
     rule: str  # what the rule says, with its article
     article_text: str
     lines: tuple[int, ...]  # ledger lines involved
@@ -42,8 +40,7 @@ class Finding:
     slack: int | None  # on PASS: how much room is left
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(Struct, frozen=True):
     passed: bool
     checked: tuple[Finding, ...]  # PASS: every rule with its slack
     violated: tuple[Finding, ...]  # FAIL: the minimal core

@@ -2,8 +2,9 @@
 expression that would compile to non-linear arithmetic. Reports every error of the pass."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+
+from msgspec import Struct
 
 from . import ast
 from .diagnostics import Collector, Span, did_you_mean
@@ -19,8 +20,7 @@ ARTICLE_STATUSES = ("procedural", "non_monetary", "not_encoded")
 FUNCTIONS = ("growth", "increase", "prev", "first_reaches", "consecutive", "min", "max")
 
 
-@dataclass(frozen=True, slots=True)
-class Typed:
+class Typed(Struct, frozen=True):
     type: str
     const: bool  # holds no fact: a constant for every enterprise
     ratio: bool = False  # a quotient of two unknowns (growth): only comparable with a constant

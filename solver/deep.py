@@ -3,11 +3,10 @@ enterprise the rules admit — clauses that can never pay, ceilings that can nev
 whose amount has no ceiling, and clauses that can pay one item with no rule between them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from fractions import Fraction
 
 import z3
+from msgspec import Struct
 
 from .model import Clause, Ruleset
 from .prove import with_support
@@ -16,8 +15,7 @@ from .symbolic import SymbolicModel, SymbolicProblem
 HUGE = 10 ** 9  # 10亿: more than any ceiling in these documents allows one payment
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Struct, frozen=True):
     kind: str  # never_pays | ceiling_never_binds | unbounded | overlap | skipped
     clause: str
     article: str
@@ -95,7 +93,7 @@ def _can_bind(model: SymbolicModel, clause: Clause, cap, rules: Ruleset, timeout
 
 
 def _without_cap(clause: Clause, cap) -> Clause:
-    from dataclasses import replace
+    from msgspec.structs import replace
     parts = tuple(replace(p, caps=tuple(c for c in p.caps if c is not cap)) for p in clause.parts)
     return replace(clause, parts=parts, caps=tuple(c for c in clause.caps if c is not cap))
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from msgspec import Struct, field
 
-@dataclass(frozen=True, slots=True)
-class Span:
+
+class Span(Struct, frozen=True):
     """A place in a source file: 1-based line and column, `length` characters wide."""
 
     file: str
@@ -25,8 +25,7 @@ class Span:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(Struct, frozen=True):
     severity: str  # "error" | "warning" | "note"
     code: str
     message: str
@@ -53,8 +52,7 @@ class DiagnosticError(Exception):
         super().__init__("; ".join(d.message for d in self.diagnostics))
 
 
-@dataclass
-class Collector:
+class Collector(Struct):
     """Gathers the diagnostics of one pass; `raise_if_errors` ends the pass."""
 
     items: list[Diagnostic] = field(default_factory=list)

@@ -7,8 +7,9 @@ says, with the actual values, why a condition does not hold.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
 from fractions import Fraction
+
+from msgspec import Struct
 
 from . import ast
 from .model import FactInfo, Vocab
@@ -30,8 +31,7 @@ class Undefined(Exception):
     """The text's figure has no value here (e.g. growth over a year whose figure is 0)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Env:
+class Env(Struct, frozen=True):
     vocab: Vocab
     profile: Profile
     item: Item | None

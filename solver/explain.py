@@ -3,7 +3,9 @@ bound it; and, for every clause part that paid nothing, why."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+
+from msgspec import Struct
+from msgspec.structs import asdict
 
 from .ground import Candidate, Grounded
 from .linear import Links, whole
@@ -13,8 +15,7 @@ from .optimize import Plan
 SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Payment:
+class Payment(Struct, frozen=True):
     policy: str
     article: str
     clause: str
@@ -27,8 +28,7 @@ class Payment:
     draft: bool = False  # from a draft policy (征求意见稿), included by --include-drafts
 
 
-@dataclass(frozen=True, slots=True)
-class NotTaken:
+class NotTaken(Struct, frozen=True):
     policy: str
     article: str
     clause: str
@@ -37,8 +37,7 @@ class NotTaken:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(Struct, frozen=True):
     enterprise: str
     years: tuple[int, ...]
     status: str

@@ -9,8 +9,10 @@ ceiling and choice keeps a link back to its clause and span.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
 from fractions import Fraction
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .ast import Literal
 from .evaluate import Env, Missing, Undefined, evaluate, why_false
@@ -20,8 +22,7 @@ from .show import show
 from .values import floor_money, fmt_money
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(Struct, frozen=True):
     """One payment the plan may make: a clause part, a subject (item or enterprise), a year."""
 
     index: int
@@ -44,8 +45,7 @@ class Candidate:
         return self.clause.part_key(self.part)
 
 
-@dataclass(frozen=True, slots=True)
-class Ceiling:
+class Ceiling(Struct, frozen=True):
     """A ceiling several candidates share."""
 
     clause: Clause
@@ -55,8 +55,7 @@ class Ceiling:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
+class Window(Struct, frozen=True):
     """The years one subject is paid by one part must lie in one run of at most `years` years."""
 
     label: str
@@ -64,8 +63,7 @@ class Window:
     members: tuple[tuple[int, int], ...]  # (year, candidate)
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
+class Choice(Struct, frozen=True):
     """At most one option may be used; each option is a set of candidates."""
 
     kind: str  # duplication | one_per
@@ -73,8 +71,7 @@ class Choice:
     options: tuple[tuple[str, tuple[int, ...]], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Support:
+class Support(Struct, frozen=True):
     """A matching payment (配套) is paid only if one of the payments it matches is paid."""
 
     member: int
@@ -82,8 +79,7 @@ class Support:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
+class Refusal(Struct, frozen=True):
     """Why a clause part pays a subject nothing in a year (None: in any year)."""
 
     clause: Clause
@@ -94,8 +90,7 @@ class Refusal:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class Grounded:
+class Grounded(Struct, frozen=True):
     ruleset: Ruleset
     profile: Profile
     horizon: tuple[int, ...]

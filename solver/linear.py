@@ -11,15 +11,14 @@ and CP-SAT.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 from .ground import Grounded
 
 INF = float("inf")
 
 
-@dataclass
-class LinearModel:
+class LinearModel(Struct):
     names: list[str] = field(default_factory=list)
     lower: list[int] = field(default_factory=list)
     upper: list[int] = field(default_factory=list)
@@ -51,8 +50,7 @@ class LinearModel:
         return sum(coef * values.get(self.names[v], 0) for v, coef in row.items())
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
+class Scope(Struct, frozen=True):
     """Candidates of the grounded model and the constraints on them, as indices into its
     tuples: one independent part, or everything."""
     members: tuple[int, ...]

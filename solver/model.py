@@ -1,8 +1,9 @@
 """The checked model: names, types, dates and scopes resolved; what later stages consume."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
+
+from msgspec import Struct
 
 from . import ast
 from .diagnostics import Span
@@ -11,8 +12,7 @@ BASE_TYPES = ("money", "rate", "count", "bool", "year", "date", "text")
 SCOPES = ("payment", "item_year", "item", "enterprise_year", "enterprise")
 
 
-@dataclass(frozen=True, slots=True)
-class FactInfo:
+class FactInfo(Struct, frozen=True):
     name: str
     type: str  # one of BASE_TYPES, or "enum:<name>"
     per_year: bool
@@ -25,16 +25,14 @@ class FactInfo:
         return self.default is not None
 
 
-@dataclass(frozen=True, slots=True)
-class KindInfo:
+class KindInfo(Struct, frozen=True):
     name: str
     label: str
     fields: dict[str, FactInfo]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Vocab:
+class Vocab(Struct, frozen=True):
     enums: dict[str, tuple[str, ...]]
     facts: dict[str, FactInfo]
     kinds: dict[str, KindInfo]
@@ -43,8 +41,7 @@ class Vocab:
         return [name for name, values in self.enums.items() if value in values]
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(Struct, frozen=True):
     id: str
     title: str
     document: str
@@ -69,8 +66,7 @@ class Policy:
         return self.status == "draft"
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(Struct, frozen=True):
     policy: str
     name: str
     article: str
@@ -80,15 +76,13 @@ class Condition:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Cap:
+class Cap(Struct, frozen=True):
     amount: ast.Expr
     scope: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(Struct, frozen=True):
     """One way a clause pays: its subject, conditions, amount and part-level ceilings."""
 
     name: str | None
@@ -105,8 +99,7 @@ class Part:
     readings: tuple[str, ...] = ()  # the part's own readings (the clause's are on the clause)
 
 
-@dataclass(frozen=True, slots=True)
-class Clause:
+class Clause(Struct, frozen=True):
     policy: str
     name: str
     article: str
@@ -127,13 +120,12 @@ class Clause:
         return self.key if part.name is None else f"{self.key}.{part.name}"
 
 
-@dataclass(frozen=True, slots=True)
-class Ruleset:
+class Ruleset(Struct, frozen=True):
     vocab: Vocab
     policies: dict[str, Policy]
     conditions: tuple[Condition, ...]
     clauses: tuple[Clause, ...]
-    files: tuple[str, ...] = field(default=())
+    files: tuple[str, ...] = ()
     articles: tuple[tuple[str, ast.ArticleDecl], ...] = ()  # (policy, article that pays nothing)
 
     def clause(self, key: str) -> Clause | None:

@@ -11,17 +11,17 @@ before it is returned.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
 
 import z3
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .ground import Grounded
 from .linear import Scope, linear_model, smt2, split, term
 from .propose import Proposal, propose, upper_bound, weights
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(Struct, frozen=True):
     status: str  # optimal | feasible | unknown | infeasible
     total: int
     bound: int  # proven upper bound of the total

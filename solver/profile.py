@@ -6,9 +6,9 @@ mistake is reported with file, line and column, and the closest known name.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
+from msgspec import Struct
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -21,8 +21,7 @@ YEAR_RANGE = (1949, 2200)
 MAX_BYTES = 5_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(Struct, frozen=True):
     id: str
     kind: str
     fields: dict  # name -> value, or {year: value} for a yearly field
@@ -41,8 +40,7 @@ class Item:
         return tuple(sorted(years))
 
 
-@dataclass(frozen=True, slots=True)
-class Profile:
+class Profile(Struct, frozen=True):
     path: str
     name: str
     facts: dict  # name -> value, or {year: value}

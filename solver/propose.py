@@ -10,14 +10,13 @@ much but earlier, and only an UNSAT answer makes it the plan.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from .ground import Grounded
 from .linear import Links, Scope
 
 
-@dataclass(frozen=True, slots=True)
-class Proposal:
+class Proposal(Struct, frozen=True):
     amounts: dict[int, int]  # candidate -> amount (> 0)
     total: int
     weight: int  # Σ (last year − year + 1) × amount: larger pays earlier

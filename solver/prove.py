@@ -2,16 +2,15 @@
 counter-example profile that `subsidy optimize --only …` replays above the claim."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 import z3
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .model import Clause, Ruleset
 from .symbolic import MONEY_MAX, SymbolicModel, SymbolicProblem
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(Struct, frozen=True):
     kind: str  # at_most | no_double
     policy: str | None = None
     article: str | None = None
@@ -28,8 +27,7 @@ class Claim:
         return f"the total from {what} per {self.per} {when} is at most {self.amount} 元"
 
 
-@dataclass(frozen=True, slots=True)
-class Proof:
+class Proof(Struct, frozen=True):
     verdict: str  # PROVED | REFUTED | UNKNOWN
     claim: Claim
     years: tuple[int, ...]

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 import z3
+from msgspec import Struct, field
 
 from . import ast
 from .diagnostics import SymbolicProblem
@@ -23,15 +23,13 @@ from .model import Clause, FactInfo, Part, Ruleset
 MONEY_MAX = 10 ** 12  # 1万亿: a bound on every amount of money a fact may hold
 
 
-@dataclass
-class SymItem:
+class SymItem(Struct):
     id: str
     kind: str
     fields: dict = field(default_factory=dict)  # (name, year|None) -> z3 term
 
 
-@dataclass
-class SymCandidate:
+class SymCandidate(Struct):
     index: int
     clause: Clause
     part: Part
