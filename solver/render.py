@@ -41,14 +41,18 @@ def print_result(r: Result, console: Console) -> None:
         table.add_row(str(p.year), p.policy + (" (draft)" if p.draft else ""), p.article, escape(p.item),
                       f"{'up to ' if p.up_to else ''}{p.amount:,}", p.bound_by)
     console.print(table)
-    shown = [n for n in r.not_taken if n.kind != "no_item"]
-    if shown:
+    groups = _same_reason([n for n in r.not_taken if n.kind != "no_item"])
+    if groups:
         nt = Table(title="Clauses not taken", show_lines=False)
         for col in ("policy", "article", "clause", "item", "why"):
             nt.add_column(col, overflow="fold")
-        for n in shown:
-            nt.add_row(n.policy, n.article, n.clause.split(".", 1)[1], escape(n.item),
-                       escape(f"[{n.kind}] {n.reason}"))
+        for group in groups:
+            n = group[0]
+            articles = list(dict.fromkeys(m.article for m in group))
+            article = ", ".join(articles) if len(articles) <= 3 else f"{articles[0]} … {articles[-1]}"
+            names = [m.clause.split(".", 1)[1] for m in group]
+            clause = ", ".join(names) if len(names) <= 3 else f"{len(names)} clauses"
+            nt.add_row(n.policy, article, clause, escape(n.item), escape(f"[{n.kind}] {n.reason}"))
         console.print(nt)
     absent: dict[str, list[str]] = {}
     for n in r.not_taken:
@@ -67,6 +71,16 @@ def print_result(r: Result, console: Console) -> None:
         console.print("[bold]Assumptions[/bold]:")
         for a in r.assumptions:
             console.print(f"  - {a}")
+
+
+def _same_reason(not_taken: list) -> list[list]:
+    """Clauses not taken, one group per policy, item and reason, in first-seen order: a policy
+    of another district fails one eligibility article for all its clauses, and one row says so
+    (JSON lists every clause)."""
+    groups: dict[tuple, list] = {}
+    for n in not_taken:
+        groups.setdefault((n.policy, n.item, n.kind, n.reason), []).append(n)
+    return list(groups.values())
 
 
 def print_explanation(e: dict, console: Console) -> None:

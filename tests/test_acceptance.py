@@ -1,6 +1,9 @@
 """The acceptance examples of the 通州/丰台 release, each total worked by hand from the articles."""
 from __future__ import annotations
 
+from click.testing import CliRunner
+
+import cli
 from solver import pipeline
 
 from .conftest import EXAMPLES, paid
@@ -54,3 +57,15 @@ def test_fengtai_growth_without_drafts_pays_nothing_and_says_why():
     assert r.total == 0
     drafts = [n for n in r.not_taken if n.policy == "fengtai"]
     assert drafts and all(n.kind == "draft" for n in drafts)
+
+
+def test_tables_give_one_row_to_each_policy_that_does_not_apply():
+    # A 丰台 enterprise: 003 结尾段 (通州区) fails for every one of its 26 clauses, 000 第一条 for
+    # its 13, 平谷 第二条 for its 11. The JSON lists every clause; the table says each reason once.
+    r = run("fengtai-growth.yaml", include_drafts=True)
+    assert sum(n.policy == "tongzhou" and n.kind == "ineligible" for n in r.not_taken) == 26
+    result = CliRunner().invoke(cli.main, ["optimize", str(EXAMPLES / "fengtai-growth.yaml"), "--include-drafts"])
+    assert result.exit_code == 0, result.output
+    for reason in ("tongzhou 结尾段", "tongzhou_mfg 第一条", "pinggu 第二条"):
+        assert result.output.count(reason) == 1, reason
+    assert "26 clauses" in result.output and "13 clauses" in result.output and "11 clauses" in result.output
