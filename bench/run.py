@@ -3,7 +3,8 @@
     pip install ".[bench]" && python bench/run.py [--quick]
 
 Prints, and writes to bench/results.md:
-  a. cold `subsidy optimize` on each example vs `python -c "import z3, lark, click"` (median of 5)
+  a. cold `subsidy optimize` (the installed command, which must be this tree's code) on each
+     example vs `python -c "import z3, lark, click"` (median of 9, runs interleaved)
   b. generated 平谷 + city enterprises of 1, 10, 50, 200 items over 1, 3, 5 years, all starting
      from the same grounded model: the engine's `optimize` (compile, propose, Z3 certificate,
      exact re-check) next to HiGHS (scipy.optimize.milp, zero gap) and CP-SAT (one worker),
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
 import random
 import statistics
@@ -138,25 +140,52 @@ def engine(g) -> int:
     return plan.total
 
 
-def cold_runs(repeats: int) -> list[tuple[str, float, float, float, float]]:
+def installed_command() -> tuple[list[str], str]:
+    """The `subsidy` command as a user runs it: the console script pip put beside this Python,
+    byte-compiled at install. Exits if it is missing or is not this tree's code. Also says
+    whether its modules are byte-compiled (an editable install under PYTHONDONTWRITEBYTECODE
+    recompiles every module on every run)."""
+    import importlib.util
+    script = Path(sys.executable).with_name("subsidy")
+    where = subprocess.run([sys.executable, "-I", "-c", "import cli, solver; print(cli.__file__); print(solver.__file__)"],
+                           capture_output=True, text=True, check=False).stdout.split()
+    if not script.exists() or len(where) != 2:
+        sys.exit('bench: no installed `subsidy` beside this Python: run pip install ".[bench]" first')
+    cli_file, package = Path(where[0]), Path(where[1]).parent
+    mine = [ROOT / "cli.py"] + sorted((ROOT / "solver").glob("*.py"))
+    theirs = [cli_file] + [package / f.name for f in mine[1:]]
+    if any(not t.exists() or t.read_bytes() != m.read_bytes() for m, t in zip(mine, theirs)):
+        sys.exit('bench: the installed `subsidy` is not this tree\'s code: run pip install ".[bench]" again')
+    compiled = all(Path(importlib.util.cache_from_source(str(t))).exists() for t in theirs)
+    return [str(script)], "byte-compiled" if compiled else "NOT byte-compiled: every run compiles the source"
+
+
+def cold_runs(repeats: int) -> tuple[list[tuple[str, float, float, float, float]], str]:
     """Each example in a fresh process, as JSON and as tables, against importing z3, lark and
-    click. The rules cache is filled by one untimed run first: "cold" is a new process, as a
-    user's every command is, not a new machine."""
-    def median(cmd):
-        times = []
+    click. Runs are interleaved (one of each per round), so the machine's drift touches all
+    alike. The rules cache (a folder of this run's own) is filled by one untimed run first:
+    "cold" is a new process, as a user's every command is, not a new machine."""
+    subsidy, compiled = installed_command()
+    with tempfile.TemporaryDirectory(prefix="subsidy-bench-") as cache:
+        env = dict(os.environ, SUBSIDY_CACHE_DIR=cache)
+        runs = {"base": [sys.executable, "-c", "import z3, lark, click"]}
+        for example in sorted((ROOT / "examples").glob("*.yaml")):
+            cmd = subsidy + ["optimize", str(example.relative_to(ROOT)), "--include-drafts"]
+            subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=True)
+            runs[(example.name, "json")], runs[(example.name, "tables")] = cmd + ["--json"], cmd
+        times: dict = {name: [] for name in runs}
         for _ in range(repeats):
-            start = time.perf_counter()
-            subprocess.run(cmd, cwd=ROOT, capture_output=True, check=False)
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
-    base = median([sys.executable, "-c", "import z3, lark, click"])
-    rows = []
+            for name, cmd in runs.items():
+                start = time.perf_counter()
+                subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=False)
+                times[name].append(time.perf_counter() - start)
+    median = {name: statistics.median(t) for name, t in times.items()}
+    base = median["base"]
+    rows = [("import z3, lark, click (baseline)", base, 1.0, base, 1.0)]
     for example in sorted((ROOT / "examples").glob("*.yaml")):
-        cmd = [sys.executable, "cli.py", "optimize", str(example.relative_to(ROOT)), "--include-drafts"]
-        subprocess.run(cmd, cwd=ROOT, capture_output=True, check=False)
-        as_json, tables = median(cmd + ["--json"]), median(cmd)
+        as_json, tables = median[(example.name, "json")], median[(example.name, "tables")]
         rows.append((example.name, as_json, as_json / base, tables, tables / base))
-    return [("import z3, lark, click (baseline)", base, 1.0, base, 1.0)] + rows
+    return rows, compiled
 
 
 def profile_yaml(profile: Profile) -> str:
@@ -231,10 +260,13 @@ def main() -> None:
     out = ["# Benchmark results\n", f"- date: {dt.date.today()}", f"- machine: {platform.machine()}, "
            f"{platform.system()} {platform.release()}, {_cpus()} CPUs, Python {platform.python_version()}",
            "- command: `python bench/run.py" + (" --quick" if args.quick else "") + "`", ""]
-    out += ["## a. cold `subsidy optimize` vs importing its libraries (median of 5)", "",
-            "A fresh process per run; the checked-rules cache is warm. Target: ≤ 1.5×.", "",
+    cold_repeats = 3 if args.quick else 9
+    rows, compiled = cold_runs(cold_repeats)
+    out += [f"## a. cold `subsidy optimize` vs importing its libraries (median of {cold_repeats})", "",
+            "The installed `subsidy` command (" + compiled + "), a fresh process per run, runs interleaved; "
+            "the checked-rules cache is warm. Target: ≤ 1.5×.", "",
             "| run | --json s | ratio | tables s | ratio |", "|---|---|---|---|---|"]
-    for name, t, ratio, t_tables, ratio_tables in cold_runs(3 if args.quick else 5):
+    for name, t, ratio, t_tables, ratio_tables in rows:
         out.append(f"| {name} | {t:.3f} | {ratio:.2f}× | {t_tables:.3f} | {ratio_tables:.2f}× |")
     warm = ground(rules, enterprise(10, SPANS[3], seed=1), SPANS[3], False)
     for solve in (engine, solve_highs, solve_cpsat):
