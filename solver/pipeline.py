@@ -11,7 +11,7 @@ from .diagnostics import Diagnostic, DiagnosticError, Span
 from .explain import Result, explain_clause, build_result
 from .ground import ground
 from .model import Ruleset
-from .optimize import optimize as solve
+from .optimize import optimize as solve, z3_starting
 from .profile import load_profile
 from .resources import rules_dir
 
@@ -98,8 +98,9 @@ def _deadline(timeout: float | None) -> float | None:
 
 def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, deadline: float | None):
     """Profile -> grounded model -> proven plan: the shared core of optimize and explain."""
-    profile = load_profile(profile_path, ruleset.vocab)
-    grounded = ground(ruleset, profile, default_horizon(ruleset, profile, years), include_drafts)
+    with z3_starting():  # reading the profile and grounding use no Z3
+        profile = load_profile(profile_path, ruleset.vocab)
+        grounded = ground(ruleset, profile, default_horizon(ruleset, profile, years), include_drafts)
     return grounded, solve(grounded, None if deadline is None else max(deadline - time.perf_counter(), 0.0))
 
 
