@@ -5,6 +5,8 @@ Exit codes: 0 success; 1 a verdict to act on (check found errors); 2 bad input o
 """
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import sys
 from functools import wraps
@@ -19,6 +21,11 @@ from solver.render import print_check, print_coverage, print_explanation, print_
 from solver.values import ValueProblem
 
 EXIT_OK, EXIT_VERDICT, EXIT_INPUT, EXIT_GAVE_UP, EXIT_INTERNAL = 0, 1, 2, 3, 70
+
+# Python's last garbage collection at exit walks every object still alive (Z3's and ours),
+# about 20 ms of a 150 ms command (bench/results.md §a). Nothing it could free matters once
+# the answer is printed and flushed, so the survivors are frozen out of it.
+atexit.register(gc.freeze)
 
 
 def _console(err: bool = False):
