@@ -4,7 +4,7 @@
 
 Prints, and writes to bench/results.md:
   a. cold `subsidy optimize` (the installed command, which must be this tree's code) on each
-     example vs `python -c "import z3, lark, click"` (median of 9, runs interleaved)
+     example vs `python -c "import z3, lark, click"` (median of 15, runs interleaved)
   b. generated 平谷 + city enterprises of 1, 10, 50, 200 items over 1, 3, 5 years, all starting
      from the same grounded model: the engine's `optimize` (compile, propose, Z3 certificate,
      exact re-check) next to HiGHS (scipy.optimize.milp, zero gap) and CP-SAT (one worker),
@@ -260,7 +260,7 @@ def main() -> None:
     out = ["# Benchmark results\n", f"- date: {dt.date.today()}", f"- machine: {platform.machine()}, "
            f"{platform.system()} {platform.release()}, {_cpus()} CPUs, Python {platform.python_version()}",
            "- command: `python bench/run.py" + (" --quick" if args.quick else "") + "`", ""]
-    cold_repeats = 3 if args.quick else 9
+    cold_repeats = 3 if args.quick else 15
     rows, compiled = cold_runs(cold_repeats)
     out += [f"## a. cold `subsidy optimize` vs importing its libraries (median of {cold_repeats})", "",
             "The installed `subsidy` command (" + compiled + "), a fresh process per run, runs interleaved; "

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
+from solver.profile import FORBIDDEN_CHARACTERS
 from solver.resources import rules_dir
 
 from .conftest import EXAMPLES, pinggu, write_profile
@@ -135,6 +136,23 @@ def test_profile_that_is_not_utf8_exits_2(tmp_path):
     path.write_bytes("enterprise: 测试\n".encode("gbk"))
     result = run("optimize", str(path))
     assert result.exit_code == 2 and "error[E202]" in result.output and "gbk.yaml:1:" in result.output
+
+
+def test_a_character_yaml_forbids_is_located_and_exits_2(tmp_path):
+    # A bell (U+0007) pasted into a Chinese name, on line 1 after "enterprise: 测试".
+    result = run("optimize", profile_with(tmp_path, "enterprise: 测试\x07\nyears: 2025\n"))
+    assert result.exit_code == 2 and "contains U+0007, a character YAML forbids" in result.output
+    assert_diagnostic(result.output, "bad.yaml", 1, "E204", "delete it")
+    assert "bad.yaml:1:15" in result.output  # "enterprise: 测试" is 14 characters
+
+
+def test_the_forbidden_characters_are_ruamels_own_set():
+    # profile.FORBIDDEN_CHARACTERS replaces ruamel's pattern (which is slow to compile): it must
+    # match exactly the same code points, all 1,114,112 of them.
+    every = "".join(map(chr, range(0x110000)))
+    ruamel = "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]"
+    assert re.findall(FORBIDDEN_CHARACTERS, every) == re.findall(ruamel, every)
+    assert len(re.findall(FORBIDDEN_CHARACTERS, every)) == 9 + 2 + 18 + 6 + 26 + 2048 + 2  # C0, C1, surrogates, U+FFFE-F
 
 
 def test_missing_profile_file_exits_2(tmp_path):
