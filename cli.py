@@ -30,7 +30,10 @@ atexit.register(gc.freeze)
 
 def _console(err: bool = False):
     from rich.console import Console  # only for tables: JSON output does without rich
-    return Console(stderr=err, highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    # No markup and no :emoji: codes: names from profiles, ledgers and rule files print as
+    # written ("[注]", ":warning:"); render.py styles with Text, never with markup.
+    return Console(stderr=err, highlight=False, soft_wrap=False, markup=False, emoji=False,
+                   width=None if sys.stdout.isatty() else 160)
 
 
 def _guard(fn):

@@ -28,17 +28,17 @@ def _money(amount: int) -> str:
 
 
 def print_result(r: Result, console: Console) -> None:
-    from rich.markup import escape
     from rich.table import Table
-    console.print(f"[bold]{r.enterprise}[/bold] — years {', '.join(map(str, r.years))}")
-    console.print(f"Total: [bold]{_money(r.total)}[/bold]   status: {STATUS_WORDS.get(r.status, r.status)}")
+    from rich.text import Text
+    console.print(Text.assemble((r.enterprise, "bold"), f" — years {', '.join(map(str, r.years))}"))
+    console.print(Text.assemble("Total: ", (_money(r.total), "bold"), f"   status: {STATUS_WORDS.get(r.status, r.status)}"))
     if r.status != "optimal":
         console.print(f"Proven upper bound: {_money(r.bound)} (gap {_money(r.bound - r.total)})")
     table = Table(title="Payments", show_lines=False)
     for col in ("year", "policy", "article", "item", "amount", "bound by"):
         table.add_column(col, justify="right" if col == "amount" else "left", overflow="fold")
     for p in r.payments:
-        table.add_row(str(p.year), p.policy + (" (draft)" if p.draft else ""), p.article, escape(p.item),
+        table.add_row(str(p.year), p.policy + (" (draft)" if p.draft else ""), p.article, p.item,
                       f"{'up to ' if p.up_to else ''}{p.amount:,}", p.bound_by)
     console.print(table)
     groups = _same_reason([n for n in r.not_taken if n.kind != "no_item"])
@@ -52,7 +52,7 @@ def print_result(r: Result, console: Console) -> None:
             article = ", ".join(articles) if len(articles) <= 3 else f"{articles[0]} … {articles[-1]}"
             names = [m.clause.split(".", 1)[1] for m in group]
             clause = ", ".join(names) if len(names) <= 3 else f"{len(names)} clauses"
-            nt.add_row(n.policy, article, clause, escape(n.item), escape(f"[{n.kind}] {n.reason}"))
+            nt.add_row(n.policy, article, clause, n.item, f"[{n.kind}] {n.reason}")
         console.print(nt)
     absent: dict[str, list[str]] = {}
     for n in r.not_taken:
@@ -60,15 +60,15 @@ def print_result(r: Result, console: Console) -> None:
             absent.setdefault(n.reason.removeprefix("the profile has no item of kind "), []).append(
                 f"{n.policy} {n.article}")
     if absent:
-        console.print("[bold]Clauses with no item of their kind in the profile[/bold]:")
+        console.print(Text.assemble(("Clauses with no item of their kind in the profile", "bold"), ":"))
         for kind, where in absent.items():
-            console.print(f"  {escape(kind)}: {', '.join(dict.fromkeys(where))}")
+            console.print(f"  {kind}: {', '.join(dict.fromkeys(where))}")
     if r.benefits:
-        console.print("[bold]Non-monetary benefits[/bold] (never summed):")
+        console.print(Text.assemble(("Non-monetary benefits", "bold"), " (never summed):"))
         for b in r.benefits:
             console.print(f"  {b['policy']} {b['article']}: {b['benefit']}")
     if r.assumptions:
-        console.print("[bold]Assumptions[/bold]:")
+        console.print(Text.assemble(("Assumptions", "bold"), ":"))
         for a in r.assumptions:
             console.print(f"  - {a}")
 
@@ -84,10 +84,10 @@ def _same_reason(not_taken: list) -> list[list]:
 
 
 def print_explanation(e: dict, console: Console) -> None:
-    from rich.markup import escape
-    console.print(f"[bold]{e['policy']} {e['article']}[/bold] ({e['clause']}) — {e['policy_title']}")
+    from rich.text import Text
+    console.print(Text.assemble((f"{e['policy']} {e['article']}", "bold"), f" ({e['clause']}) — {e['policy_title']}"))
     for t in e["text"]:
-        console.print(escape(f"  “{t}”"))
+        console.print(f"  “{t}”")
     for rd in e["readings"]:
         console.print(f"  reading: {rd}")
     if e["paid"]:
@@ -97,44 +97,43 @@ def print_explanation(e: dict, console: Console) -> None:
     else:
         console.print("Paid nothing in the plan.")
     for n in e["not_taken"]:
-        console.print(escape(f"  not paid: {n['clause']} for {n['item']}: [{n['kind']}] {n['reason']}"))
+        console.print(f"  not paid: {n['clause']} for {n['item']}: [{n['kind']}] {n['reason']}")
 
 
 def print_verdict(v, console: Console) -> None:
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
     if v.passed:
-        console.print(f"[bold green]PASS[/bold green]: {len(v.lines)} ledger line(s) respect all "
-                      f"{len(v.checked)} rule(s) that apply")
+        console.print(Text.assemble(("PASS", "bold green"), f": {len(v.lines)} ledger line(s) respect all "
+                                    f"{len(v.checked)} rule(s) that apply"))
         table = Table(title="Rules checked")
         for col in ("rule", "ledger lines", "slack (元)"):
             table.add_column(col, overflow="fold")
         for f in v.checked:
-            table.add_row(escape(f.rule), ", ".join(map(str, f.lines)), "" if f.slack is None else f"{f.slack:,}")
+            table.add_row(f.rule, ", ".join(map(str, f.lines)), "" if f.slack is None else f"{f.slack:,}")
         console.print(table)
         return
-    console.print(f"[bold red]FAIL[/bold red]: {len(v.violated)} rule(s) the ledger breaks "
-                  "(each group is a smallest set that cannot hold together with the ledger):")
+    console.print(Text.assemble(("FAIL", "bold red"), f": {len(v.violated)} rule(s) the ledger breaks "
+                                "(each group is a smallest set that cannot hold together with the ledger):"))
     by_number = {ln.number: ln for ln in v.lines}
     for f in v.violated:
         excess = f" — exceeded by {f.excess:,} 元" if f.excess and f.excess > 0 else ""
-        console.print(escape(f"- {f.rule}{excess}"))
+        console.print(f"- {f.rule}{excess}")
         for n in f.lines:
             ln = by_number[n]
-            console.print(escape(f"    ledger line {n}: {ln.policy} {ln.article} {ln.item} {ln.year} {ln.amount:,} 元"))
+            console.print(f"    ledger line {n}: {ln.policy} {ln.article} {ln.item} {ln.year} {ln.amount:,} 元")
         if f.article_text:
-            console.print(escape(f"    “{f.article_text}”"))
+            console.print(f"    “{f.article_text}”")
 
 
 def print_coverage(report: list[dict], console: Console) -> None:
-    from rich.markup import escape
     from rich.table import Table
     for p in report:
-        table = Table(title=escape(f"{p['policy']}: {p['title']} {p['document']} [{p['status']}]"))
+        table = Table(title=f"{p['policy']}: {p['title']} {p['document']} [{p['status']}]")
         for col in ("article", "status", "clauses / note"):
             table.add_column(col, overflow="fold")
         for a in p["articles"]:
-            table.add_row(a["article"], a["status"], escape(", ".join(a["clauses"] + a["notes"])))
+            table.add_row(a["article"], a["status"], ", ".join(a["clauses"] + a["notes"]))
         console.print(table)
         console.print(f"{p['policy']}: {len(p['articles'])} articles, {p['not_encoded']} not encoded")
 

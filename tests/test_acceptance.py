@@ -69,3 +69,13 @@ def test_tables_give_one_row_to_each_policy_that_does_not_apply():
     for reason in ("tongzhou 结尾段", "tongzhou_mfg 第一条", "pinggu 第二条"):
         assert result.output.count(reason) == 1, reason
     assert "26 clauses" in result.output and "13 clauses" in result.output and "11 clauses" in result.output
+
+
+def test_tables_print_names_as_written(tmp_path):
+    # Names come from the user's files: "[red]" is not a style and ":warning:" not an emoji.
+    text = (EXAMPLES / "pinggu-2025.yaml").read_text(encoding="utf-8")
+    profile = tmp_path / "named.yaml"
+    profile.write_text(text.replace("enterprise: ", 'enterprise: "[red]测试 :warning:" # ', 1), encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["optimize", str(profile)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("[red]测试 :warning: — years 2025")
