@@ -6,7 +6,6 @@ pass; `render` turns them into the `file:line:col`, source line and caret form u
 """
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from pathlib import Path
 
@@ -75,6 +74,7 @@ class Collector(Struct):
 
 def did_you_mean(name: str, known) -> str | None:
     """A help line naming the closest known name, or None."""
+    import difflib  # only when a name is wrong
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 

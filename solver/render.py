@@ -1,7 +1,6 @@
 """Stage 6: results rendered for people (rich tables) and programs (JSON, byte-stable)."""
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from .explain import Result
@@ -20,6 +19,7 @@ STATUS_WORDS = {
 
 def to_json(data: dict) -> str:
     """Stable JSON: sorted keys where order carries no meaning, UTF-8 text, one trailing newline."""
+    import json  # only for JSON output
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
@@ -59,18 +59,16 @@ def print_result(r: Result, console: Console) -> None:
         if n.kind == "no_item":
             absent.setdefault(n.reason.removeprefix("the profile has no item of kind "), []).append(
                 f"{n.policy} {n.article}")
-    if absent:
-        console.print(Text.assemble(("Clauses with no item of their kind in the profile", "bold"), ":"))
-        for kind, where in absent.items():
-            console.print(f"  {kind}: {', '.join(dict.fromkeys(where))}")
-    if r.benefits:
-        console.print(Text.assemble(("Non-monetary benefits", "bold"), " (never summed):"))
-        for b in r.benefits:
-            console.print(f"  {b['policy']} {b['article']}: {b['benefit']}")
-    if r.assumptions:
-        console.print(Text.assemble(("Assumptions", "bold"), ":"))
-        for a in r.assumptions:
-            console.print(f"  - {a}")
+    sections = [
+        (("Clauses with no item of their kind in the profile", ":"),
+         [f"  {kind}: {', '.join(dict.fromkeys(where))}" for kind, where in absent.items()]),
+        (("Non-monetary benefits", " (never summed):"),
+         [f"  {b['policy']} {b['article']}: {b['benefit']}" for b in r.benefits]),
+        (("Assumptions", ":"), [f"  - {a}" for a in r.assumptions]),
+    ]
+    for (title, tail), lines in sections:
+        if lines:  # one print per section: rich's cost is per call, not per line
+            console.print(Text.assemble((title, "bold"), tail, "\n", "\n".join(lines)))
 
 
 def _same_reason(not_taken: list) -> list[list]:
