@@ -8,7 +8,8 @@ entry is never read. The cache is an optimisation only: an entry that cannot be 
 is ignored, and the command parses and checks as if there were no cache.
 
 Where: $SUBSIDY_CACHE_DIR, else $XDG_CACHE_HOME/subsidy-solver, else ~/.cache/subsidy-solver.
-SUBSIDY_CACHE_DIR=off turns it off.
+SUBSIDY_CACHE_DIR=off turns it off. Every edit of a rule file and every new engine version makes
+a new entry (~110 kB); the folder keeps the KEEP most recently used and deletes the rest.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from .resources import grammar_path
 
 _SOURCE = Path(__file__).resolve().parent
+KEEP = 16
 
 
 def cache_dir() -> Path | None:
@@ -46,11 +48,17 @@ def load(name: str):
     folder = cache_dir()
     if folder is None:
         return None
+    entry = folder / f"rules-{name}.pickle"
     try:
-        with open(folder / f"rules-{name}.pickle", "rb") as f:
-            return pickle.load(f)
+        with open(entry, "rb") as f:
+            value = pickle.load(f)
     except Exception:  # a missing, partial or foreign entry: parse and check instead
         return None
+    try:
+        os.utime(entry)  # used now: the last entry pruning would delete
+    except OSError:
+        pass
+    return value
 
 
 def store(name: str, value) -> None:
@@ -65,6 +73,19 @@ def store(name: str, value) -> None:
         with os.fdopen(fd, "wb") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, folder / f"rules-{name}.pickle")  # readers see the whole entry or none
+        _prune(folder)
     except Exception:  # a read-only or full disk costs speed, never the answer
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def _prune(folder: Path) -> None:
+    """Delete all but the KEEP most recently used entries (a reader's utime marks use)."""
+    def used(entry: Path) -> float:
+        try:
+            return entry.stat().st_mtime
+        except OSError:  # deleted meanwhile by another command
+            return 0.0
+    entries = sorted(folder.glob("rules-*.pickle"), key=used, reverse=True)
+    for old in entries[KEEP:]:
+        old.unlink(missing_ok=True)

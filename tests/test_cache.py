@@ -60,3 +60,21 @@ def test_an_unwritable_cache_changes_nothing(rules, monkeypatch, tmp_path):
 def test_off_turns_the_cache_off(monkeypatch):
     monkeypatch.setenv("SUBSIDY_CACHE_DIR", "off")
     assert cache.cache_dir() is None
+
+
+def test_the_folder_keeps_the_most_recently_used_entries(tmp_path, monkeypatch):
+    # KEEP + 4 = 20 entries stored one second apart: entries 4..19 remain. Entry 5 is read, then
+    # one more is stored: the least recently used, entry 4, goes; entry 5 stays.
+    import os
+    monkeypatch.setenv("SUBSIDY_CACHE_DIR", str(tmp_path))
+    names = [f"{n:032x}" for n in range(cache.KEEP + 4)]
+    for age, name in enumerate(names):
+        cache.store(name, {"entry": name})
+        stamp = 1_000_000 + age  # mtimes one second apart, in store order
+        os.utime(tmp_path / f"rules-{name}.pickle", (stamp, stamp))
+    assert cache.load(names[0]) is None  # pruned by the later stores
+    assert cache.load(names[5]) == {"entry": names[5]}  # read now: the most recently used
+    cache.store("f" * 32, {"entry": "new"})
+    kept = {p.name.removeprefix("rules-").removesuffix(".pickle") for p in tmp_path.glob("rules-*.pickle")}
+    assert len(kept) == cache.KEEP
+    assert {names[5], "f" * 32} <= kept and names[4] not in kept
