@@ -55,7 +55,7 @@ def load(name: str):
     except Exception:  # a missing, partial or foreign entry: parse and check instead
         return None
     try:
-        os.utime(entry)  # used now: the last entry pruning would delete
+        os.utime(entry)  # marks it used: pruning deletes the least recently used
     except OSError:
         pass
     return value
