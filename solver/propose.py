@@ -115,9 +115,11 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
 
 
 def upper_bound(g: Grounded, scope: Scope) -> int:
-    """A proven (if loose) bound on what the part can pay: every payment at its most, except
-    that the payments under one shared ceiling pay at most that ceiling together."""
-    members = scope.members
+    """A proven (if loose) bound on what the part can pay. Each candidate is counted in one
+    group, and each group's figure bounds what any legal plan pays its members: the payments
+    under one shared ceiling pay at most that ceiling together; of the rest, one window's pay
+    in one run of its years, one choice's in one option, and any other at its most. The
+    smaller of that and the same count without ceilings is returned."""
     bounded: set[int] = set()
     total = 0
     for ceiling in sorted((g.ceilings[n] for n in scope.ceilings), key=lambda c: c.amount):
@@ -125,4 +127,30 @@ def upper_bound(g: Grounded, scope: Scope) -> int:
         if group:
             total += min(ceiling.amount, sum(g.candidates[i].most for i in group))
             bounded.update(group)
-    return total + sum(g.candidates[i].most for i in members if i not in bounded)
+    with_ceilings = total + _exclusive_bound(g, scope, [i for i in scope.members if i not in bounded])
+    return min(with_ceilings, _exclusive_bound(g, scope, scope.members))
+
+
+def _exclusive_bound(g: Grounded, scope: Scope, members) -> int:
+    """Σ most over `members`, except that a window's members count only within its best run of
+    years (one payment, for a window of one year) and a choice's only within its best option."""
+    most = {i: g.candidates[i].most for i in members}
+    total = 0
+    for n in scope.windows:
+        w = g.windows[n]
+        mine = [(year, i) for year, i in w.members if i in most]
+        if not mine:
+            continue
+        if w.years is None:  # one payment at most
+            total += max(most[i] for _, i in mine)
+        else:
+            total += max(sum(most[i] for year, i in mine if start <= year < start + w.years) for start, _ in mine)
+        for _, i in mine:
+            del most[i]
+    for n in scope.choices:
+        options = [[i for i in option if i in most] for _, option in g.choices[n].options]
+        if any(options):
+            total += max(sum(most[i] for i in option) for option in options)
+            for i in {i for option in options for i in option}:
+                del most[i]
+    return total + sum(most.values())

@@ -74,3 +74,12 @@ def solve(tmp_path):
 def paid(result, article: str | None = None) -> int:
     """Sum paid by one article (e.g. '第三条'), or the total."""
     return sum(p.amount for p in result.payments if article is None or p.article == article)
+
+
+def assert_bounds_hold(g, plan) -> None:
+    """`upper_bound`, what a part not proven in time reports, is at least each part's optimum
+    (`plan` is proven optimal)."""
+    from solver.linear import split
+    from solver.propose import upper_bound
+    for scope in split(g):
+        assert upper_bound(g, scope) >= sum(plan.amounts.get(i, 0) for i in scope.members)

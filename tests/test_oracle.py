@@ -13,6 +13,7 @@ from solver.optimize import optimize
 from solver.oracle import TooLarge, _group_best, best_by_enumeration, total_of
 from solver.profile import Item, Profile
 
+from .conftest import assert_bounds_hold
 from .test_properties import BASE, RULES
 
 YEARS = (2024, 2025, 2026, 2027)
@@ -68,6 +69,7 @@ def test_optimizer_equals_enumeration(profile):
     assert plan.status == "optimal"
     assert plan.total == best_by_enumeration(g)
     assert plan.total == total_of(g, set(plan.amounts))
+    assert_bounds_hold(g, plan)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -92,6 +94,7 @@ def test_optimizer_reaches_the_optimum_without_a_good_proposal(profile, start):
     assert plan.status == "optimal"
     assert plan.total == best_by_enumeration(g)
     assert plan.total == total_of(g, set(plan.amounts))
+    assert_bounds_hold(g, plan)
 
 
 def test_a_proposal_that_breaks_the_rules_is_never_certified():
