@@ -79,3 +79,23 @@ def test_tables_print_names_as_written(tmp_path):
     result = CliRunner().invoke(cli.main, ["optimize", str(profile)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("[red]测试 :warning: — years 2025")
+
+
+def test_a_plan_not_certified_in_time_shows_its_bound_and_gap():
+    # The same result as if the time limit had stopped Z3: `feasible`, with the proven bound.
+    import io
+
+    from msgspec.structs import replace
+    from rich.console import Console
+
+    from solver.render import print_result
+
+    def shown(result) -> str:
+        out = io.StringIO()
+        print_result(result, Console(file=out, width=160, markup=False, emoji=False))
+        return out.getvalue()
+
+    r = run("pinggu-2025.yaml")  # 1,755,000 元, optimal
+    assert "Proven upper bound" not in shown(r)
+    assert "Proven upper bound: 1,756,000 元 (175.6万) (gap 1,000 元)" in shown(replace(r, status="feasible", bound=1_756_000))
+    assert "no plan pays more, by the bound's arithmetic; Z3 did not certify it in time" in shown(replace(r, status="feasible"))
