@@ -114,43 +114,82 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
     return best
 
 
+#: How many option combinations `upper_bound` may branch into, over all choices of a part.
+BRANCHES = 64
+
+
 def upper_bound(g: Grounded, scope: Scope) -> int:
-    """A proven (if loose) bound on what the part can pay. Each candidate is counted in one
-    group, and each group's figure bounds what any legal plan pays its members: the payments
-    under one shared ceiling pay at most that ceiling together; of the rest, one window's pay
-    in one run of its years, one choice's in one option, and any other at its most. The
-    smaller of that and the same count without ceilings is returned."""
+    """A proven (if loose) bound on what the part can pay.
+
+    A legal plan uses at most one option of each choice, so it pays only within the rest of the
+    part plus one option: the bound is the largest over the options, choice by choice, while
+    the branches stay within BRANCHES. In each such set, a matching payment none of whose
+    supporters is in the set is dropped, and what remains is bounded by `_grouped`."""
+    return _branch(g, scope, set(scope.members), list(scope.choices), BRANCHES)
+
+
+def _branch(g: Grounded, scope: Scope, members: set[int], choices: list[int], budget: int) -> int:
+    for k, n in enumerate(choices):
+        options = [used for used in (members.intersection(option) for _, option in g.choices[n].options) if used]
+        if len(options) > 1 and len(options) <= budget:
+            outside = members.difference(*options)
+            return max(_branch(g, scope, outside | option, choices[k + 1:], budget // len(options))
+                       for option in options)
+    unmatched = True
+    while unmatched:  # a matching payment (配套) whose supporters all lie outside cannot be paid
+        unmatched = {s.member for s in (g.supports[n] for n in scope.supports)
+                     if s.member in members and members.isdisjoint(s.supporters)}
+        members = members - unmatched
+    return _grouped(g, scope, members)
+
+
+def _grouped(g: Grounded, scope: Scope, members: set[int]) -> int:
+    """Each candidate of `members` counted in one group, whose figure bounds what any legal plan
+    pays its members: a shared ceiling's payments at most the ceiling; of the rest, a window's
+    within one run of its years, a choice's within one option, any other at its most. Which
+    group a payment counts in changes the figure, not its validity: the smallest of four ways
+    (with and without ceilings; windows or choices first) is returned."""
     bounded: set[int] = set()
     total = 0
     for ceiling in sorted((g.ceilings[n] for n in scope.ceilings), key=lambda c: c.amount):
-        group = [i for i in ceiling.members if i not in bounded]
+        group = [i for i in ceiling.members if i in members and i not in bounded]
         if group:
             total += min(ceiling.amount, sum(g.candidates[i].most for i in group))
             bounded.update(group)
-    with_ceilings = total + _exclusive_bound(g, scope, [i for i in scope.members if i not in bounded])
-    return min(with_ceilings, _exclusive_bound(g, scope, scope.members))
+    rest = members - bounded
+    return min(min(total + _exclusive(g, scope, rest, windows_first), _exclusive(g, scope, members, windows_first))
+               for windows_first in (True, False))
 
 
-def _exclusive_bound(g: Grounded, scope: Scope, members) -> int:
+def _exclusive(g: Grounded, scope: Scope, members: set[int], windows_first: bool) -> int:
     """Σ most over `members`, except that a window's members count only within its best run of
     years (one payment, for a window of one year) and a choice's only within its best option."""
     most = {i: g.candidates[i].most for i in members}
-    total = 0
-    for n in scope.windows:
-        w = g.windows[n]
-        mine = [(year, i) for year, i in w.members if i in most]
-        if not mine:
-            continue
-        if w.years is None:  # one payment at most
-            total += max(most[i] for _, i in mine)
-        else:
-            total += max(sum(most[i] for year, i in mine if start <= year < start + w.years) for start, _ in mine)
-        for _, i in mine:
-            del most[i]
-    for n in scope.choices:
-        options = [[i for i in option if i in most] for _, option in g.choices[n].options]
-        if any(options):
-            total += max(sum(most[i] for i in option) for option in options)
-            for i in {i for option in options for i in option}:
+
+    def windows() -> int:
+        total = 0
+        for n in scope.windows:
+            w = g.windows[n]
+            mine = [(year, i) for year, i in w.members if i in most]
+            if not mine:
+                continue
+            if w.years is None:  # one payment at most
+                total += max(most[i] for _, i in mine)
+            else:
+                total += max(sum(most[i] for year, i in mine if start <= year < start + w.years) for start, _ in mine)
+            for _, i in mine:
                 del most[i]
-    return total + sum(most.values())
+        return total
+
+    def choices() -> int:
+        total = 0
+        for n in scope.choices:
+            options = [[i for i in option if i in most] for _, option in g.choices[n].options]
+            if any(options):
+                total += max(sum(most[i] for i in option) for option in options)
+                for i in {i for option in options for i in option}:
+                    del most[i]
+        return total
+
+    grouped = windows() + choices() if windows_first else choices() + windows()
+    return grouped + sum(most.values())

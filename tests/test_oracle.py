@@ -13,7 +13,7 @@ from solver.optimize import optimize
 from solver.oracle import TooLarge, _group_best, best_by_enumeration, total_of
 from solver.profile import Item, Profile
 
-from .conftest import assert_bounds_hold
+from .conftest import EXAMPLES, assert_bounds_hold
 from .test_properties import BASE, RULES
 
 YEARS = (2024, 2025, 2026, 2027)
@@ -116,3 +116,48 @@ def test_a_proposal_that_breaks_the_rules_is_never_certified():
             optimize(g)
     with pytest.raises(PlanError):
         optimize(g)
+
+
+TONGZHOU_YEARS = (2024, 2025)
+
+
+@st.composite
+def tongzhou_city_awards(draw) -> Profile:
+    """The 通州 enterprise of examples/tongzhou-city-direction.yaml with 1–4 random 2024 city
+    awards: 002 四(二)2's one direction a year, and 000's matching (第五条 first use, 第十一条
+    mergers) on the awards the plan takes, in their claim year."""
+    from solver.profile import load_profile
+    base = load_profile(str(EXAMPLES / "tongzhou-city-direction.yaml"), RULES.vocab)
+    items = []
+    for n in range(draw(st.integers(1, 4))):
+        items.append(Item(f"a{n}", "city_award", {
+            "direction": draw(st.sampled_from(["首台套", "并购重组", "产业筑基"])),
+            "programme": draw(st.sampled_from(["首台套", "首批次", "新材料首批次", "并购重组", "产业筑基"])),
+            "amount": draw(st.integers(0, 40_000_000)), "year": 2024, "claim_year": draw(st.sampled_from(TONGZHOU_YEARS)),
+            "status": draw(st.sampled_from(["candidate", "candidate", "granted"])), "investment_project": False,
+            "other_city_funds": False, "major_project": draw(st.booleans())}, None))
+    return Profile(base.path, base.name, base.facts, tuple(items), TONGZHOU_YEARS, {})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tongzhou_city_awards())
+def test_city_awards_and_their_matching_equal_enumeration(profile):
+    # Matching rules (配套) couple a district payment to the city award it matches; the proven
+    # optimum must equal the enumerated best, and every part's bound must hold.
+    from solver.optimize import PlanError
+    g = ground(RULES, profile, TONGZHOU_YEARS, include_drafts=False)
+    try:
+        plan = optimize(g)
+    except PlanError:  # granted awards in two directions: the oracle must find no plan either
+        try:
+            best_by_enumeration(g)
+        except TooLarge:
+            return
+        raise AssertionError("the oracle found a plan the optimizer called contradictory")
+    try:
+        best = best_by_enumeration(g)
+    except TooLarge:
+        return
+    assert plan.status == "optimal" and plan.total == best
+    assert plan.total == total_of(g, set(plan.amounts))
+    assert_bounds_hold(g, plan)
