@@ -338,5 +338,7 @@ def verify(g: Grounded, plan: Plan, solved: list[int] | None = None) -> None:
     problems = violations(g, plan.amounts, solved)
     if plan.status != "unknown" and sum(plan.amounts.values()) != plan.total:
         problems.append("the total is not the sum of the payments")
+    if plan.bound < plan.total:
+        problems.append(f"the proven bound {plan.bound} is below the plan's total {plan.total}")
     if problems:
         raise AssertionError("the solver's plan fails the exact re-check: " + "; ".join(problems))

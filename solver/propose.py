@@ -157,8 +157,12 @@ def _grouped(g: Grounded, scope: Scope, members: set[int]) -> int:
             total += min(ceiling.amount, sum(g.candidates[i].most for i in group))
             bounded.update(group)
     rest = members - bounded
-    return min(min(total + _exclusive(g, scope, rest, windows_first), _exclusive(g, scope, members, windows_first))
-               for windows_first in (True, False))
+    best = None
+    for windows_first in (True, False) if scope.windows and scope.choices else (True,):  # order matters only with both
+        with_ceilings = total + _exclusive(g, scope, rest, windows_first)
+        without = _exclusive(g, scope, members, windows_first) if bounded else with_ceilings
+        best = min(with_ceilings, without) if best is None else min(best, with_ceilings, without)
+    return best
 
 
 def _exclusive(g: Grounded, scope: Scope, members: set[int], windows_first: bool) -> int:
