@@ -129,14 +129,22 @@ def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:
         if key in paid_keys:
             continue
         clause_of[key] = c.clause
-        reasons[key].append((c.year, "dominated", _why_unpaid(g, plan, c, links)))
+        why = _why_unpaid(g, plan, c, links)
+        if why is not None:
+            reasons[key].append((c.year, "dominated", why))
+        elif plan.status == "optimal":  # nothing in the rules kept it out: the optimum did
+            reasons[key].append((c.year, "dominated", "not taken by the optimal plan"))
+        else:
+            reasons[key].append((c.year, "unproven", "not taken by the best plan found before the time limit "
+                                 "(not proven optimal)"))
     out = []
     for key, entries in reasons.items():
         if key in paid_keys:
             continue
         clause = clause_of[key]
         kinds = {k for _, k, _ in entries}
-        kind = "dominated" if "dominated" in kinds else sorted(kinds)[0] if len(kinds) == 1 else "ineligible"
+        kind = next((k for k in ("dominated", "unproven") if k in kinds), None) or \
+            (sorted(kinds)[0] if len(kinds) == 1 else "ineligible")
         texts = sorted({(y or 0, t) for y, _, t in entries})
         if len({t for _, t in texts}) == 1:
             reason = texts[0][1]
@@ -150,7 +158,8 @@ def _order(c: Candidate) -> tuple:
     return (c.year, c.clause.order, c.clause.parts.index(c.part), c.subject)
 
 
-def _why_unpaid(g: Grounded, plan: Plan, c: Candidate, links: Links) -> str:
+def _why_unpaid(g: Grounded, plan: Plan, c: Candidate, links: Links) -> str | None:
+    """The choice, matching rule, window or ceiling that the plan's other payments use up, if any."""
     for ch in (g.choices[n] for n in dict.fromkeys(n for n, _ in links.options[c.index])):
         options = dict(ch.options)
         used = [k for k, members in ch.options if any(i in plan.amounts for i in members)]
@@ -170,7 +179,7 @@ def _why_unpaid(g: Grounded, plan: Plan, c: Candidate, links: Links) -> str:
     for ceiling in (g.ceilings[n] for n in links.ceilings[c.index]):
         if sum(plan.amounts.get(i, 0) for i in ceiling.members) >= ceiling.amount:
             return f"{ceiling.label} already reached"
-    return "not taken by the optimal plan"
+    return None
 
 
 def explain_clause(g: Grounded, plan: Plan, clause: Clause) -> dict:

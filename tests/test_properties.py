@@ -101,3 +101,20 @@ def test_a_time_limit_gives_a_checked_plan_and_a_proven_bound():
     # the same model without a limit is proven, and never below what the limited run found
     full = optimize(g)
     assert full.status == "optimal" and plan.total <= full.total <= plan.bound
+
+
+def test_a_plan_cut_short_never_calls_itself_optimal():
+    # The time limit stopped the solver with nothing paid: a clause the rules did not keep out
+    # is "unproven", never "not taken by the optimal plan".
+    from msgspec.structs import replace
+
+    from solver.explain import build_result
+    profile = Profile("generated", "generated", dict(BASE, industrial_output={2024: 10 ** 8, 2025: 2 * 10 ** 8},
+                                                     rd_expense={}), (), YEARS, {})
+    g = ground(RULES, profile, YEARS, include_drafts=False)
+    plan = optimize(g)
+    assert plan.status == "optimal" and plan.total > 0  # 004 第三条 pays the 2025 growth
+    cut = build_result(g, replace(plan, status="feasible", total=0, amounts={}))
+    unproven = [n for n in cut.not_taken if n.kind == "unproven"]
+    assert unproven and all("not proven optimal" in n.reason for n in unproven)
+    assert not any("optimal plan" in n.reason for n in cut.not_taken)
