@@ -138,14 +138,20 @@ def check(rules, as_json, show_coverage, deep) -> None:
 @_timeout_opt
 @click.option("--only", multiple=True, metavar="POLICY[.ARTICLE]",
               help="Consider only these policies, articles or non-duplication groups (and the city awards they match).")
+@click.option("--proof", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write the Z3 checks behind 'optimal' to DIR as SMT-LIB files any z3 can rerun.")
 @_guard
-def optimize(profile, rules, years, include_drafts, as_json, timeout, only) -> None:
+def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proof) -> None:
     """The most PROFILE may legally receive, clause by clause, proven optimal."""
     result = pipeline.optimize(profile, list(rules) or None, years, include_drafts, timeout, list(only) or None)
     if as_json:
         click.echo(to_json(result.to_json()), nl=False)
     else:
         print_result(result, _console())
+    if proof is not None:
+        paths = pipeline.save_proofs(result, proof)
+        click.echo(f"proof: {len(paths)} SMT-LIB file(s) in {proof}; `z3 FILE` answers unsat for each"
+                   + ("" if paths else " (nothing to check: no payment was possible)"), err=as_json)
     sys.exit(EXIT_OK if result.status == "optimal" else EXIT_GAVE_UP)
 
 

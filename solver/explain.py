@@ -48,6 +48,7 @@ class Result(Struct, frozen=True):
     benefits: tuple[dict, ...]
     assumptions: tuple[str, ...]
     certificate: dict
+    proofs: tuple[str, ...] = ()  # SMT-LIB scripts of the checks behind `optimal` (`--proof DIR`); not in JSON
 
     def to_json(self) -> dict:
         """The documented, stable JSON of `subsidy optimize --json` (README, "JSON output")."""
@@ -104,14 +105,15 @@ def build_result(g: Grounded, plan: Plan) -> Result:
     if any(p.up_to for p in payments):
         assumptions.append("“最高/不超过” is read as a ceiling: the figure is the most the text allows (up to)")
     certificate = {
-        "method": "z3 Optimize per independent part, then z3 Solver: part total >= optimum + 1 is unsat",
+        "method": "a plan per independent part in exact arithmetic (z3 Optimize where none is found), then "
+                  "one z3 check per batch of parts: no part pays optimum + 1, or as much but earlier, is unsat",
         "parts": plan.parts,
         "proven": plan.status == "optimal",
         "checks": list(plan.certificate),
     }
     benefits = tuple({"policy": c.policy, "article": c.article, "clause": c.key, "benefit": b} for c, b in g.benefits)
     return Result(g.profile.name, g.horizon, plan.status, plan.total, plan.bound, tuple(payments),
-                  tuple(not_taken(g, plan)), benefits, tuple(assumptions), certificate)
+                  tuple(not_taken(g, plan)), benefits, tuple(assumptions), certificate, plan.proofs)
 
 
 def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:

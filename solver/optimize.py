@@ -32,6 +32,7 @@ class Plan(Struct, frozen=True):
     certificate: tuple[dict, ...]  # per part: its optimum and the UNSAT check that nothing pays more
     seconds: float
     stages: tuple[tuple[str, float], ...] = ()  # (stage, seconds): propose, compile, certify, re-check
+    proofs: tuple[str, ...] = ()  # the UNSAT checks behind `optimal`, as SMT-LIB scripts any Z3 can rerun
 
 
 class PlanError(Exception):
@@ -48,6 +49,7 @@ class _Part:
         self.weight = weights(g, scope.members)
         m = self.model
         self.t, self.e = f"t{tag}", f"e{tag}"
+        self.proof = ""  # the SMT-LIB script of the check that proved this part's plan, once one has
         self.text = "\n".join([smt2(m), f"(declare-const {self.t} Int)", f"(declare-const {self.e} Int)",
                                f"(assert (= {self.t} {term(m, m.objective)}))",
                                f"(assert (= {self.e} {term(m, m.combine(self.weight))}))"])
@@ -69,9 +71,12 @@ class _Part:
         started = time.perf_counter()
         s = _prover()
         s.set("timeout", max(clock.left_ms(), 1))
-        s.from_string(self.text + f"\n(assert {self.improves(plan)})")
+        text = self.text + f"\n(assert {self.improves(plan)})"
+        s.from_string(text)
         result = s.check()
         clock.spent(len(self.text), time.perf_counter() - started)
+        if result == z3.unsat:
+            self.proof = _script(text, [(self, plan)])
         if result != z3.sat:
             return str(result), None
         return "sat", self.scored(self.amounts(_values(s.model())))
@@ -112,6 +117,16 @@ def _values(model) -> dict[str, int]:
 CLIMB = 8
 
 Result = tuple[str, int, int, dict[int, int], dict]  # status, total, proven bound, amounts, certificate
+
+
+def _script(text: str, proved: list[tuple[_Part, Proposal]]) -> str:
+    """An UNSAT check as a self-contained SMT-LIB script: `z3 FILE` prints unsat."""
+    lines = ["; subsidy-solver: proof that no legal plan of these parts pays more than the plan found,",
+             "; or as much but earlier (t: what a part pays, in 元; e: its earliness weight).",
+             "; Z3 answers unsat: no such plan exists."]
+    lines += [f"; {part.t} = {plan.total} and {part.e} = {plan.weight}: {len(part.scope.members)} candidate payments"
+              for part, plan in proved]
+    return "\n".join(lines) + "\n" + text + "\n(check-sat)\n"
 
 
 def _certificate(part: _Part, plan: Proposal) -> dict:
@@ -178,20 +193,21 @@ def _batches(scopes: list[Scope]) -> list[list[int]]:
     return batches + ([batch] if batch else [])
 
 
-def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _Clock) -> bool:
+def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _Clock) -> str | None:
     """One Z3 check for every part at once: "some part pays more than its plan, or as much but
-    earlier". UNSAT proves every plan optimal and earliest; a SAT answer hands back better
-    plans for the parts it improves, and the check is asked again (at most CLIMB times).
-    False if a plan is missing or the check cannot be settled, and `plans` stays usable."""
+    earlier". UNSAT proves every plan optimal and earliest: the check is returned as a script
+    ("" when there is nothing to check). A SAT answer hands back better plans for the parts it
+    improves, and the check is asked again (at most CLIMB times). None if a plan is missing or
+    the check cannot be settled, and `plans` stays usable."""
     if any(plan is None for plan in plans):
-        return False
+        return None
     if not parts:  # nothing can be paid: 0 is the optimum
-        return True
+        return ""
     for _ in range(CLIMB):
         text = "\n".join(part.text for part in parts) \
             + "\n(assert (or " + " ".join(part.improves(plan) for part, plan in zip(parts, plans)) + "))"
         if not clock.affords(len(text)):
-            return False
+            return None
         started = time.perf_counter()
         s = _prover()
         s.set("timeout", clock.left_ms())
@@ -199,16 +215,16 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
         answer = s.check()
         clock.spent(len(text), time.perf_counter() - started)
         if answer == z3.unsat:
-            return True
+            return _script(text, list(zip(parts, plans)))
         if answer != z3.sat:
-            return False
+            return None
         values = _values(s.model())
         for n, part in enumerate(parts):
             found = part.scored(part.amounts(values))
             if (found.total, found.weight) > (plans[n].total, plans[n].weight) \
                     and not violations(part.g, found.amounts, scope=part.scope):
                 plans[n] = found
-    return False
+    return None
 
 
 def _unproven(plan: Proposal | None, bound: int) -> Result:
@@ -266,6 +282,7 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
     stages = [("propose", lap())]
     compiling = 0.0
     results: list[Result] = []
+    proofs: list[str] = []
     for batch in _batches(components):
         if not clock.affords(1):  # out of time: the proposals stand, with their proven bounds
             results += [_unproven(plans[n], upper_bound(g, components[n])) for n in batch]
@@ -274,11 +291,17 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
         parts = [_Part(g, components[n], str(n)) for n in batch]  # compiled only when there is time
         compiling += time.perf_counter() - built
         chosen = [plans[n] for n in batch]
-        together = _certify_together(parts, chosen, clock)
+        proof = _certify_together(parts, chosen, clock)
+        if proof:
+            proofs.append(proof)
         for n, part, plan in zip(batch, parts, chosen):
             plans[n] = plan
-            results.append(("optimal", plan.total, plan.total, plan.amounts, _certificate(part, plan)) if together
-                           else _solve_part(part, plan, clock))
+            if proof is not None:
+                results.append(("optimal", plan.total, plan.total, plan.amounts, _certificate(part, plan)))
+                continue
+            results.append(_solve_part(part, plan, clock))
+            if results[-1][0] == "optimal" and part.proof:
+                proofs.append(part.proof)
     certifying = lap()
     stages += [("compile", compiling), ("certify", certifying - compiling)]
     status, total, bound, amounts, certs, solved = "optimal", 0, 0, {}, [], []
@@ -295,7 +318,7 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
     plan = Plan(status, total, bound, dict(sorted(amounts.items())), len(components), tuple(certs), 0.0)
     verify(g, plan, solved)
     stages.append(("re-check", lap()))
-    return replace(plan, seconds=time.perf_counter() - start, stages=tuple(stages))
+    return replace(plan, seconds=time.perf_counter() - start, stages=tuple(stages), proofs=tuple(proofs))
 
 
 def violations(g: Grounded, paid: dict[int, int], members=None, scope: Scope | None = None) -> list[str]:

@@ -90,6 +90,22 @@ def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int
     return build_result(*_plan(ruleset, profile_path, years, include_drafts, deadline))
 
 
+def save_proofs(result: Result, folder: str) -> list[Path]:
+    """Write each check behind the result's `optimal` as FOLDER/proof-N.smt2; `z3 FILE` reruns it."""
+    out = Path(folder)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for old in out.glob("proof-*.smt2"):  # a folder reused: no stale proof may stay beside new ones
+            old.unlink()
+        paths = [out / f"proof-{n}.smt2" for n in range(1, len(result.proofs) + 1)]
+        for path, script in zip(paths, result.proofs):
+            path.write_text(script, encoding="utf-8")
+    except OSError as err:
+        raise DiagnosticError(Diagnostic("error", "E304", f"cannot write the proofs to '{folder}': {err.strerror}",
+                                         None, "give --proof a folder you can write")) from None
+    return paths
+
+
 def _deadline(timeout: float | None) -> float | None:
     """When the command must answer: --timeout counts from the command's start, so reading and
     checking the rules and grounding the profile count against it too."""

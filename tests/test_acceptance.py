@@ -99,3 +99,29 @@ def test_a_plan_not_certified_in_time_shows_its_bound_and_gap():
     assert "Proven upper bound" not in shown(r)
     assert "Proven upper bound: 1,756,000 元 (175.6万) (gap 1,000 元)" in shown(replace(r, status="feasible", bound=1_756_000))
     assert "no plan pays more, by the bound's arithmetic; Z3 did not certify it in time" in shown(replace(r, status="feasible"))
+
+
+def test_proof_files_rerun_unsat_in_z3_and_are_not_vacuous(tmp_path):
+    # --proof writes the checks behind "optimal"; any Z3 answers unsat for each, and without its
+    # last assertion (the claim "a plan pays more, or as much but earlier") the model has a plan.
+    import z3
+    folder = tmp_path / "proof"
+    result = CliRunner().invoke(cli.main, ["optimize", str(EXAMPLES / "tongzhou-projects.yaml"), "--proof", str(folder)])
+    assert result.exit_code == 0, result.output
+    files = sorted(folder.glob("proof-*.smt2"))
+    assert files and f"proof: {len(files)} SMT-LIB file(s)" in result.output
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        rerun = z3.Solver()
+        rerun.from_string(text)
+        assert rerun.check() == z3.unsat
+        model_only = z3.Solver()
+        model_only.from_string(text[:text.rindex("(assert (or")])
+        assert model_only.check() == z3.sat
+
+
+def test_an_unwritable_proof_folder_is_a_located_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["optimize", str(EXAMPLES / "pinggu-2025.yaml"), "--proof", str(blocker / "p")])
+    assert result.exit_code == 2 and "error[E304]: cannot write the proofs" in result.output
