@@ -127,12 +127,14 @@ def test_pathological_files(tmp_path):
         assert "error[" in result.output, (name, result.output)
 
 
-def test_json_is_byte_identical_across_hash_seeds():
+def test_json_and_proofs_are_byte_identical_across_hash_seeds(tmp_path):
     outputs = set()
     for seed in ("0", "1", "12345"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        proc = subprocess.run([sys.executable, "cli.py", "optimize", "examples/pinggu-city-2024-2027.yaml", "--json"],
-                              cwd=ROOT, env=env, capture_output=True, timeout=120)
+        proofs = tmp_path / seed
+        proc = subprocess.run([sys.executable, "cli.py", "optimize", "examples/pinggu-city-2024-2027.yaml", "--json",
+                               "--proof", str(proofs)], cwd=ROOT, env=env, capture_output=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
-        outputs.add(proc.stdout)
+        outputs.add((proc.stdout, tuple(f.read_bytes() for f in sorted(proofs.glob("proof-*.smt2")))))
     assert len(outputs) == 1
+    assert next(iter(outputs))[1]  # there were proofs to compare
