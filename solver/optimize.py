@@ -6,7 +6,8 @@ model (`linear.py`) goes to Z3 as SMT-LIB text, and one check over a batch of pa
 UNSAT for "some part pays at least 1元 more than its plan, or as much but earlier" before the
 plans are called optimal. A SAT answer is a better plan, which replaces the proposal; a part
 that keeps improving is searched by `Optimize`. Every plan is re-checked in exact integers
-before it is returned.
+before it is returned, and keeps its UNSAT checks as scripts anyone can rerun (`--proof`).
+Out of time, a part keeps its proposal (or none) and reports `propose.upper_bound`.
 """
 from __future__ import annotations
 
