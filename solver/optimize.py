@@ -50,7 +50,6 @@ class _Part:
         self.weight = weights(g, scope.members)
         m = self.model
         self.t, self.e = f"t{tag}", f"e{tag}"
-        self.proof = ""  # the SMT-LIB script of the check that proved this part's plan, once one has
         self.text = "\n".join([smt2(m), f"(declare-const {self.t} Int)", f"(declare-const {self.e} Int)",
                                f"(assert (= {self.t} {term(m, m.objective)}))",
                                f"(assert (= {self.e} {term(m, m.combine(self.weight))}))"])
@@ -66,18 +65,19 @@ class _Part:
     def scored(self, paid: dict[int, int]) -> Proposal:
         return Proposal.of(paid, self.weight)
 
-    def better(self, plan: Proposal, clock: _Clock) -> tuple[str, Proposal | None]:
-        """Ask Z3 for a plan paying more than `plan`, or as much but earlier: ('unsat', None) proves
-        `plan` optimal (and earliest); ('sat', better plan); ('unknown', None) on the time limit."""
+    def better(self, plan: Proposal, clock: _Clock) -> tuple[str, Proposal | str | None]:
+        """Ask Z3 for a plan paying more than `plan`, or as much but earlier: ('unsat', the check as
+        a script) proves `plan` optimal (and earliest); ('sat', better plan); ('unknown', None) on
+        the time limit."""
         started = time.perf_counter()
         s = _prover()
         s.set("timeout", max(clock.left_ms(), 1))
         text = self.text + f"\n(assert {self.improves(plan)})"
         s.from_string(text)
         result = s.check()
-        clock.spent(len(self.text), time.perf_counter() - started)
+        clock.spent(len(text), time.perf_counter() - started)
         if result == z3.unsat:
-            self.proof = _script(text, [(self, plan)])
+            return "unsat", _script(text, [(self, plan)])
         if result != z3.sat:
             return str(result), None
         return "sat", self.scored(self.amounts(_values(s.model())))
@@ -222,39 +222,40 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
         values = _values(s.model())
         for n, part in enumerate(parts):
             found = part.scored(part.amounts(values))
-            if (found.total, found.weight) > (plans[n].total, plans[n].weight) \
-                    and not violations(part.g, found.amounts, scope=part.scope):
+            if found.beats(plans[n]) and not violations(part.g, found.amounts, scope=part.scope):
                 plans[n] = found
     return None
 
 
-def _unproven(plan: Proposal | None, bound: int) -> Result:
-    """A part left unproven (out of time): its best plan so far, if any, and its proven bound."""
+def _unproven(g: Grounded, scope: Scope, plan: Proposal | None, upper: int | None = None) -> Result:
+    """A part left unproven (out of time): its best plan so far, if any, and its proven bound
+    (`upper_bound`, or Optimize's own `upper` where that is smaller)."""
+    bound = upper_bound(g, scope) if upper is None else min(upper, upper_bound(g, scope))
     return ("unknown", 0, bound, {}, {}) if plan is None else ("feasible", plan.total, bound, plan.amounts, {})
 
 
-def _solve_part(part: _Part, plan: Proposal | None, clock: _Clock) -> Result:
-    """Prove one part's plan optimal, improving it while Z3 finds better ones."""
-    bound = upper_bound(part.g, part.scope)
+def _solve_part(part: _Part, plan: Proposal | None, clock: _Clock) -> tuple[Result, str]:
+    """Prove one part's plan optimal, improving it while Z3 finds better ones: the result, and
+    the script of the check that proved it ("" if none did)."""
     climbs = 0
     while True:
         if not clock.affords(len(part.text)):
-            return _unproven(plan, bound)
+            return _unproven(part.g, part.scope, plan), ""
         if plan is None or climbs >= CLIMB:
             status, found, upper = part.search(clock)
             if found is None:
-                return _unproven(plan, bound)
-            if plan is None or (found.total, found.weight) > (plan.total, plan.weight):
+                return _unproven(part.g, part.scope, plan), ""
+            if found.beats(plan):
                 plan = found
             if status == "feasible":
-                return "feasible", plan.total, min(bound, upper or bound), plan.amounts, {}
+                return _unproven(part.g, part.scope, plan, upper), ""
             climbs = -CLIMB  # the plan is Optimize's best: a few more climbs for earliness only
-        answer, better = part.better(plan, clock)
+        answer, found = part.better(plan, clock)
         if answer == "unsat":
-            return "optimal", plan.total, plan.total, plan.amounts, _certificate(part, plan)
+            return ("optimal", plan.total, plan.total, plan.amounts, _certificate(part, plan)), found
         if answer != "sat":
-            return _unproven(plan, bound)
-        plan, climbs = better, climbs + 1
+            return _unproven(part.g, part.scope, plan), ""
+        plan, climbs = found, climbs + 1
 
 
 def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
@@ -287,23 +288,24 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
     proofs: list[str] = []
     for batch in _batches(components):
         if not clock.affords(1):  # out of time: the proposals stand, with their proven bounds
-            results += [_unproven(plans[n], upper_bound(g, components[n])) for n in batch]
+            results += [_unproven(g, components[n], plans[n]) for n in batch]
             continue
         built = time.perf_counter()
         parts = [_Part(g, components[n], str(n)) for n in batch]  # compiled only when there is time
         compiling += time.perf_counter() - built
         chosen = [plans[n] for n in batch]
-        proof = _certify_together(parts, chosen, clock)
-        if proof:
-            proofs.append(proof)
+        together = _certify_together(parts, chosen, clock)
+        if together:
+            proofs.append(together)
         for n, part, plan in zip(batch, parts, chosen):
             plans[n] = plan
-            if proof is not None:
+            if together is not None:
                 results.append(("optimal", plan.total, plan.total, plan.amounts, _certificate(part, plan)))
                 continue
-            results.append(_solve_part(part, plan, clock))
-            if results[-1][0] == "optimal" and part.proof:
-                proofs.append(part.proof)
+            result, alone = _solve_part(part, plan, clock)
+            results.append(result)
+            if alone:
+                proofs.append(alone)
     certifying = lap()
     stages += [("compile", compiling), ("certify", certifying - compiling)]
     status, total, bound, amounts, certs, solved = "optimal", 0, 0, {}, [], []

@@ -25,6 +25,10 @@ class Proposal(Struct, frozen=True):
     def of(paid: dict[int, int], weight: dict[int, int]) -> Proposal:
         return Proposal(paid, sum(paid.values()), sum(weight[i] * a for i, a in paid.items()))
 
+    def beats(self, other: Proposal | None) -> bool:
+        """Pays more than `other`, or as much but earlier (anything beats no plan)."""
+        return other is None or (self.total, self.weight) > (other.total, other.weight)
+
 
 def weights(g: Grounded, members: tuple[int, ...]) -> dict[int, int]:
     """Each candidate's earliness weight inside its part: 1 in the part's last year, more before."""
@@ -109,7 +113,7 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
         if paid is None:
             continue
         proposal = Proposal.of(paid, weight)
-        if best is None or (proposal.total, proposal.weight) > (best.total, best.weight):
+        if proposal.beats(best):
             best = proposal
     return best
 

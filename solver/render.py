@@ -32,11 +32,10 @@ def print_result(r: Result, console: Console) -> None:
     from rich.text import Text
     console.print(Text.assemble((r.enterprise, "bold"), f" — years {', '.join(map(str, r.years))}"))
     console.print(Text.assemble("Total: ", (_money(r.total), "bold"), f"   status: {STATUS_WORDS.get(r.status, r.status)}"))
-    if r.status != "optimal" and r.bound == r.total:
-        console.print(f"Proven upper bound: {_money(r.bound)}, the plan's total: no plan pays more, by the "
-                      "bound's arithmetic; Z3 did not certify it in time")
-    elif r.status != "optimal":
-        console.print(f"Proven upper bound: {_money(r.bound)} (gap {_money(r.bound - r.total)})")
+    if r.status != "optimal":
+        gap = (", the plan's total: no plan pays more, by the bound's arithmetic; Z3 did not certify it in time"
+               if r.bound == r.total else f" (gap {_money(r.bound - r.total)})")
+        console.print(f"Proven upper bound: {_money(r.bound)}{gap}")
     table = Table(title="Payments", show_lines=False)
     for col in ("year", "policy", "article", "item", "amount", "bound by"):
         table.add_column(col, justify="right" if col == "amount" else "left", overflow="fold")
