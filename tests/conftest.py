@@ -83,3 +83,16 @@ def assert_bounds_hold(g, plan) -> None:
     from solver.propose import upper_bound
     for scope in split(g):
         assert upper_bound(g, scope) >= sum(plan.amounts.get(i, 0) for i in scope.members)
+
+
+def assert_proofs_hold(proofs) -> None:
+    """Each proof script (`--proof`) reruns unsat in Z3, and is not vacuous: without its last
+    assertion (the claim "a plan pays more, or as much but earlier") the model has a plan."""
+    import z3
+    for text in proofs:
+        rerun = z3.Solver()
+        rerun.from_string(text)
+        assert rerun.check() == z3.unsat
+        model_only = z3.Solver()
+        model_only.from_string(text[:text.rindex("(assert (or")])
+        assert model_only.check() == z3.sat
