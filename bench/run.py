@@ -20,6 +20,7 @@ Times are measured in this run only: ratios, not seconds, are the result.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -188,16 +189,21 @@ def cold_runs(repeats: int) -> tuple[list[tuple[str, float, float, float, float]
     return rows, compiled
 
 
-def profile_yaml(profile: Profile) -> str:
-    """A generated profile as a profile file."""
+@contextlib.contextmanager
+def profile_file(n_items: int, years: tuple[int, ...], seed: int):
+    """A generated enterprise written as a profile file, for the whole pipeline to read."""
     import io
 
     from ruamel.yaml import YAML
+    profile = enterprise(n_items, years, seed)
     data = {"enterprise": profile.name, "years": list(profile.years), "facts": dict(profile.facts),
             "items": [{"id": item.id, "kind": item.kind, **item.fields} for item in profile.items]}
     out = io.StringIO()
     YAML(typ="safe", pure=True).dump(data, out)
-    return out.getvalue()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "generated.yaml"
+        path.write_text(out.getvalue(), encoding="utf-8")
+        yield str(path)
 
 
 SPANS = {1: (2025,), 3: (2025, 2026, 2027), 5: (2024, 2025, 2026, 2027, 2028)}
@@ -206,12 +212,8 @@ SPANS = {1: (2025,), 3: (2025, 2026, 2027), 5: (2024, 2025, 2026, 2027, 2028)}
 def memory_probe() -> None:
     """Run in a fresh process: the whole pipeline at 200 items × 5 years; print peak RSS in KiB."""
     import resource
-    span = SPANS[5]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "generated.yaml"
-        path.write_text(profile_yaml(enterprise(200, span, seed=2005)), encoding="utf-8")
-        result = pipeline.optimize(str(path))
-        to_json(result.to_json())
+    with profile_file(200, SPANS[5], seed=2005) as path:
+        to_json(pipeline.optimize(path).to_json())
     try:  # the high-water mark of this process since exec (ru_maxrss can carry the parent's over a fork)
         status = Path("/proc/self/status").read_text()
         print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
@@ -229,17 +231,15 @@ def timeout_adherence(rules) -> list[str]:
         plan, t = timed(optimize, g, limit)
         out.append(f"| solver, 5000 items × 5 years ({len(g.candidates)} candidates) | {unlimited:.2f} | {limit} | "
                    f"`{plan.status}`, total {plan.total}, bound {plan.bound} | {t:.3f} | {t / limit:.2f}× |")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "generated.yaml"
-        path.write_text(profile_yaml(enterprise(1000, SPANS[5], seed=7)), encoding="utf-8")
-        _, unlimited = timed(pipeline.optimize, str(path))
+    with profile_file(1000, SPANS[5], seed=7) as path:
+        _, unlimited = timed(pipeline.optimize, path)
         from solver.profile import load_profile
         started = time.perf_counter()
-        ground(rules, load_profile(str(path), rules.vocab), SPANS[5], False)
+        ground(rules, load_profile(path, rules.vocab), SPANS[5], False)
         reading = time.perf_counter() - started
         # reading a profile is not interruptible: the limit falls between reading and the end
         limit = round((reading + unlimited) / 2, 2)
-        result, t = timed(lambda: pipeline.optimize(str(path), timeout=limit))
+        result, t = timed(lambda: pipeline.optimize(path, timeout=limit))
         data = result.to_json()
         out.append(f"| whole pipeline, 1000-item profile file (reading + grounding {reading:.2f} s) | {unlimited:.2f} | "
                    f"{limit} | `{data['status']}`, total {data['total']} | {t:.3f} | {t / limit:.2f}× |")
