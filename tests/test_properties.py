@@ -113,7 +113,8 @@ def test_a_plan_cut_short_never_calls_itself_optimal():
                                                      rd_expense={}), (), YEARS, {})
     g = ground(RULES, profile, YEARS, include_drafts=False)
     plan = optimize(g)
-    assert plan.status == "optimal" and plan.total > 0  # 004 第三条 pays the 2025 growth
+    # 004 第三条: 2025 output 2亿 over 1亿 grows 100% >= 5%: 0.5% × (2亿 − 1亿) = 50万 (<= 500万).
+    assert plan.status == "optimal" and plan.total == 500_000
     cut = build_result(g, replace(plan, status="feasible", total=0, amounts={}))
     unproven = [n for n in cut.not_taken if n.kind == "unproven"]
     assert unproven and all("not proven optimal" in n.reason for n in unproven)
