@@ -6,6 +6,9 @@ count of rounding units. 0/1 variables choose the option of each choice (从优�
 direction a year) and the first year of each window. By dominance, a payment bound only by
 its choice option shares that option's 0/1, and a payment bound by nothing is fixed at its
 maximum (see `linear_model`). Rows are {variable: coefficient} with lo <= row <= hi.
+A relaxed model (`relaxed=True`) leaves out the windows and the smallest payable amounts, so
+that every legal plan, or one paying as much and as early, is a plan of it: what it proves
+unreachable is unreachable under the rules too.
 `solver/optimize.py` hands it to Z3 as SMT-LIB text; `bench/` hands the same model to HiGHS
 and CP-SAT.
 """
@@ -136,18 +139,20 @@ def split(g: Grounded) -> list[Scope]:
     return sorted(parts, key=lambda p: p.members) + single
 
 
-def linear_model(g: Grounded, scope: Scope | None = None) -> LinearModel:
-    """The model of one part of `g` (everything, if no scope is given)."""
+def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False) -> LinearModel:
+    """The model of one part of `g` (everything, if no scope is given); `relaxed`: without its
+    windows and smallest payable amounts (see the module's docstring)."""
     scope = whole(g) if scope is None else scope
     ceilings = [g.ceilings[n] for n in scope.ceilings]
+    windows = () if relaxed else scope.windows
     m = LinearModel()
     coupled = {i for c in ceilings for i in c.members}
     # A payment bound by nothing but the one choice option it belongs to is paid in full
     # whenever its option is chosen: paying it less never helps the total or the earliness.
     # Its amount is then the option's 0/1 times its maximum, with no variable of its own —
     # which spares Z3 a knapsack over hundreds of 0/1 integers with large coefficients.
-    constrained = coupled | {i for n in scope.windows for i in _window_members(g.windows[n])}
-    constrained |= {i for n in scope.supports for i in (g.supports[n].member,) + g.supports[n].supporters}
+    linked = {i for n in scope.supports for i in (g.supports[n].member,) + g.supports[n].supporters}
+    constrained = coupled | linked | {i for n in windows for i in _window_members(g.windows[n])}
     in_options: dict[int, int] = {}
     for n in scope.choices:
         for i in _choice_members(g.choices[n]):
@@ -173,19 +178,24 @@ def linear_model(g: Grounded, scope: Scope | None = None) -> LinearModel:
         if i not in constrained and i not in in_options:
             m.amounts[i] = {fixed: c.most}
             continue
+        hi = c.most // c.unit
+        if relaxed and i not in linked and i not in in_options and not c.forced:
+            # only its ceilings bind it: an amount of 0 to its maximum, in units, and no 0/1
+            m.amounts[i] = {m.var(f"k{i}", 0, hi): c.unit}
+            continue
         x[i] = m.var(f"x{i}", 1 if c.forced else 0, 1)
         if i in coupled:
-            hi = c.most // c.unit
             k = m.var(f"k{i}", 0, hi)
-            lo = -(-c.minimum // c.unit)
-            m.row({k: 1, x[i]: -lo}, 0, INF)  # k >= ceil(minimum / unit) * x
+            if not relaxed or c.forced:
+                lo = -(-c.minimum // c.unit)
+                m.row({k: 1, x[i]: -lo}, 0, INF)  # k >= ceil(minimum / unit) * x
             m.row({k: 1, x[i]: -hi}, -INF, 0)  # k <= hi * x
             m.amounts[i] = {k: c.unit}
         else:
             m.amounts[i] = {x[i]: c.most}
     for ceiling in ceilings:
         m.row(m.combine(dict.fromkeys(ceiling.members, 1)), -INF, ceiling.amount)
-    for n in scope.windows:
+    for n in windows:
         w = g.windows[n]
         if w.years is None:
             m.row({x[i]: 1 for _, i in w.members}, -INF, 1)

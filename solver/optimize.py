@@ -20,7 +20,7 @@ from msgspec import Struct
 from msgspec.structs import replace
 
 from .ground import Grounded
-from .linear import Scope, linear_model, smt2, split, term
+from .linear import LinearModel, Scope, linear_model, smt2, split, term
 from .propose import Proposal, propose, upper_bound, weights
 
 
@@ -42,24 +42,38 @@ class PlanError(Exception):
 
 class _Part:
     """One independent part of the model: its linear model as SMT-LIB text, with its total
-    `t` and earliness weight `e` named, so that Z3 can be asked about them."""
+    `t` and earliness weight `e` named, so that Z3 can be asked about them. A part with
+    ceilings also has a relaxed model (`linear_model(relaxed=True)`): without its windows and
+    smallest amounts, Z3 reads it in about half the time, and it proves most plans optimal
+    just as well. Each encoding is built when first asked for."""
 
     def __init__(self, g: Grounded, scope: Scope, tag: str = ""):
         self.g, self.scope = g, scope
-        self.model = linear_model(g, scope)
         self.weight = weights(g, scope.members)
-        m = self.model
         self.t, self.e = f"t{tag}", f"e{tag}"
-        self.text = "\n".join([smt2(m), f"(declare-const {self.t} Int)", f"(declare-const {self.e} Int)",
-                               f"(assert (= {self.t} {term(m, m.objective)}))",
-                               f"(assert (= {self.e} {term(m, m.combine(self.weight))}))"])
+        self.relaxable = bool(scope.ceilings)
+        self._encodings: dict[bool, tuple[LinearModel, str]] = {}
+
+    def encoding(self, relaxed: bool = False) -> tuple[LinearModel, str]:
+        if relaxed not in self._encodings:
+            m = linear_model(self.g, self.scope, relaxed)
+            self._encodings[relaxed] = m, "\n".join([
+                smt2(m), f"(declare-const {self.t} Int)", f"(declare-const {self.e} Int)",
+                f"(assert (= {self.t} {term(m, m.objective)}))",
+                f"(assert (= {self.e} {term(m, m.combine(self.weight))}))"])
+        return self._encodings[relaxed]
+
+    @property
+    def text(self) -> str:
+        return self.encoding()[1]
 
     def improves(self, plan: Proposal) -> str:
         """The SMT-LIB condition "this part pays more than `plan`, or as much but earlier"."""
         return f"(or (>= {self.t} {plan.total + 1}) (and (= {self.t} {plan.total}) (>= {self.e} {plan.weight + 1})))"
 
-    def amounts(self, values: dict[str, int]) -> dict[int, int]:
-        paid = {i: self.model.value(row, values) for i, row in self.model.amounts.items()}
+    def amounts(self, values: dict[str, int], relaxed: bool = False) -> dict[int, int]:
+        m = self.encoding(relaxed)[0]
+        paid = {i: m.value(row, values) for i, row in m.amounts.items()}
         return {i: a for i, a in paid.items() if a}
 
     def scored(self, paid: dict[int, int]) -> Proposal:
@@ -120,13 +134,18 @@ CLIMB = 8
 Result = tuple[str, int, int, dict[int, int], dict]  # status, total, proven bound, amounts, certificate
 
 
-def _script(text: str, proved: list[tuple[_Part, Proposal]]) -> str:
+def _script(text: str, proved: list[tuple[_Part, Proposal]], relaxed: list[bool] | None = None) -> str:
     """An UNSAT check as a self-contained SMT-LIB script: `z3 FILE` prints unsat."""
     lines = ["; subsidy-solver: proof that no legal plan of these parts pays more than the plan found,",
              "; or as much but earlier (t: what a part pays, in 元; e: its earliness weight).",
              "; Z3 answers unsat: no such plan exists."]
+    loose = relaxed or [False] * len(proved)
+    if any(loose):
+        lines += ["; Parts marked 'relaxed' are stated without their windows and smallest payable amounts:",
+                  "; every legal plan, or one paying as much and as early, is a plan of the relaxed part,",
+                  "; so what is unsat for it is unsat under the rules too."]
     lines += [f"; {part.t} = {plan.total} and {part.e} = {plan.weight}: {len(part.scope.members)} candidate payments"
-              for part, plan in proved]
+              + (" (relaxed)" if rel else "") for (part, plan), rel in zip(proved, loose)]
     return "\n".join(lines) + "\n" + text + "\n(check-sat)\n"
 
 
@@ -199,13 +218,19 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
     earlier". UNSAT proves every plan optimal and earliest: the check is returned as a script
     ("" when there is nothing to check). A SAT answer hands back better plans for the parts it
     improves, and the check is asked again (at most CLIMB times). None if a plan is missing or
-    the check cannot be settled, and `plans` stays usable."""
+    the check cannot be settled, and `plans` stays usable.
+
+    Parts with ceilings are first stated relaxed (`_Part`). If Z3 finds a relaxed part a plan
+    that pays more but breaks a window or a smallest amount, that part is stated in full and
+    the check asked again: such a step does not count as a climb."""
     if any(plan is None for plan in plans):
         return None
     if not parts:  # nothing can be paid: 0 is the optimum
         return ""
-    for _ in range(CLIMB):
-        text = "\n".join(part.text for part in parts) \
+    relaxed = [part.relaxable for part in parts]
+    climbs = 0
+    while climbs < CLIMB:
+        text = "\n".join(part.encoding(rel)[1] for part, rel in zip(parts, relaxed)) \
             + "\n(assert (or " + " ".join(part.improves(plan) for part, plan in zip(parts, plans)) + "))"
         if not clock.affords(len(text)):
             return None
@@ -216,14 +241,22 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
         answer = s.check()
         clock.spent(len(text), time.perf_counter() - started)
         if answer == z3.unsat:
-            return _script(text, list(zip(parts, plans)))
+            return _script(text, list(zip(parts, plans)), relaxed)
         if answer != z3.sat:
             return None
         values = _values(s.model())
+        improved = tightened = False
         for n, part in enumerate(parts):
-            found = part.scored(part.amounts(values))
-            if found.beats(plans[n]) and not violations(part.g, found.amounts, scope=part.scope):
-                plans[n] = found
+            found = part.scored(part.amounts(values, relaxed[n]))
+            if not found.beats(plans[n]):
+                continue
+            if not violations(part.g, found.amounts, scope=part.scope):
+                plans[n], improved = found, True
+            elif relaxed[n]:  # a plan of the relaxation only: state this part in full
+                relaxed[n], tightened = False, True
+        if not (improved or tightened):
+            return None
+        climbs += improved
     return None
 
 
@@ -292,6 +325,8 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
             continue
         built = time.perf_counter()
         parts = [_Part(g, components[n], str(n)) for n in batch]  # compiled only when there is time
+        for part in parts:
+            part.encoding(part.relaxable)  # the encoding the joint check states first
         compiling += time.perf_counter() - built
         chosen = [plans[n] for n in batch]
         together = _certify_together(parts, chosen, clock)
