@@ -4,8 +4,9 @@ A 0/1 variable per candidate payment; its amount is that variable times the paym
 closed-form maximum or, only where a shared ceiling couples it to other payments, an integer
 count of rounding units. 0/1 variables choose the option of each choice (从优不重复, one city
 direction a year) and the first year of each window. By dominance, a payment bound only by
-its choice option shares that option's 0/1, and a payment bound by nothing is fixed at its
-maximum (see `linear_model`). Rows are {variable: coefficient} with lo <= row <= hi.
+its choice option shares that option's 0/1, one bound only by a window of years is paid in
+full by the 0/1s of the runs of years covering it, and a payment bound by nothing is fixed at
+its maximum (see `linear_model`). Rows are {variable: coefficient} with lo <= row <= hi.
 A relaxed model (`relaxed=True`) leaves out the windows and the smallest payable amounts, so
 that every legal plan, or one paying as much and as early, is a plan of it: what it proves
 unreachable is unreachable under the rules too.
@@ -139,6 +140,22 @@ def split(g: Grounded) -> list[Scope]:
     return sorted(parts, key=lambda p: p.members) + single
 
 
+def _runs(g: Grounded, windows, m: LinearModel, bound: set[int]):
+    """A 0/1 for each run of years a window may choose ({window: {first year: variable}}), and
+    the payments bound by nothing but one of these windows ({candidate: (window, year)})."""
+    starts: dict[int, dict[int, int]] = {}
+    seen: dict[int, list[tuple[int, int]]] = {}
+    for n in windows:
+        w = g.windows[n]
+        if w.years is not None:
+            starts[n] = {s: m.var(f"w{n}_{s}", 0, 1) for s in sorted({y for y, _ in w.members})}
+        for y, i in w.members:
+            seen.setdefault(i, []).append((n, y))
+    run_of = {i: places[0] for i, places in seen.items()
+              if len(places) == 1 and places[0][0] in starts and i not in bound}
+    return starts, run_of
+
+
 def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False) -> LinearModel:
     """The model of one part of `g` (everything, if no scope is given); `relaxed`: without its
     windows and smallest payable amounts (see the module's docstring)."""
@@ -169,11 +186,21 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
         for k, _ in enumerate(g.choices[n].options):
             option_var[n, k] = m.var(f"c{n}_{k}", 0, 1)
     of_option = {i: option_var[n, k] for (n, k) in option_var for i in g.choices[n].options[k][1]}
+    # Likewise a payment bound by nothing but one window of years is paid in full whenever the
+    # run of years chosen covers its year: its amount is its maximum times the 0/1s of the runs
+    # that cover it. The total is then Σ (what a run pays) × its 0/1, and Z3's simplex alone
+    # proves that no run pays more than the best one, without a case split.
+    bound = coupled | linked | set(in_options) | {i for i in scope.members if g.candidates[i].forced}
+    starts, run_of = _runs(g, windows, m, bound)
     x = {}
     for i in sorted(scope.members):
         c = g.candidates[i]
         if i in follows:
             m.amounts[i] = {of_option[i]: c.most}
+            continue
+        if i in run_of:
+            n, year = run_of[i]
+            m.amounts[i] = {v: c.most for s, v in starts[n].items() if s <= year < s + g.windows[n].years}
             continue
         if i not in constrained and i not in in_options:
             m.amounts[i] = {fixed: c.most}
@@ -200,12 +227,13 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
         if w.years is None:
             m.row({x[i]: 1 for _, i in w.members}, -INF, 1)
             continue
-        starts = sorted({y for y, _ in w.members})
-        start = {s: m.var(f"w{n}_{s}", 0, 1) for s in starts}
+        start = starts[n]
         m.row({v: 1 for v in start.values()}, -INF, 1)
         for y, i in w.members:
+            if i in run_of:
+                continue
             row = {x[i]: 1}
-            for s in starts:
+            for s in start:
                 if s <= y < s + w.years:
                     row[start[s]] = -1
             m.row(row, -INF, 0)

@@ -85,23 +85,25 @@ def assert_bounds_hold(g, plan) -> None:
         assert upper_bound(g, scope) >= sum(plan.amounts.get(i, 0) for i in scope.members)
 
 
-def assert_relaxation_admits(g, plan) -> None:
-    """Each relaxed part (optimize's first statement of a part with ceilings, without its windows
-    and smallest amounts) has a plan paying at least what the proven optimum pays there, and as
-    early: a relaxation that lost a legal plan would let Z3 prove a wrong optimum."""
+def assert_encodings_admit(g, plan) -> None:
+    """Each part's model as Z3 reads it — in full, and relaxed (without windows and smallest
+    amounts) where it has ceilings — has a plan paying at least what the proven optimum pays
+    there, and as early. An encoding that lost a legal plan (a relaxation that drops too much,
+    a presolve by dominance that pays less than the rules allow) would let Z3 prove a wrong
+    optimum."""
     import z3
     from solver.linear import split
     from solver.optimize import _Part
     from solver.propose import Proposal
     for scope in split(g):
-        if not scope.ceilings:
-            continue
         part = _Part(g, scope)
-        best = Proposal.of({i: a for i, a in plan.amounts.items() if i in set(scope.members)}, part.weight)
-        s = z3.Solver()
-        s.from_string(part.encoding(relaxed=True)[1] + f"\n(assert (or (> {part.t} {best.total}) "
-                      f"(and (= {part.t} {best.total}) (>= {part.e} {best.weight}))))")
-        assert s.check() == z3.sat
+        inside = set(scope.members)
+        best = Proposal.of({i: a for i, a in plan.amounts.items() if i in inside}, part.weight)
+        for relaxed in (False, True) if part.relaxable else (False,):
+            s = z3.Solver()
+            s.from_string(part.encoding(relaxed)[1] + f"\n(assert (or (> {part.t} {best.total}) "
+                          f"(and (= {part.t} {best.total}) (>= {part.e} {best.weight}))))")
+            assert s.check() == z3.sat, f"the {'relaxed' if relaxed else 'full'} model loses the optimum"
 
 
 def assert_proofs_hold(proofs) -> None:

@@ -13,7 +13,7 @@ from solver.optimize import optimize
 from solver.oracle import TooLarge, _group_best, best_by_enumeration, total_of
 from solver.profile import Item, Profile
 
-from .conftest import EXAMPLES, assert_bounds_hold, assert_proofs_hold, assert_relaxation_admits
+from .conftest import EXAMPLES, assert_bounds_hold, assert_proofs_hold, assert_encodings_admit
 from .test_properties import BASE, RULES
 
 YEARS = (2024, 2025, 2026, 2027)
@@ -73,7 +73,7 @@ def assert_optimum_is_enumerated_best(g) -> None:
     assert plan.total == best_by_enumeration(g)
     assert plan.total == total_of(g, set(plan.amounts))
     assert_bounds_hold(g, plan)
-    assert_relaxation_admits(g, plan)
+    assert_encodings_admit(g, plan)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -99,7 +99,7 @@ def test_optimizer_reaches_the_optimum_without_a_good_proposal(profile, start):
     assert plan.total == best_by_enumeration(g)
     assert plan.total == total_of(g, set(plan.amounts))
     assert_bounds_hold(g, plan)
-    assert_relaxation_admits(g, plan)
+    assert_encodings_admit(g, plan)
     assert_proofs_hold(plan.proofs)  # Optimize's and the climbs' proofs, part by part
 
 
