@@ -179,20 +179,30 @@ class _Clock:
     """The time limit. Z3 does not look at its own timeout while it reads and preprocesses a
     problem, so a call that starts just before the limit can end well after it; the clock
     therefore learns how long Z3 takes per character of problem text, and a call expected to
-    outlast the limit is not started."""
+    outlast the limit is not started. A call also costs a fixed OVERHEAD (a new Solver), so
+    only calls of LEARN characters or more teach the rate: learnt from a 260-character check,
+    it made a 262 kB check look 20× longer than it was, and a 0.5 s limit left a plan unproven
+    that Z3 proved in 0.28 s. The first such call replaces the prior; later ones only raise it."""
+
+    OVERHEAD = 0.002  # seconds: a Solver, its parameters and an empty check took about 1 ms
+    LEARN = 10_000  # characters
 
     def __init__(self, deadline: float | None):
         self.deadline = deadline
-        self.rate = 1e-6  # seconds per character; about 0.7e-6 was measured at 5000 items × 5 years
+        self.rate = 1e-6  # seconds per character, until measured; 0.2e-6 to 0.7e-6 at 5000 items × 5 years
+        self.learnt = False
 
     def left_ms(self) -> int:
         return 600_000 if self.deadline is None else int((self.deadline - time.perf_counter()) * 1000)
 
     def affords(self, chars: int) -> bool:
-        return self.deadline is None or self.left_ms() > 1000 * self.rate * chars
+        return self.deadline is None or self.left_ms() > 1000 * (self.OVERHEAD + self.rate * chars)
 
     def spent(self, chars: int, seconds: float) -> None:
-        self.rate = max(self.rate, seconds / max(chars, 1))
+        if chars >= self.LEARN:
+            rate = max(seconds - self.OVERHEAD, 0.0) / chars
+            self.rate = rate if not self.learnt else max(self.rate, rate)
+            self.learnt = True
 
 
 #: Candidates per joint check. One check over many small parts is cheaper than one check each
