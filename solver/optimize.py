@@ -42,16 +42,16 @@ class PlanError(Exception):
 
 class _Part:
     """One independent part of the model: its linear model as SMT-LIB text, with its total
-    `t` and earliness weight `e` named, so that Z3 can be asked about them. A part with
-    ceilings also has a relaxed model (`linear_model(relaxed=True)`): without its windows and
-    smallest amounts, Z3 reads it in about half the time, and it proves most plans optimal
-    just as well. Each encoding is built when first asked for."""
+    `t` and earliness weight `e` named, so that Z3 can be asked about them. It also has a
+    relaxed model (`linear_model(relaxed=True)`): without its windows and smallest amounts,
+    which Z3 reads in about half the time where ceilings couple many payments. Each encoding
+    is built when first asked for."""
 
-    def __init__(self, g: Grounded, scope: Scope, tag: str = ""):
+    def __init__(self, g: Grounded, scope: Scope, tag: str = "", relaxable: bool = False):
         self.g, self.scope = g, scope
         self.weight = weights(g, scope.members)
         self.t, self.e = f"t{tag}", f"e{tag}"
-        self.relaxable = bool(scope.ceilings)
+        self.relaxable = relaxable  # stated relaxed first in a joint check (`_relaxable`)
         self._encodings: dict[bool, tuple[LinearModel, str]] = {}
 
     def encoding(self, relaxed: bool = False) -> tuple[LinearModel, str]:
@@ -270,6 +270,14 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
     return None
 
 
+def _relaxable(g: Grounded, scope: Scope, plan: Proposal | None) -> bool:
+    """Whether a joint check states this part relaxed first: it has ceilings (their x/k pairs
+    are what the relaxation spares Z3), and its plan already pays the part's bound without
+    windows, so the relaxation can prove it (else Z3 would first find a plan that breaks a
+    window, and the part be stated again in full)."""
+    return bool(scope.ceilings) and plan is not None and upper_bound(g, replace(scope, windows=())) <= plan.total
+
+
 def _unproven(g: Grounded, scope: Scope, plan: Proposal | None, upper: int | None = None) -> Result:
     """A part left unproven (out of time): its best plan so far, if any, and its proven bound
     (`upper_bound`, or Optimize's own `upper` where that is smaller)."""
@@ -334,7 +342,8 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
             results += [_unproven(g, components[n], plans[n]) for n in batch]
             continue
         built = time.perf_counter()
-        parts = [_Part(g, components[n], str(n)) for n in batch]  # compiled only when there is time
+        parts = [_Part(g, components[n], str(n), _relaxable(g, components[n], plans[n]))
+                 for n in batch]  # compiled only when there is time
         for part in parts:
             part.encoding(part.relaxable)  # the encoding the joint check states first
         compiling += time.perf_counter() - built

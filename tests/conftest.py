@@ -99,7 +99,7 @@ def assert_encodings_admit(g, plan) -> None:
         part = _Part(g, scope)
         inside = set(scope.members)
         best = Proposal.of({i: a for i, a in plan.amounts.items() if i in inside}, part.weight)
-        for relaxed in (False, True) if part.relaxable else (False,):
+        for relaxed in (False, True) if scope.ceilings else (False,):
             s = z3.Solver()
             s.from_string(part.encoding(relaxed)[1] + f"\n(assert (or (> {part.t} {best.total}) "
                           f"(and (= {part.t} {best.total}) (>= {part.e} {best.weight}))))")

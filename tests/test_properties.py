@@ -149,3 +149,29 @@ def test_the_clock_does_not_learn_a_solvers_fixed_cost_per_character():
     assert clock.rate == (0.029 - _Clock.OVERHEAD) / 67_941
     clock.deadline = time.perf_counter() + 0.25  # 250 ms left: the 54 ms check fits, a 1 s one does not
     assert clock.affords(262_189) and not clock.affords(5_000_000)
+
+
+def test_a_relaxed_part_whose_better_plan_breaks_a_window_is_proven_in_full():
+    # 004 第十二条: 0.5% of 3亿 executed = 150万 an order a year, at most 200万 an enterprise a
+    # year, an order paid in at most 2 consecutive years. Two orders over 2025–2027: o0 in
+    # 2025–2026 and o1 in 2026–2027 pay 150万 + 200万 (2026: 300万 capped) + 150万 = 500万.
+    # Without the windows every year would pay 200万 (600万), so the relaxation cannot prove
+    # 500万: stated relaxed anyway, Z3 finds a 600万 plan, it breaks a window, and the part is
+    # stated in full; the proof that stands is of the rules.
+    from solver.linear import split
+    from solver.optimize import _certify_together, _Clock, _Part, _relaxable
+    from solver.propose import Proposal, weights
+
+    from .conftest import assert_proofs_hold
+    executed = {y: 3 * 10 ** 8 for y in (2025, 2026, 2027)}
+    items = tuple(Item(f"o{n}", "vehicle_order", {"new": True, "executed": executed}, None) for n in range(2))
+    profile = Profile("generated", "generated", dict(BASE, industrial_output={}, rd_expense={}), items, YEARS, {})
+    g = ground(RULES, profile, YEARS, include_drafts=False)
+    best = optimize(g)
+    assert best.status == "optimal" and best.total == 5_000_000
+    (scope,) = split(g)
+    plans = [Proposal.of(best.amounts, weights(g, scope.members))]
+    assert scope.ceilings and not _relaxable(g, scope, plans[0])  # the optimizer itself states it in full
+    script = _certify_together([_Part(g, scope, "0", relaxable=True)], plans, _Clock(None))
+    assert script and "(relaxed)" not in script and plans[0].total == 5_000_000
+    assert_proofs_hold([script])
