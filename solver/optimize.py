@@ -181,16 +181,17 @@ class _Clock:
     therefore learns how long Z3 takes per character of problem text, and a call expected to
     outlast the limit is not started. A call also costs a fixed OVERHEAD (a new Solver), so
     only calls of LEARN characters or more teach the rate: learnt from a 260-character check,
-    it made a 262 kB check look 20× longer than it was, and a 0.5 s limit left a plan unproven
-    that Z3 proved in 0.28 s. The first such call replaces the prior; later ones only raise it."""
+    the rate made a 262 kB check look 20× longer than it was. The rate never falls below its
+    prior: a limit is also spent after the last check, on the bounds of the parts left
+    unproven, and a clock that trusted a fast check left too little for them (a 0.25 s limit
+    answered in 0.30 s)."""
 
     OVERHEAD = 0.002  # seconds: a Solver, its parameters and an empty check took about 1 ms
     LEARN = 10_000  # characters
 
     def __init__(self, deadline: float | None):
         self.deadline = deadline
-        self.rate = 1e-6  # seconds per character, until measured; 0.2e-6 to 0.7e-6 at 5000 items × 5 years
-        self.learnt = False
+        self.rate = 1e-6  # seconds per character, at least; 0.2e-6 to 0.7e-6 at 5000 items × 5 years
 
     def left_ms(self) -> int:
         return 600_000 if self.deadline is None else int((self.deadline - time.perf_counter()) * 1000)
@@ -200,9 +201,7 @@ class _Clock:
 
     def spent(self, chars: int, seconds: float) -> None:
         if chars >= self.LEARN:
-            rate = max(seconds - self.OVERHEAD, 0.0) / chars
-            self.rate = rate if not self.learnt else max(self.rate, rate)
-            self.learnt = True
+            self.rate = max(self.rate, (seconds - self.OVERHEAD) / chars)
 
 
 #: Candidates per joint check. One check over many small parts is cheaper than one check each
