@@ -106,7 +106,8 @@ def build_result(g: Grounded, plan: Plan) -> Result:
         assumptions.append("“最高/不超过” is read as a ceiling: the figure is the most the text allows (up to)")
     certificate = {
         "method": "a plan per independent part in exact arithmetic (z3 Optimize where none is found), then "
-                  "one z3 check per batch of parts (parts with ceilings first relaxed: no windows, no smallest amounts): "
+                  "one z3 check per batch of parts (a part with ceilings whose plan meets its bound without windows "
+                  "first relaxed: no windows, no smallest amounts): "
                   "no part pays optimum + 1, or as much but earlier, is unsat",
         "parts": plan.parts,
         "proven": plan.status == "optimal",

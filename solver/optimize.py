@@ -229,9 +229,9 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
     improves, and the check is asked again (at most CLIMB times). None if a plan is missing or
     the check cannot be settled, and `plans` stays usable.
 
-    Parts with ceilings are first stated relaxed (`_Part`). If Z3 finds a relaxed part a plan
-    that pays more but breaks a window or a smallest amount, that part is stated in full and
-    the check asked again: such a step does not count as a climb."""
+    Parts marked `relaxable` (`_relaxable`) are first stated relaxed. If Z3 finds a relaxed
+    part a plan that pays more but breaks a window or a smallest amount, that part is stated in
+    full and the check asked again: such a step does not count as a climb."""
     if any(plan is None for plan in plans):
         return None
     if not parts:  # nothing can be paid: 0 is the optimum
