@@ -150,6 +150,8 @@ def test_the_clock_does_not_learn_a_solvers_fixed_cost_per_character():
     assert clock.rate == (0.1 - _Clock.OVERHEAD) / 67_941
     clock.deadline = time.perf_counter() + 0.25  # 250 ms left: a 100 kB check fits, a 1 MB one does not
     assert clock.affords(100_000) and not clock.affords(1_000_000)
+    clock.reserve = 0.2  # 200 ms held back for the bounds and the re-check after the last check
+    assert not clock.affords(100_000) and clock.left_ms() <= 50
 
 
 def test_a_relaxed_part_whose_better_plan_breaks_a_window_is_proven_in_full():
