@@ -5,8 +5,6 @@ Exit codes: 0 success; 1 a verdict to act on (check found errors); 2 bad input o
 """
 from __future__ import annotations
 
-import atexit
-import gc
 import os
 import sys
 from functools import wraps
@@ -21,11 +19,6 @@ from solver.render import print_check, print_coverage, print_explanation, print_
 from solver.values import ValueProblem
 
 EXIT_OK, EXIT_VERDICT, EXIT_INPUT, EXIT_GAVE_UP, EXIT_INTERNAL = 0, 1, 2, 3, 70
-
-# Python's last garbage collection at exit walks every object still alive (Z3's and ours),
-# about 20 ms of a 150 ms command (bench/results.md §a). Nothing it could free matters once
-# the answer is printed and flushed, so the survivors are frozen out of it.
-atexit.register(gc.freeze)
 
 
 def _console(err: bool = False):
@@ -54,6 +47,8 @@ def _guard(fn):
         except RecursionError:
             click.echo("error[E205]: the input is nested too deeply to read", err=True)
             sys.exit(EXIT_INPUT)
+        except BrokenPipeError:  # the reader stopped early (`| head`): click ends quietly with exit 1
+            raise
         except Exception as err:  # a bug of ours: say so plainly
             if os.environ.get("SUBSIDY_DEBUG"):
                 raise
@@ -264,5 +259,31 @@ def prove_no_double(group, rules, years, items, bounds, out, as_json, timeout) -
     _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, timeout), out, as_json)
 
 
+def run() -> None:
+    """The `subsidy` command (the console script): `main`, then, once its output is flushed, an
+    immediate exit. Python's own exit would then collect every object still alive and tear down
+    Z3's context, 5–20 ms of a 150 ms command (bench/results.md §a) that no user waits for.
+    Nothing of ours needs an exit hook: files are written and closed before `main` returns.
+    A reader that stops early (`subsidy … | head`) ends the command with exit 1 and no
+    traceback, as click does when a write fails."""
+    try:
+        main()
+        code: int | str | None = EXIT_OK
+    except SystemExit as stop:
+        code = stop.code
+    if isinstance(code, str):  # sys.exit("message"): the message, then exit 1, as Python does
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = code or 1
+    try:
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -107,7 +107,9 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
         sorted(members, key=lambda i: (-links.option_value[i], -c[i].most, c[i].year, i)),
     ]
     best = None
-    for order in orders:
+    for n, order in enumerate(orders):
+        if order in orders[:n]:  # the same order gives the same plan (one payment: all three agree)
+            continue
         forced = [i for i in order if c[i].forced]
         paid = _greedy(g, links, forced + [i for i in order if not c[i].forced])
         if paid is None:

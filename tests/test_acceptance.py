@@ -116,3 +116,34 @@ def test_an_unwritable_proof_folder_is_a_located_error(tmp_path):
     blocker.write_text("x", encoding="utf-8")
     result = CliRunner().invoke(cli.main, ["optimize", str(EXAMPLES / "pinggu-2025.yaml"), "--proof", str(blocker / "p")])
     assert result.exit_code == 2 and "error[E304]: cannot write the proofs" in result.output
+
+
+def test_the_command_flushes_its_answer_then_exits_with_its_code(tmp_path):
+    # `subsidy` (cli.run) leaves by os._exit once stdout and stderr are flushed: the whole JSON
+    # arrives, and the exit code is the command's own.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from solver.render import to_json
+    from .conftest import ROOT
+
+    def command(*args, **kwargs):
+        return subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, capture_output=True, timeout=120, **kwargs)
+
+    done = command("optimize", "examples/pinggu-2025.yaml", "--json")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode() == to_json(run("pinggu-2025.yaml").to_json())
+    assert json.loads(done.stdout)["status"] == "optimal"
+    missing = command("optimize", str(tmp_path / "none.yaml"))
+    assert missing.returncode == 2 and b"error[E200]" in missing.stderr
+    # A reader gone before the answer is written (`subsidy … | head` at its extreme): exit 1,
+    # nothing on stderr (no traceback, no "internal error").
+    read, write = os.pipe()
+    os.close(read)
+    for extra in (["--json"], []):
+        gone = subprocess.run([sys.executable, "cli.py", "optimize", "examples/pinggu-2025.yaml", *extra], cwd=ROOT,
+                              stdout=write, stderr=subprocess.PIPE, timeout=120)
+        assert (gone.returncode, gone.stderr) == (1, b""), extra
+    os.close(write)
