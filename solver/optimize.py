@@ -21,7 +21,7 @@ from msgspec.structs import replace
 
 from .ground import Grounded
 from .linear import LinearModel, Scope, linear_model, smt2, split, term
-from .propose import Proposal, propose, upper_bound, weights
+from .propose import Proposal, polish, propose, upper_bound, weights
 
 
 class Plan(Struct, frozen=True):
@@ -79,6 +79,14 @@ class _Part:
     def scored(self, paid: dict[int, int]) -> Proposal:
         return Proposal.of(paid, self.weight)
 
+    def polished(self, found: Proposal, legal: bool) -> Proposal | None:
+        """The better of a plan Z3 found (if `legal`) and its polished form (`polish`), if legal."""
+        shaped = polish(self.g, self.scope, found.amounts)
+        if shaped is not None and violations(self.g, shaped.amounts, scope=self.scope):
+            shaped = None
+        plans = [plan for plan in (found if legal else None, shaped) if plan is not None]
+        return max(plans, key=lambda plan: (plan.total, plan.weight), default=None)
+
     def better(self, plan: Proposal, clock: _Clock) -> tuple[str, Proposal | str | None]:
         """Ask Z3 for a plan paying more than `plan`, or as much but earlier: ('unsat', the check as
         a script) proves `plan` optimal (and earliest); ('sat', better plan); ('unknown', None) on
@@ -94,7 +102,7 @@ class _Part:
             return "unsat", _script(text, [(self, plan)])
         if result != z3.sat:
             return str(result), None
-        return "sat", self.scored(self.amounts(_values(s.model())))
+        return "sat", self.polished(self.scored(self.amounts(_values(s.model()))), legal=True)
 
     def search(self, clock: _Clock) -> tuple[str, Proposal | None, int | None]:
         """Z3 `Optimize` from nothing, for parts where no proposal exists or climbing stalls:
@@ -266,8 +274,9 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
             found = part.scored(part.amounts(values, relaxed[n]))
             if not found.beats(plans[n]):
                 continue
-            if not violations(part.g, found.amounts, scope=part.scope):
-                plans[n], improved = found, True
+            best = part.polished(found, legal=not violations(part.g, found.amounts, scope=part.scope))
+            if best is not None and best.beats(plans[n]):
+                plans[n], improved = best, True
             elif relaxed[n]:  # a plan of the relaxation only: state this part in full
                 relaxed[n], tightened = False, True
         if not (improved or tightened):

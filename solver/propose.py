@@ -120,6 +120,22 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
     return best
 
 
+def polish(g: Grounded, scope: Scope, paid: dict[int, int]) -> Proposal | None:
+    """A plan shaped like `paid` (a solver's plan: legal but paying less than its shape allows,
+    or, from a relaxed statement, breaking a window), each payment then paid as much as its
+    ceilings leave: the greedy plan taking first what `paid` pays, largest first, then the rest.
+    Z3 answers "is there a better plan?" with any better plan, often 1元 better; polished, the
+    answer usually reaches the better shape's best in one step. Two 第十二条 orders under a
+    yearly cap: 400万 proposed, 405万 from Z3, 500万 polished; unpolished, Z3 climbed 16 times
+    in steps of 1000元 to 50万 and the part ended in Optimize."""
+    c = g.candidates
+    first = sorted(paid, key=lambda i: (-paid[i], c[i].year, i))
+    rest = sorted(set(scope.members).difference(paid), key=lambda i: (-c[i].most, c[i].year, i))
+    order = first + rest
+    taken = _greedy(g, _Links(g, scope), [i for i in order if c[i].forced] + [i for i in order if not c[i].forced])
+    return None if taken is None else Proposal.of(taken, weights(g, scope.members))
+
+
 #: How many option combinations `upper_bound` may branch into, over all choices of a part.
 BRANCHES = 64
 
