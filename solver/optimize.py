@@ -67,6 +67,14 @@ class _Part:
     def text(self) -> str:
         return self.encoding()[1]
 
+    def fits(self, clock: _Clock) -> bool:
+        """Whether a check of this part, stated in full, fits in the time left. Judged first on
+        the shortest statement already built (a relaxed one is never longer), so that a part
+        refused anyway is not stated in full first: 31 ms, past the limit, for a part of 2467
+        payments at 5000 items × 5 years."""
+        built = [len(text) for _, text in self._encodings.values()]
+        return (not built or clock.affords(min(built))) and clock.affords(len(self.text))
+
     def improves(self, plan: Proposal) -> str:
         """The SMT-LIB condition "this part pays more than `plan`, or as much but earlier"."""
         return f"(or (>= {self.t} {plan.total + 1}) (and (= {self.t} {plan.total}) (>= {self.e} {plan.weight + 1})))"
@@ -305,7 +313,7 @@ def _solve_part(part: _Part, plan: Proposal | None, clock: _Clock) -> tuple[Resu
     the script of the check that proved it ("" if none did)."""
     climbs = 0
     while True:
-        if not clock.affords(len(part.text)):
+        if not part.fits(clock):
             return _unproven(part.g, part.scope, plan), ""
         if plan is None or climbs >= CLIMB:
             status, found, upper = part.search(clock)

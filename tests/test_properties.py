@@ -155,6 +155,27 @@ def test_the_clock_does_not_learn_a_solvers_fixed_cost_per_character():
     assert not clock.affords(100_000) and clock.left_ms() <= 50
 
 
+def test_a_part_out_of_time_is_refused_before_it_is_stated_in_full():
+    # At 5000 items × 5 years, stating a part of 2467 payments in full took 31 ms, past the
+    # limit, only for its check to be refused. The relaxed statement already built is never
+    # longer than the full one, so it decides first. 004 第十二条: two orders of 3亿 a year.
+    import time
+
+    from solver.linear import split
+    from solver.optimize import _Clock, _Part
+    executed = {y: 3 * 10 ** 8 for y in (2025, 2026, 2027)}
+    items = tuple(Item(f"o{n}", "vehicle_order", {"new": True, "executed": executed}, None) for n in range(2))
+    profile = Profile("generated", "generated", dict(BASE, industrial_output={}, rd_expense={}), items, YEARS, {})
+    g = ground(RULES, profile, YEARS, include_drafts=False)
+    (scope,) = split(g)
+    part = _Part(g, scope, "0", relaxable=True)
+    relaxed = part.encoding(True)[1]
+    assert len(relaxed) < len(_Part(g, scope, "1").text)
+    assert not part.fits(_Clock(time.perf_counter()))  # no time left
+    assert list(part._encodings) == [True]  # refused on the relaxed text: the full one was never built
+    assert part.fits(_Clock(None)) and False in part._encodings
+
+
 def test_a_relaxed_part_whose_better_plan_breaks_a_window_is_proven_in_full():
     # 004 第十二条: 0.5% of 3亿 executed = 150万 an order a year, at most 200万 an enterprise a
     # year, an order paid in at most 2 consecutive years. Two orders over 2025–2027: o0 in
