@@ -15,18 +15,16 @@ from solver import __version__, pipeline
 from solver.diagnostics import DiagnosticError, SymbolicProblem, render
 from solver.optimize import PlanError
 from solver.profile import parse_years
-from solver.render import print_check, print_coverage, print_explanation, print_result, print_verdict, to_json
+from solver.render import format_check, format_coverage, format_explanation, format_result, format_verdict, to_json
 from solver.values import ValueProblem
 
 EXIT_OK, EXIT_VERDICT, EXIT_INPUT, EXIT_GAVE_UP, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
 
-def _console(err: bool = False):
-    from rich.console import Console  # only for tables: JSON output does without rich
-    # No markup and no :emoji: codes: names from profiles, ledgers and rule files print as
-    # written ("[注]", ":warning:"); render.py styles with Text, never with markup.
-    return Console(stderr=err, highlight=False, soft_wrap=False, markup=False, emoji=False,
-                   width=None if sys.stdout.isatty() else 160)
+def _width() -> int:
+    """Tables fit the terminal; piped or redirected output is laid out 160 cells wide."""
+    import shutil
+    return shutil.get_terminal_size((160, 24)).columns if sys.stdout.isatty() else 160
 
 
 def _guard(fn):
@@ -115,13 +113,13 @@ def check(rules, as_json, show_coverage, deep) -> None:
         if as_json:
             click.echo(to_json({"ok": True, "coverage": report}), nl=False)
         else:
-            print_coverage(report, _console())
+            click.echo(format_coverage(report, _width()))
         sys.exit(EXIT_VERDICT if any(p["not_encoded"] for p in report) else EXIT_OK)
     if as_json:
         click.echo(to_json({"ok": True, "policies": sorted(ruleset.policies),
                             "clauses": [c.key for c in ruleset.clauses]}))
     else:
-        print_check(ruleset, _console())
+        click.echo(format_check(ruleset))
 
 
 @main.command()
@@ -142,7 +140,7 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proo
     if as_json:
         click.echo(to_json(result.to_json()), nl=False)
     else:
-        print_result(result, _console())
+        click.echo(format_result(result, _width()))
     if proof is not None:
         paths = pipeline.save_proofs(result, proof)
         click.echo(f"proof: {len(paths)} SMT-LIB file(s) in {proof}; `z3 FILE` answers unsat for each"
@@ -163,7 +161,7 @@ def audit(profile, ledger, rules, include_drafts, as_json) -> None:
     if as_json:
         click.echo(to_json(verdict.to_json()), nl=False)
     else:
-        print_verdict(verdict, _console())
+        click.echo(format_verdict(verdict, _width()))
     sys.exit(EXIT_OK if verdict.passed else EXIT_VERDICT)
 
 
@@ -182,7 +180,7 @@ def explain(profile, clause, rules, years, include_drafts, as_json, timeout) -> 
     if as_json:
         click.echo(to_json(data), nl=False)
     else:
-        print_explanation(data, _console())
+        click.echo(format_explanation(data))
 
 
 @main.group()

@@ -79,21 +79,18 @@ def test_tables_print_names_as_written(tmp_path):
     result = CliRunner().invoke(cli.main, ["optimize", str(profile)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("[red]测试 :warning: — years 2025")
+    # A YAML escape gives a name a terminal control sequence: it is shown, not obeyed.
+    profile.write_text(text.replace("enterprise: ", 'enterprise: "\\e[2J测试" # ', 1), encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["optimize", str(profile)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("\\x1b[2J测试 — years 2025") and "\x1b" not in result.output
 
 
 def test_a_plan_not_certified_in_time_shows_its_bound_and_gap():
     # The same result as if the time limit had stopped Z3: `feasible`, with the proven bound.
-    import io
-
     from msgspec.structs import replace
-    from rich.console import Console
 
-    from solver.render import print_result
-
-    def shown(result) -> str:
-        out = io.StringIO()
-        print_result(result, Console(file=out, width=160, markup=False, emoji=False))
-        return out.getvalue()
+    from solver.render import format_result as shown
 
     r = run("pinggu-2025.yaml")  # 1,755,000 元, optimal
     assert "Proven upper bound" not in shown(r)
