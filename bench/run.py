@@ -42,7 +42,7 @@ from solver.optimize import optimize  # noqa: E402
 from solver import pipeline  # noqa: E402
 from solver.pipeline import load_rules  # noqa: E402
 from solver.profile import Item, Profile  # noqa: E402
-from solver.render import to_json  # noqa: E402
+from solver.render import format_result, to_json  # noqa: E402
 
 FACTS = {"district": "平谷区", "registered_in_beijing": True, "operates_in_district": True, "manufacturer": True,
          "fits_capital_positioning": True, "serious_dishonesty_3y": False, "stable_operation_in_beijing": True,
@@ -298,13 +298,14 @@ def main() -> None:
     plan = optimize(g)
     result, t_explain = timed(build_result, g, plan)
     _, t_render = timed(lambda r: to_json(r.to_json()), result)
+    _, t_tables = timed(format_result, result)
     out += ["", f"## c. stages of the largest case ({n} items × {years} years)", "",
             "| stage | seconds |", "|---|---|",
             f"| parse (lark, every rule file; skipped when the rules cache is warm) | {t_parse:.4f} |",
             f"| check (skipped when the rules cache is warm) | {t_check:.4f} |",
             f"| ground (facts → candidates, closed-form maxima) | {t_ground:.4f} |"]
     out += [f"| {stage} | {seconds:.4f} |" for stage, seconds in plan.stages]
-    out += [f"| explain | {t_explain:.4f} |", f"| render JSON | {t_render:.4f} |"]
+    out += [f"| explain | {t_explain:.4f} |", f"| render JSON | {t_render:.4f} |", f"| render tables | {t_tables:.4f} |"]
     out += ["", "## d. growth of the engine's own stages (items × 5 years, median of 5)", "",
             "Seconds per 100 items; linear growth keeps each row flat.", "",
             "| items | candidates | ground | propose | compile | certify | re-check | total / 100 items |",

@@ -209,10 +209,15 @@ class _Clock:
     #: proposing did, in about 1/8 of its time (5000 items × 5 years: 6–9 ms and 3 ms after
     #: 75–110 ms of proposing). Measured on the run itself, it grows with a loaded machine.
     RESERVE = 0.2
+    #: Building a batch's statements (its linear models as text) took 0.1–0.4× the time
+    #: proposing its candidates did; a batch is not built unless half that time is left, since
+    #: building it at the very limit overran 0.17 s by 19 ms. Batches built teach the rate.
+    BUILDING = 0.5
 
     def __init__(self, deadline: float | None):
         self.deadline = deadline
         self.reserve = 0.0  # seconds held back before the deadline for the work after the checks
+        self.building = 0.0  # seconds per candidate to build a batch's statements, at least
         self.rate = 1e-6  # seconds per character, at least; 0.2e-6 to 0.7e-6 at 5000 items × 5 years
 
     def left_ms(self) -> int:
@@ -225,6 +230,18 @@ class _Clock:
 
     def affords(self, chars: int) -> bool:
         return self.deadline is None or self.left_ms() > 1000 * (self.OVERHEAD + self.rate * chars)
+
+    def proposed(self, candidates: int, seconds: float) -> None:
+        """Proposing took `seconds` for `candidates`: the measure of this machine, now, for the
+        reserve and the building of batches."""
+        self.reserve = self.RESERVE * seconds
+        self.building = self.BUILDING * seconds / max(candidates, 1)
+
+    def affords_building(self, candidates: int) -> bool:
+        return self.deadline is None or self.left_ms() > 1000 * self.building * candidates
+
+    def built(self, candidates: int, seconds: float) -> None:
+        self.building = max(self.building, seconds / max(candidates, 1))
 
     def spent(self, chars: int, seconds: float) -> None:
         if chars >= self.LEARN:
@@ -363,12 +380,13 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
         plan = None if clock.out() else propose(g, scope)
         plans.append(plan if plan is None or not violations(g, plan.amounts, scope=scope) else None)
     stages = [("propose", lap())]
-    clock.reserve = clock.RESERVE * stages[0][1]
+    clock.proposed(len(g.candidates), stages[0][1])
     compiling = 0.0
     results: list[Result] = []
     proofs: list[str] = []
     for batch in _batches(components):
-        if not clock.affords(1):  # out of time: the proposals stand, with their proven bounds
+        size = sum(len(components[n].members) for n in batch)
+        if not (clock.affords(1) and clock.affords_building(size)):  # out of time: the proposals stand, with their bounds
             results += [_unproven(g, components[n], plans[n]) for n in batch]
             continue
         built = time.perf_counter()
@@ -376,6 +394,7 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
                  for n in batch]  # compiled only when there is time
         for part in parts:
             part.encoding(part.relaxable)  # the encoding the joint check states first
+        clock.built(size, time.perf_counter() - built)
         compiling += time.perf_counter() - built
         chosen = [plans[n] for n in batch]
         together = _certify_together(parts, chosen, clock)
