@@ -5,18 +5,22 @@ Exit codes: 0 success; 1 a verdict to act on (check found errors); 2 bad input o
 """
 from __future__ import annotations
 
-import os
-import sys
-from functools import wraps
+import time
 
-import click
+STARTED = time.perf_counter()  # --timeout counts from here: importing z3 and the rest is the command's time too
 
-from solver import __version__, pipeline
-from solver.diagnostics import DiagnosticError, SymbolicProblem, render
-from solver.optimize import PlanError
-from solver.profile import parse_years
-from solver.render import format_check, format_coverage, format_explanation, format_result, format_verdict, to_json
-from solver.values import ValueProblem
+import os  # noqa: E402
+import sys  # noqa: E402
+from functools import wraps  # noqa: E402
+
+import click  # noqa: E402
+
+from solver import __version__, pipeline  # noqa: E402
+from solver.diagnostics import DiagnosticError, SymbolicProblem, render  # noqa: E402
+from solver.optimize import PlanError  # noqa: E402
+from solver.profile import parse_years  # noqa: E402
+from solver.render import format_check, format_coverage, format_explanation, format_result, format_verdict, to_json  # noqa: E402
+from solver.values import ValueProblem  # noqa: E402
 
 EXIT_OK, EXIT_VERDICT, EXIT_INPUT, EXIT_GAVE_UP, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
@@ -72,12 +76,27 @@ _years_opt = click.option("--years", callback=_years, metavar="YEARS",
 _drafts_opt = click.option("--include-drafts", is_flag=True, help="Include draft policies (征求意见稿), labelled.")
 _timeout_opt = click.option("--timeout", type=click.FloatRange(min=0.01), default=None, metavar="S",
                             help="Give up after S seconds with the best plan found and its proven bound (exit 3).")
+_prove_timeout_opt = click.option("--timeout", type=click.FloatRange(min=0.01), default=None, metavar="S",
+                                  help="Give up after S seconds, counted from the start: UNKNOWN (exit 3).")
+
+
+_launched: float | None = None  # when the `subsidy` process started its work (set by `run`)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="subsidy")
-def main() -> None:
+@click.pass_context
+def main(ctx) -> None:
     """Beijing enterprise subsidy policies as rules: the provably optimal legal combination."""
+    ctx.obj = _launched if _launched is not None else time.perf_counter()
+
+
+def _left(timeout: float | None) -> float | None:
+    """The time limit left: --timeout counts from the command's start (`STARTED` in the
+    `subsidy` process; the invocation's start when `main` is called in-process)."""
+    if timeout is None:
+        return None
+    return max(timeout - (time.perf_counter() - click.get_current_context().find_root().obj), 0.0)
 
 
 @main.command()
@@ -136,7 +155,7 @@ def check(rules, as_json, show_coverage, deep) -> None:
 @_guard
 def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proof) -> None:
     """The most PROFILE may legally receive, clause by clause, proven optimal."""
-    result = pipeline.optimize(profile, list(rules) or None, years, include_drafts, timeout, list(only) or None)
+    result = pipeline.optimize(profile, list(rules) or None, years, include_drafts, _left(timeout), list(only) or None)
     if as_json:
         click.echo(to_json(result.to_json()), nl=False)
     else:
@@ -176,7 +195,7 @@ def audit(profile, ledger, rules, include_drafts, as_json) -> None:
 @_guard
 def explain(profile, clause, rules, years, include_drafts, as_json, timeout) -> None:
     """Why CLAUSE (e.g. pinggu.第三条 or pinggu.output_growth) pays PROFILE what it pays, or nothing."""
-    data = pipeline.explain(profile, clause, list(rules) or None, years, include_drafts, timeout)
+    data = pipeline.explain(profile, clause, list(rules) or None, years, include_drafts, _left(timeout))
     if as_json:
         click.echo(to_json(data), nl=False)
     else:
@@ -197,7 +216,7 @@ _prove_common = [
     click.option("--bounds", type=click.Path(), help="YAML: money_max and facts pinned to values."),
     click.option("--counterexample", "out", type=click.Path(), help="Write a counter-example profile here."),
     click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON."),
-    _timeout_opt,
+    _prove_timeout_opt,
 ]
 
 
@@ -243,7 +262,7 @@ def prove_at_most(amount, policy, article, per, year, rules, years, items, bound
     except ValueProblem as err:
         raise click.BadParameter(str(err), param_hint="AMOUNT") from None
     claim = Claim("at_most", policy, article, per, year, limit)
-    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, timeout), out, as_json)
+    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout)), out, as_json)
 
 
 @prove.command("no-double")
@@ -254,7 +273,7 @@ def prove_no_double(group, rules, years, items, bounds, out, as_json, timeout) -
     """No item is ever paid by two clauses of non-duplication GROUP (e.g. 平谷区)."""
     from solver.prove import Claim
     claim = Claim("no_double", group=group)
-    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, timeout), out, as_json)
+    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout)), out, as_json)
 
 
 def run() -> None:
@@ -264,6 +283,8 @@ def run() -> None:
     Nothing of ours needs an exit hook: files are written and closed before `main` returns.
     A reader that stops early (`subsidy … | head`) ends the command with exit 1 and no
     traceback, as click does when a write fails."""
+    global _launched
+    _launched = STARTED
     try:
         main()
         code: int | str | None = EXIT_OK

@@ -24,6 +24,15 @@ def test_004_art13_pays_one_project_at_most_300w_proved():
     assert result.exit_code == 0 and result.output.startswith("PROVED")
 
 
+def test_a_time_limit_counts_from_the_start_and_ends_in_unknown():
+    # The same claim as above, PROVED without a limit (第十三条: at most 300万 a project). A limit
+    # spent before Z3 is asked (here: none at all) answers UNKNOWN, exit 3; it used to be given
+    # whole to Z3 after the rules were read and the model built, so a 1 s limit ended at 1.17 s.
+    claim = Claim("at_most", "pinggu", "第十三条", "item", None, 3_000_000)
+    assert pipeline.prove(claim).verdict == "PROVED"
+    assert pipeline.prove(claim, timeout=0.0).verdict == "UNKNOWN"
+
+
 def test_004_art12_per_year_ceiling_is_not_a_lifetime_ceiling(tmp_path):
     # 第十二条 caps 200万 per enterprise per year; over 2025-2027 an enterprise can get more,
     # so "at most 200万 over all years" is false: REFUTED, and the counter-example replays.
