@@ -242,6 +242,9 @@ def _report(proof, out, as_json) -> None:
             click.echo(f"  counter-example pays {w['policy']} {w['article']} {w['item']} {w['year']}: {w['amount']:,} 元")
         if proof.verdict == "REFUTED":
             click.echo(f"  replay: {proof.replay.replace('COUNTEREXAMPLE', out or 'FILE (use --counterexample FILE)')}")
+        if proof.verdict == "UNKNOWN":
+            click.echo("  Z3 did not decide the claim within --timeout: neither proved nor refuted. Give it more "
+                       "time, or ask a smaller question (fewer --items, one --article, one --year).")
     sys.exit({"PROVED": EXIT_OK, "REFUTED": EXIT_VERDICT}.get(proof.verdict, EXIT_GAVE_UP))
 
 
