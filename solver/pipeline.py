@@ -112,10 +112,11 @@ def _deadline(timeout: float | None) -> float | None:
     return None if timeout is None else time.perf_counter() + timeout
 
 
-#: Explaining a plan and printing it walk the same candidates as grounding did, in up to twice
-#: its time (1000 items × 5 years: grounding 50 ms; explaining 20 ms, then JSON 20 ms or
-#: tables 70 ms), so the solver's share of a time limit leaves that much for them.
-AFTER_SOLVING = 2.0
+#: Explaining a plan and printing it walk the same candidates as grounding did (1000 items ×
+#: 5 years: grounding 50 ms; explaining 20 ms, then JSON 20 ms or tables 70 ms), so the solver's
+#: share of a time limit leaves the grounding time for them. Twice that left the solver nothing
+#: where reading took most of the limit: `unknown` where a plan was a few ms away.
+AFTER_SOLVING = 1.0
 
 
 def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, deadline: float | None):
