@@ -98,14 +98,24 @@ def _source_line(span: Span, sources: dict[str, str]) -> str | None:
     return None
 
 
+#: Characters shown either side of the spot on a source line longer than LONG columns (a JSON
+#: profile is often one line of thousands): the rest is cut, marked "...".
+CONTEXT, LONG = 40, 120
+
+
 def _snippet(span: Span, label: str, sources: dict[str, str]) -> list[str]:
     line = _source_line(span, sources)
     if line is None:
         return []
     gutter = " " * len(str(span.line))
     start = max(span.column - 1, 0)
+    end = start + max(span.length, 1)
+    if _width(line) > LONG:
+        lo, hi = max(start - CONTEXT, 0), min(end + CONTEXT, len(line))
+        head = "..." if lo else ""
+        line, start, end = head + line[lo:hi] + ("..." if hi < len(line) else ""), start - lo + len(head), end - lo + len(head)
     pad = _width(line[:start])
-    width = max(_width(line[start:start + span.length]), 1)
+    width = max(_width(line[start:end]), 1)
     caret = " " * pad + "^" * width + (f" {label}" if label else "")
     return [f"{gutter} |", f"{span.line} | {line}", f"{gutter} | {caret}"]
 

@@ -103,8 +103,8 @@ def read_document(path: str, what: str):
         mark = err.problem_mark or err.context_mark
         span = Span(path, mark.line + 1, mark.column + 1) if mark else Span(path, 1, 1)
         problem = (err.problem or err.context or "malformed YAML").strip()
-        raise DiagnosticError(Diagnostic("error", "E204", f"{what} is not valid YAML: {problem}", span,
-                                         "check the indentation and quoting near here")) from None
+        hint = "give each key once" if "duplicate key" in problem else "check the indentation and quoting near here"
+        raise DiagnosticError(Diagnostic("error", "E204", f"{what} is not valid YAML: {problem}", span, hint)) from None
     except (YAMLError, RecursionError, ValueError) as err:
         raise DiagnosticError(Diagnostic("error", "E204", f"{what} is not valid YAML: {type(err).__name__}",
                                          Span(path, 1, 1))) from None
@@ -217,11 +217,17 @@ class _Reader:
                                 value_span(self.path, node, key), f"write e.g. {info.name}: {{2024: …, 2025: …}}")
                 return None
             out = {}
-            for year in raw:
+            for key in raw:
+                # JSON keys are always text: a year written "2024" is the year 2024 (in YAML too)
+                year = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else key
                 if isinstance(year, bool) or not isinstance(year, int) or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-                    self.diag.error("E212", f"'{year}' is not a year", key_span(self.path, raw, year))
+                    self.diag.error("E212", f"'{key}' is not a year", key_span(self.path, raw, key))
                     continue
-                converted = self.scalar(raw, year, info)
+                if year in out:
+                    self.diag.error("E214", f"the year {year} is given twice", key_span(self.path, raw, key),
+                                    "give each year once")
+                    continue
+                converted = self.scalar(raw, key, info)
                 if converted is not None:
                     out[year] = converted
             return out

@@ -109,6 +109,8 @@ PROFILE_MISTAKES = [
     ("unknown top-level key", "years: 2025", "yaers: 2025", "yaers", "E206", "did you mean 'years'?"),
     ("bool written as text", "  good_credit: true", "  good_credit: yes please", "good_credit", "E213", None),
     ("negative money", "rd_expense: {2023: 400万", "rd_expense: {2023: -400万", "rd_expense", "E213", None),
+    ("year given twice", "rd_expense: {2023: 400万", 'rd_expense: {2023: 400万, "2023": 1万', "rd_expense", "E214",
+     "give each year once"),
 ]
 
 
@@ -124,6 +126,28 @@ def test_profile_mistake_is_located_and_exits_2(tmp_path, desc, old, new, needle
     line = next(i for i, l in enumerate(bad.splitlines(), 1) if first_line in l
                 and (len(needle.split("\n")) == 1 or needle.split("\n")[1].strip() in bad.splitlines()[i]))
     assert_diagnostic(result.output, "bad.yaml", line, code, help_text)
+
+
+def test_a_mistake_on_a_long_json_line_shows_the_spot_not_the_whole_line(tmp_path):
+    # A JSON profile is often one line of thousands of characters: the message shows 40
+    # characters either side of the mistake, with the caret under it.
+    import json
+
+    from ruamel.yaml import YAML
+
+    from solver.table import width
+    data = YAML(typ="safe", pure=True).load((EXAMPLES / "pinggu-2025.yaml").read_text(encoding="utf-8"))
+    data["facts"]["rd_expense"][2024] = "460万元整"  # written "2024": JSON keys are text
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = run("optimize", str(path))
+    assert result.exit_code == 2
+    assert_diagnostic(result.output, "bad.json", 1, "E213", "money per year")
+    shown, caret = re.search(r"\n  1 \| (.+)\n\s+\| ( +\^+)", result.output).groups()
+    assert shown.startswith("...") and shown.endswith("...") and len(shown) < 130
+    pad = len(caret) - len(caret.lstrip())  # display columns: 万 takes two
+    at = next(n for n in range(len(shown) + 1) if width(shown[:n]) >= pad)
+    assert shown[at:].startswith('"460万元整"')  # the caret starts at the value
 
 
 def test_empty_profile_exits_2(tmp_path):
