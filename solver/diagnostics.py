@@ -6,10 +6,11 @@ pass; `render` turns them into the `file:line:col`, source line and caret form u
 """
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 from msgspec import Struct, field
+
+from .table import width
 
 
 class Span(Struct, frozen=True):
@@ -79,11 +80,6 @@ def did_you_mean(name: str, known) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
-def _width(text: str) -> int:
-    """Terminal columns taken by `text` (CJK characters are two wide)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _source_line(span: Span, sources: dict[str, str]) -> str | None:
     text = sources.get(span.file)
     if text is None:
@@ -110,13 +106,14 @@ def _snippet(span: Span, label: str, sources: dict[str, str]) -> list[str]:
     gutter = " " * len(str(span.line))
     start = max(span.column - 1, 0)
     end = start + max(span.length, 1)
-    if _width(line) > LONG:
+    if width(line) > LONG:
         lo, hi = max(start - CONTEXT, 0), min(end + CONTEXT, len(line))
         head = "..." if lo else ""
-        line, start, end = head + line[lo:hi] + ("..." if hi < len(line) else ""), start - lo + len(head), end - lo + len(head)
-    pad = _width(line[:start])
-    width = max(_width(line[start:end]), 1)
-    caret = " " * pad + "^" * width + (f" {label}" if label else "")
+        tail = "..." if hi < len(line) else ""
+        line, start, end = head + line[lo:hi] + tail, start - lo + len(head), end - lo + len(head)
+    pad = width(line[:start])
+    under = max(width(line[start:end]), 1)
+    caret = " " * pad + "^" * under + (f" {label}" if label else "")
     return [f"{gutter} |", f"{span.line} | {line}", f"{gutter} | {caret}"]
 
 

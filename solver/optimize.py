@@ -393,7 +393,7 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
     proofs: list[str] = []
     for batch in _batches(components):
         size = sum(len(components[n].members) for n in batch)
-        if not (clock.affords(1) and clock.affords_building(size)):  # out of time: the proposals stand, with their bounds
+        if not (clock.affords(1) and clock.affords_building(size)):  # out of time: proposals and bounds stand
             results += [_unproven(g, components[n], plans[n]) for n in batch]
             continue
         built = time.perf_counter()
