@@ -64,7 +64,7 @@ def _years(ctx, param, value):
     if value is None:
         return None
     try:
-        return parse_years(int(value) if value.isdigit() else value)
+        return parse_years(value)  # "2025", "2024-2027"
     except ValueProblem as err:
         raise click.BadParameter(str(err)) from None
 

@@ -187,8 +187,9 @@ def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
     rows = read_ledger(ledger_path)
     years = set(profile.years or profile.mentioned_years(ruleset.vocab))
     for row in rows:
-        if str(row.get("year", "")).strip().isdigit():
-            years.add(int(row["year"]))
+        year = str(row.get("year", "")).strip()
+        if year.isascii() and year.isdigit() and len(year) <= 6:  # else the ledger check reports it
+            years.add(int(year))
     grounded = ground(ruleset, profile, tuple(sorted(years)), include_drafts)
     lines = resolve_lines(rows, grounded, ledger_path)
     return check_ledger(grounded, lines)

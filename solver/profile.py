@@ -16,7 +16,7 @@ from ruamel.yaml.reader import Reader, ReaderError
 
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
 from .model import FactInfo, Vocab
-from .values import ValueProblem, parse_money, parse_rate
+from .values import ValueProblem, parse_money, parse_rate, shown
 
 TOP_KEYS = ("enterprise", "years", "facts", "items")
 YEAR_RANGE = (1949, 2200)
@@ -219,9 +219,9 @@ class _Reader:
             out = {}
             for key in raw:
                 # JSON keys are always text: a year written "2024" is the year 2024 (in YAML too)
-                year = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else key
+                year = int(key) if isinstance(key, str) and _digits(key) else key
                 if isinstance(year, bool) or not isinstance(year, int) or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-                    self.diag.error("E212", f"'{key}' is not a year", key_span(self.path, raw, key))
+                    self.diag.error("E212", f"'{shown(str(key))}' is not a year", key_span(self.path, raw, key))
                     continue
                 if year in out:
                     self.diag.error("E214", f"the year {year} is given twice", key_span(self.path, raw, key),
@@ -325,6 +325,12 @@ def _years(doc, path: str, diag: Collector) -> tuple[int, ...] | None:
         return None
 
 
+def _digits(text: str) -> bool:
+    """Text that spells a year: a few ASCII digits (int() refuses over 4300 of them)."""
+    text = text.strip()
+    return text.isascii() and text.isdigit() and len(text) <= 6
+
+
 def parse_years(raw) -> tuple[int, ...]:
     """2025 | '2024-2027' | [2025, 2026] -> a sorted tuple of years."""
     if isinstance(raw, bool):
@@ -333,15 +339,15 @@ def parse_years(raw) -> tuple[int, ...]:
         years = [raw]
     elif isinstance(raw, str) and "-" in raw:
         lo, _, hi = raw.partition("-")
-        if not (lo.strip().isdigit() and hi.strip().isdigit()) or int(lo) > int(hi):
-            raise ValueProblem(f"'{raw}' is not a range of years")
+        if not (_digits(lo) and _digits(hi)) or int(lo) > int(hi):
+            raise ValueProblem(f"'{shown(raw)}' is not a range of years")
         years = list(range(int(lo), int(hi) + 1))
-    elif isinstance(raw, str) and raw.strip().isdigit():
+    elif isinstance(raw, str) and _digits(raw):
         years = [int(raw)]
     elif isinstance(raw, list) and raw and all(isinstance(y, int) and not isinstance(y, bool) for y in raw):
         years = list(raw)
     else:
-        raise ValueProblem(f"'{raw}' is not a year, a range or a list of years")
+        raise ValueProblem(f"'{shown(str(raw))}' is not a year, a range or a list of years")
     if any(not YEAR_RANGE[0] <= y <= YEAR_RANGE[1] for y in years) or len(years) > 50:
         raise ValueProblem("years must lie between 1949 and 2200, 50 at most")
     return tuple(sorted(set(years)))

@@ -15,18 +15,35 @@ _RATE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
 _RATIO = re.compile(r"^\s*([0-9]+)\s*:\s*([0-9]+)\s*$")
 #: Largest amount accepted anywhere (a hundred thousand 亿): beyond it a figure is a typo.
 MONEY_LIMIT = 10 ** 13
+#: Digits a number may have before or after its point. Real figures have far fewer, and Python
+#: refuses to read an integer of more than 4300 digits (a ValueError, not a diagnostic).
+DIGITS = 30
 
 
 class ValueProblem(ValueError):
     """A literal that cannot be read; the message says why and how to write it."""
 
 
+def shown(text: str, room: int = 40) -> str:
+    """`text` for a message: a very long one cut in the middle."""
+    return text if len(text) <= room else f"{text[:room // 2]}…{text[-room // 4:]} ({len(text)} characters)"
+
+
+def number(text: str, original: str | None = None) -> Fraction:
+    """Decimal text -> Fraction, refusing more than DIGITS digits before or after the point."""
+    whole, _, decimals = text.strip().lstrip("-").partition(".")
+    if len(whole.lstrip("0")) > DIGITS or len(decimals) > DIGITS:
+        raise ValueProblem(f"'{shown(original or text)}' has more digits than any figure (at most {DIGITS} "
+                           "before and after the point)")
+    return Fraction(text)
+
+
 def parse_money(text: str) -> int:
     """'16.5万' -> 165000; '1.8亿' -> 180000000; '12000' -> 12000 (元)."""
     m = _MONEY.match(text)
     if not m:
-        raise ValueProblem(f"'{text}' is not an amount of money; write e.g. 500万, 1.8亿 or 12000元")
-    amount = Fraction(m.group(1)) * UNITS[m.group(2) or "元"]
+        raise ValueProblem(f"'{shown(text)}' is not an amount of money; write e.g. 500万, 1.8亿 or 12000元")
+    amount = number(m.group(1), text) * UNITS[m.group(2) or "元"]
     if amount.denominator != 1:
         raise ValueProblem(f"'{text}' is not a whole number of 元 ({float(amount):g} 元)")
     if abs(amount) > MONEY_LIMIT:
@@ -38,11 +55,11 @@ def parse_rate(text: str) -> Fraction:
     """'0.5%' -> 1/200; '1:1' -> 1."""
     m = _RATE.match(text)
     if m:
-        return Fraction(m.group(1)) / 100
+        return number(m.group(1), text) / 100
     m = _RATIO.match(text)
-    if m and int(m.group(2)) != 0:
-        return Fraction(int(m.group(1)), int(m.group(2)))
-    raise ValueProblem(f"'{text}' is not a rate; write e.g. 30%, 0.5% or 1:1")
+    if m and number(m.group(2), text) != 0:
+        return number(m.group(1), text) / number(m.group(2), text)
+    raise ValueProblem(f"'{shown(text)}' is not a rate; write e.g. 30%, 0.5% or 1:1")
 
 
 def parse_date(text: str) -> date:

@@ -112,6 +112,11 @@ def test_csv_ledger(tmp_path):
     assert run("audit", PROFILE, str(path)).exit_code == 0
     path.write_text("policy,article,item,year,amount\npinggu,第三条,enterprise,2025,125001\n", encoding="utf-8")
     assert run("audit", PROFILE, str(path)).exit_code == 1
+    # Figures of 5000 digits, which Python refuses to read as integers: located errors, not a crash
+    for year, amount in (("9" * 5000, "125000"), ("2025", "9" * 5000)):
+        path.write_text(f"policy,article,item,year,amount\npinggu,第三条,enterprise,{year},{amount}\n", encoding="utf-8")
+        result = run("audit", PROFILE, str(path))
+        assert result.exit_code == 2 and "error[E508]" in result.output and "ledger.csv:2:" in result.output, result.output
 
 
 def _ledger_of(g, plan) -> list[Line]:

@@ -74,6 +74,11 @@ RULE_MISTAKES = [
      "did you mean 'amount'?"),
     ("unknown type in the vocabulary", "vocabulary.rules", "fact manufacturer: bool", "fact manufacturer: boolean",
      "boolean", "E111", "did you mean 'bool'?"),
+    # Python refuses to read an integer of more than 4300 digits: such figures must be refused first
+    ("a count of 5000 digits", "000_tongzhou_mfg.rules", "for item tz_project consecutive years at most 3",
+     "for item tz_project consecutive years at most " + "9" * 5000, "consecutive years at most 99", "E004", "digits"),
+    ("money of 5000 digits", "004_pinggu.rules", "pay up to 30万\n    }", "pay up to " + "9" * 5000 + "万\n    }",
+     "pay up to 99", "E004", None),
 ]
 
 
@@ -111,6 +116,10 @@ PROFILE_MISTAKES = [
     ("negative money", "rd_expense: {2023: 400万", "rd_expense: {2023: -400万", "rd_expense", "E213", None),
     ("year given twice", "rd_expense: {2023: 400万", 'rd_expense: {2023: 400万, "2023": 1万', "rd_expense", "E214",
      "give each year once"),
+    ("money of 5000 digits", "rd_expense: {2023: 400万", 'rd_expense: {2023: "' + "9" * 5000 + '万"', "rd_expense",
+     "E213", "money per year"),
+    ("a year of 5000 digits", "rd_expense: {2023: 400万", 'rd_expense: {? "' + "9" * 5000 + '" : 400万', "rd_expense",
+     "E212", None),  # an explicit key may be that long; int() refuses over 4300 digits, so it must not try
 ]
 
 
