@@ -106,6 +106,13 @@ def read_document(path: str, what: str):
         hint = "give each key once" if "duplicate key" in problem else "check the indentation and quoting near here"
         raise DiagnosticError(Diagnostic("error", "E204", f"{what} is not valid YAML: {problem}", span, hint)) from None
     except (YAMLError, RecursionError, ValueError) as err:
+        long = re.search(r"[0-9_]{4301,}", text)  # YAML reads a plain number with int(), which refuses over 4300 digits
+        if isinstance(err, ValueError) and long:
+            at = long.start()
+            line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+            raise DiagnosticError(Diagnostic("error", "E204", f"{what} has a number of {long.end() - at} digits: "
+                                             "no figure has that many", Span(path, line, col, 10),
+                                             "write money with its unit (500万, 1.8亿)")) from None
         raise DiagnosticError(Diagnostic("error", "E204", f"{what} is not valid YAML: {type(err).__name__}",
                                          Span(path, 1, 1))) from None
 

@@ -118,6 +118,8 @@ PROFILE_MISTAKES = [
      "give each year once"),
     ("money of 5000 digits", "rd_expense: {2023: 400万", 'rd_expense: {2023: "' + "9" * 5000 + '万"', "rd_expense",
      "E213", "money per year"),
+    ("a plain number of 5000 digits", "rd_expense: {2023: 400万", "rd_expense: {2023: " + "9" * 5000, "rd_expense",
+     "E204", "unit"),
     ("a year of 5000 digits", "rd_expense: {2023: 400万", 'rd_expense: {? "' + "9" * 5000 + '" : 400万', "rd_expense",
      "E212", None),  # an explicit key may be that long; int() refuses over 4300 digits, so it must not try
 ]
