@@ -242,6 +242,12 @@ def _report(proof, out, as_json) -> None:
             click.echo(f"  counter-example pays {w['policy']} {w['article']} {w['item']} {w['year']}: {w['amount']:,} 元")
         if proof.verdict == "REFUTED":
             click.echo(f"  replay: {proof.replay.replace('COUNTEREXAMPLE', out or 'FILE (use --counterexample FILE)')}")
+        if proof.by_article:
+            from solver.values import fmt_money
+            click.echo(f"  article by article (each article's most, proven on its rules alone; the whole is at most "
+                       f"their sum, {fmt_money(sum(most for _, most in proof.by_article))}):")
+            for article, most in proof.by_article:
+                click.echo(f"    {article}: at most {most:,} 元")
         if proof.verdict == "UNKNOWN":
             click.echo("  Z3 did not decide the claim within --timeout: neither proved nor refuted. Give it more "
                        "time, or ask a smaller question (fewer --items, one --article, one --year).")

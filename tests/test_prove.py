@@ -154,3 +154,39 @@ def test_000_art4_at_most_999w_is_refuted_and_replays(tmp_path):
     assert result.exit_code == 1, result.output
     replay = run("optimize", str(out), "--only", "tongzhou_mfg.第四条", "--json")
     assert replay.exit_code == 0 and json.loads(replay.output)["total"] > 9_990_000
+
+
+def test_a_claim_over_many_articles_is_proved_article_by_article(monkeypatch):
+    # 平谷's whole total is hard for Z3 asked whole (at most 1亿 with 2 items of each kind:
+    # undecided after 100 s). Asked whole for no time at all here, the claim is proved from
+    # each article's own most: the rules of one article alone allow at least what they allow
+    # among all the others, so the sum bounds the whole.
+    from solver import prove as proving
+
+    from .conftest import EXAMPLES, paid
+    monkeypatch.setattr(proving, "JOINT_FIRST", 1e-6)
+    proof = pipeline.prove(Claim("at_most", "pinggu", amount=10 ** 8), items=1)
+    assert proof.verdict == "PROVED"
+    bounds = dict(proof.by_article)
+    assert len(bounds) == 11 and sum(bounds.values()) <= 10 ** 8
+    # 第四条: 30万, or 50万 for a plant newly started that year, once: at most 50万.
+    # 第十三条: 5% of a project's investment, "最高不超过300万元", one project (one item): 300万.
+    assert bounds["第四条"] == 500_000 and bounds["第十三条"] == 3_000_000
+    # No enterprise is paid more by an article than its bound: the example (one item of each
+    # kind, as here) is paid 12.5万 + 30万 + 50万 + 70万 + 13万 (test_engine) within them.
+    example = pipeline.optimize(str(EXAMPLES / "pinggu-2025.yaml"))
+    for article, most in bounds.items():
+        assert paid(example, article) <= most, article
+    result = run("prove", "at-most", "1亿", "--policy", "pinggu", "--items", "1")
+    assert result.exit_code == 0 and "第十三条: at most 3,000,000 元" in result.output, result.output
+
+
+def test_a_claim_article_by_article_cannot_prove_is_asked_whole_again(monkeypatch):
+    # At most 1000万 for 平谷 as a whole: the articles' own most add up to 5060万 (above), so the
+    # parts prove nothing and the claim is asked whole again, without the first short limit:
+    # decided (a counter-example pays more), not UNKNOWN.
+    from solver import prove as proving
+    monkeypatch.setattr(proving, "JOINT_FIRST", 1e-6)
+    proof = pipeline.prove(Claim("at_most", "pinggu", amount=10 ** 7), items=1)
+    assert proof.verdict == "REFUTED" and proof.by_article == ()
+    assert sum(w["amount"] for w in proof.witness) > 10 ** 7
