@@ -139,7 +139,8 @@ def _by_article(rules: Ruleset, claim: Claim, years: tuple[int, ...], per_item: 
     allows more, never less. So the payments of any legal plan of any enterprise, article by
     article, are a legal plan of that article alone: each article pays at most its own most,
     and the whole at most their sum. (Measured: 平谷 at most 1亿 with 2 items of each kind was
-    undecided after 100 s asked whole; its eleven articles' most, 7070万 in all, took 12 s.)"""
+    undecided after ten minutes asked whole; by its eleven articles' most, 7070万 in all, the
+    command proved it in 24 s.)"""
     bounds = []
     for article in articles:
         part = replace(claim, article=article)

@@ -32,7 +32,7 @@ def shown(text: str, room: int = 40) -> str:
 def number(text: str, original: str | None = None) -> Fraction:
     """Decimal text -> Fraction, refusing more than DIGITS digits before or after the point."""
     whole, _, decimals = text.strip().lstrip("-").partition(".")
-    if len(whole.lstrip("0")) > DIGITS or len(decimals) > DIGITS:
+    if len(whole) > DIGITS or len(decimals) > DIGITS:  # leading zeros count: int() reads them too
         raise ValueProblem(f"'{shown(original or text)}' has more digits than any figure (at most {DIGITS} "
                            "before and after the point)")
     return Fraction(text)
