@@ -16,7 +16,7 @@ from ruamel.yaml.reader import Reader, ReaderError
 
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
 from .model import FactInfo, Vocab
-from .values import ValueProblem, parse_money, parse_rate, shown
+from .values import ValueProblem, parse_date, parse_money, parse_rate, shown
 
 TOP_KEYS = ("enterprise", "years", "facts", "items")
 YEAR_RANGE = (1949, 2200)
@@ -175,6 +175,8 @@ def convert(value, info: FactInfo, vocab: Vocab):
     if t == "date":
         if isinstance(value, dt.date):
             return value
+        if isinstance(value, str):  # quoted in YAML, and always so in JSON
+            return parse_date(value.strip())
         raise ValueProblem("expected a date written YYYY-MM-DD")
     if t == "text":
         if isinstance(value, str):

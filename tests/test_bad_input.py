@@ -214,3 +214,17 @@ def test_two_granted_awards_in_two_directions_contradict_the_guide(tmp_path):
     path = write_profile(tmp_path, pinggu(items=awards, years=2024))
     result = run("optimize", str(path))
     assert result.exit_code == 2 and "error[E400]" in result.output
+
+
+def test_a_date_may_be_text_as_json_writes_it():
+    # JSON has no dates: "2025-03-01" is text there (and quoted in YAML). A date fact reads it.
+    import datetime as dt
+
+    from solver.diagnostics import Span
+    from solver.model import FactInfo
+    from solver.profile import convert
+    from solver.values import ValueProblem
+    info = FactInfo("approved_on", "date", False, "批准日期", Span("vocabulary.rules", 1, 1))
+    assert convert("2025-03-01", info, None) == convert(dt.date(2025, 3, 1), info, None) == dt.date(2025, 3, 1)
+    with pytest.raises(ValueProblem, match="YYYY-MM-DD"):
+        convert("2025-13-01", info, None)
