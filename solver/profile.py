@@ -68,8 +68,8 @@ class Profile(Struct, frozen=True):
         return tuple(sorted(years))
 
 
-def read_document(path: str, what: str):
-    """YAML/JSON text -> ruamel nodes with positions; DiagnosticError on any syntax problem."""
+def _text(path: str, what: str) -> str:
+    """The file's text: UTF-8, not empty, not over MAX_BYTES; DiagnosticError otherwise."""
     p = Path(path)
     try:
         raw = p.read_bytes()
@@ -89,6 +89,14 @@ def read_document(path: str, what: str):
     if not text.strip():
         raise DiagnosticError(Diagnostic("error", "E203", f"{what} is empty", Span(path, 1, 1),
                                          "see examples/ for a complete one"))
+    return text
+
+
+def read_document(path: str, what: str, text: str | None = None):
+    """YAML/JSON text -> ruamel nodes with positions; DiagnosticError on any syntax problem.
+    `text`: the file's text, when already read (`_text`)."""
+    if text is None:
+        text = _text(path, what)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -253,8 +261,43 @@ class _Reader:
 
 
 def load_profile(path: str, vocab: Vocab) -> Profile:
-    """Read and validate a profile; raises DiagnosticError listing every mistake."""
-    doc, _ = read_document(path, "profile")
+    """Read and validate a profile; raises DiagnosticError listing every mistake.
+
+    A JSON profile is first read by the standard library's `json` (1000 items: 0.03 s, where the
+    YAML reader takes 0.7 s), which keeps no positions: if it is refused, or read and found
+    wrong, it is read again as YAML, whose messages point at the line and column."""
+    text = _text(path, "profile")
+    doc = _json(text)
+    if doc is not None:
+        try:
+            return _validated(doc, path, vocab)
+        except DiagnosticError:
+            pass  # again, with positions
+    return _validated(read_document(path, "profile", text)[0], path, vocab)
+
+
+def _json(text: str):
+    """`text` read as JSON by the standard library, or None wherever the YAML reader must decide:
+    not JSON, a character YAML forbids, a key given twice, NaN or Infinity (YAML reads them as
+    text), too deep, or a number Python will not read."""
+    if not text.lstrip().startswith("{") or Reader.NON_PRINTABLE.search(text):
+        return None  # not JSON, or a character YAML forbids (json allows some): YAML says where
+    import json
+
+    def pairs(items):
+        if len({k for k, _ in items}) != len(items):
+            raise ValueError("a key given twice")
+        return dict(items)
+
+    def refuse(name):
+        raise ValueError(name)
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=refuse)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _validated(doc, path: str, vocab: Vocab) -> Profile:
     diag = Collector()
     if not isinstance(doc, dict):
         raise DiagnosticError(Diagnostic("error", "E205", "a profile is a mapping with keys "
@@ -321,7 +364,7 @@ class _Sub(dict):
 
     def __init__(self, node, values):
         super().__init__(values)
-        self.lc = node.lc
+        self.lc = getattr(node, "lc", None)  # none when read by `json`
 
 
 def _years(doc, path: str, diag: Collector) -> tuple[int, ...] | None:

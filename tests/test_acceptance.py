@@ -87,6 +87,26 @@ def test_a_json_profile_reads_as_its_yaml_twin(tmp_path):
     assert r.to_json()["payments"] == run("pinggu-2025.yaml").to_json()["payments"]
 
 
+def test_every_example_reads_the_same_as_json(tmp_path):
+    # JSON profiles are read by the standard library's json (27× faster than the YAML reader at
+    # 1000 items), which keeps no positions: what it reads must be what the YAML reader reads.
+    import json
+
+    from ruamel.yaml import YAML
+
+    from solver.profile import _json, load_profile
+    vocab = pipeline.load_rules().vocab
+    for example in sorted(EXAMPLES.glob("*.yaml")):
+        data = YAML(typ="safe", pure=True).load(example.read_text(encoding="utf-8"))
+        path = tmp_path / (example.stem + ".json")
+        path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
+        assert _json(path.read_text(encoding="utf-8")) is not None, example.name  # the fast reader took it
+        a, b = load_profile(str(example), vocab), load_profile(str(path), vocab)
+        assert (a.name, a.facts, a.years) == (b.name, b.facts, b.years), example.name
+        assert [(i.id, i.kind, i.fields, i.own_years) for i in a.items] == \
+               [(i.id, i.kind, i.fields, i.own_years) for i in b.items], example.name
+
+
 def test_tables_print_names_as_written(tmp_path):
     # Names come from the user's files: "[red]" is not a style and ":warning:" not an emoji.
     text = (EXAMPLES / "pinggu-2025.yaml").read_text(encoding="utf-8")

@@ -228,3 +228,20 @@ def test_a_date_may_be_text_as_json_writes_it():
     assert convert("2025-03-01", info, None) == convert(dt.date(2025, 3, 1), info, None) == dt.date(2025, 3, 1)
     with pytest.raises(ValueProblem, match="YYYY-MM-DD"):
         convert("2025-13-01", info, None)
+
+
+def test_json_the_fast_reader_refuses_is_located_by_the_yaml_reader(tmp_path):
+    # A key given twice, or a character YAML forbids (json allows U+0080), is left to the YAML
+    # reader, which says where. A mistake json reads fine is found, then located the same way.
+    cases = {
+        "twice.json": ('{"enterprise": "x", "years": 2025, "years": 2026}', "E204", "give each key once"),
+        "c1.json": ('{"enterprise": "x\x80y", "years": 2025}', "E204", "delete it"),
+        "name.json": ('{"enterprise": "x", "years": 2025, "facts": {"manufacturr": true}}', "E210",
+                      "did you mean 'manufacturer'?"),
+    }
+    for name, (text, code, help_text) in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        result = run("optimize", str(path))
+        assert result.exit_code == 2, (name, result.output)
+        assert_diagnostic(result.output, name, 1, code, help_text)
