@@ -3,6 +3,7 @@ and ledgers each end in a diagnostic and exit 2 (exit 1 for `check`'s verdict)."
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -92,6 +93,42 @@ def test_broken_profile_gives_a_diagnostic(tmp_path_factory, text):
     assert result.exit_code in (0, 2), result.output
     if result.exit_code == 2:
         assert "error[" in result.output and "p.yaml" in result.output
+
+
+@st.composite
+def broken_json_profiles(draw):
+    """The example as JSON (what json reads fast) with one value, anywhere in it, replaced by
+    something of the wrong kind, or one key doubled."""
+    import json
+
+    from ruamel.yaml import YAML
+    data = YAML(typ="safe", pure=True).load(PROFILE)
+    spots = []  # (container, key) of every value
+
+    def walk(node):
+        for key in (node if isinstance(node, dict) else range(len(node))):
+            spots.append((node, key))
+            if isinstance(node[key], (dict, list)):
+                walk(node[key])
+    walk(data)
+    node, key = draw(st.sampled_from(spots))
+    value = draw(BAD_VALUES)
+    node[key] = value if not (isinstance(value, float) and value != value) else "NaN"
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    if draw(st.booleans()):
+        text = text.replace('"years": ', '"years": 2025, "years": ', 1)  # a key given twice
+    return text
+
+
+@FUZZ
+@given(broken_json_profiles())
+def test_broken_json_profile_gives_a_located_diagnostic(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("p") / "p.json"
+    path.write_text(text, encoding="utf-8")
+    result = invoke("optimize", str(path))
+    assert result.exit_code in (0, 2, 3), result.output
+    if result.exit_code == 2:
+        assert "error[" in result.output and re.search(r"p\.json:\d+:\d+", result.output), result.output
 
 
 @FUZZ
