@@ -93,14 +93,7 @@ def timed(fn, *args):
 FILL = 0.1
 
 
-def median_of(repeats: int, fn, *args):
-    runs = [timed(fn, *args) for _ in range(repeats)]
-    while sum(t for _, t in runs) < FILL and len(runs) < 200:
-        runs.append(timed(fn, *args))
-    return runs[0][0], statistics.median(t for _, t in runs)
-
-
-def medians_interleaved(repeats: int, fns, *args) -> list[tuple[object, float]]:
+def medians(repeats: int, fns, *args) -> list[tuple[object, float]]:
     """Each of `fns` on the same input, one run of each per round, as section a does: the
     machine's drift touches all alike, and none runs in a tight loop of its own with caches
     warmed for it alone (in a tight loop CP-SAT took 0.6 ms at 10 × 5, interleaved 1.2 ms). At
@@ -311,7 +304,7 @@ def main() -> None:
         for years, span in SPANS.items():
             profile = enterprise(n, span, seed=n * 10 + years)
             g, t_ground = timed(ground, rules, profile, span, False)
-            (total, t_engine), (highs, t_highs), (cpsat, t_cpsat) = medians_interleaved(
+            (total, t_engine), (highs, t_highs), (cpsat, t_cpsat) = medians(
                 repeats, (engine, solve_highs, solve_cpsat), g)
             assert highs == total == cpsat, (n, years, total, highs, cpsat)
             ratio = t_engine / min(t_highs, t_cpsat)
@@ -341,7 +334,7 @@ def main() -> None:
             "|---|---|---|---|---|---|---|---|"]
     for n in ([10, 50] if args.quick else [50, 200, 1000]):
         profile = enterprise(n, SPANS[5], seed=n * 10 + 5)
-        g, t_ground = median_of(repeats, ground, rules, profile, SPANS[5], False)
+        [(g, t_ground)] = medians(repeats, (ground,), rules, profile, SPANS[5], False)
         plans = [optimize(g) for _ in range(repeats)]
         stage = {name: statistics.median(dict(p.stages)[name] for p in plans) for name, _ in plans[0].stages}
         per = 100 / n

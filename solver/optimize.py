@@ -95,9 +95,8 @@ class _Part:
 
     def polished(self, found: Proposal, legal: bool) -> Proposal | None:
         """The better of a plan Z3 found (if `legal`) and its polished form (`polish`), if legal."""
-        shaped = polish(self.g, self.scope, found.amounts)
-        if shaped is not None and violations(self.g, shaped.amounts, scope=self.scope):
-            shaped = None
+        taken = polish(self.g, self.scope, found.amounts)
+        shaped = None if taken is None or violations(self.g, taken, scope=self.scope) else self.scored(taken)
         plans = [plan for plan in (found if legal else None, shaped) if plan is not None]
         return max(plans, key=lambda plan: (plan.total, plan.weight), default=None)
 

@@ -9,7 +9,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from . import ast
 from .diagnostics import Diagnostic, DiagnosticError, Span
 from .resources import grammar_path
-from .values import DIGITS, ValueProblem, parse_date, parse_money, parse_rate, shown
+from .values import ValueProblem, parse_count, parse_date, parse_money, parse_rate
 
 #: How the grammar's terminals are named in messages.
 _TERMINAL_NAMES = {
@@ -288,7 +288,7 @@ class _Builder(Transformer):
         return ("once_in", items[0], None) if items else ("once", None, None)
 
     def consecutive(self, meta, items):
-        return ("consecutive", None, self._count(items[0]))
+        return ("consecutive", None, self._literal(items[0], parse_count, "count").value)
 
     # -- expressions -------------------------------------------------------------------
     def money(self, meta, items):
@@ -301,13 +301,7 @@ class _Builder(Transformer):
         return self._literal(items[0], parse_rate, "rate")
 
     def integer(self, meta, items):
-        return ast.Literal(self._count(items[0]), "count", self._tok(items[0]))
-
-    def _count(self, tok: Token) -> int:
-        if len(str(tok)) > DIGITS:  # int() refuses over 4300 digits; no count needs 30
-            raise _LiteralError(Diagnostic("error", "E004", f"'{shown(str(tok))}' has more digits than any count",
-                                           self._tok(tok), f"a count has at most {DIGITS} digits"))
-        return int(tok)
+        return self._literal(items[0], parse_count, "count")
 
     def date(self, meta, items):
         return self._literal(items[0], parse_date, "date")

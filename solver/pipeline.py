@@ -12,7 +12,7 @@ from .explain import Result, explain_clause, build_result
 from .ground import ground
 from .model import Ruleset
 from .optimize import optimize as solve, z3_starting
-from .profile import load_profile
+from .profile import load_profile, spells_year
 from .resources import rules_dir
 
 if TYPE_CHECKING:  # prove (and its symbolic model) is imported by the prove command only
@@ -187,9 +187,8 @@ def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
     rows = read_ledger(ledger_path)
     years = set(profile.years or profile.mentioned_years(ruleset.vocab))
     for row in rows:
-        year = str(row.get("year", "")).strip()
-        if year.isascii() and year.isdigit() and len(year) <= 6:  # else the ledger check reports it
-            years.add(int(year))
+        if spells_year(str(row.get("year", ""))):  # else the ledger check reports it
+            years.add(int(row["year"]))
     grounded = ground(ruleset, profile, tuple(sorted(years)), include_drafts)
     lines = resolve_lines(rows, grounded, ledger_path)
     return check_ledger(grounded, lines)

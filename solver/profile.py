@@ -236,7 +236,7 @@ class _Reader:
             out = {}
             for key in raw:
                 # JSON keys are always text: a year written "2024" is the year 2024 (in YAML too)
-                year = int(key) if isinstance(key, str) and _digits(key) else key
+                year = int(key) if isinstance(key, str) and spells_year(key) else key
                 if isinstance(year, bool) or not isinstance(year, int) or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
                     self.diag.error("E212", f"'{shown(str(key))}' is not a year", key_span(self.path, raw, key))
                     continue
@@ -377,7 +377,7 @@ def _years(doc, path: str, diag: Collector) -> tuple[int, ...] | None:
         return None
 
 
-def _digits(text: str) -> bool:
+def spells_year(text: str) -> bool:
     """Text that spells a year: a few ASCII digits (int() refuses over 4300 of them)."""
     text = text.strip()
     return text.isascii() and text.isdigit() and len(text) <= 6
@@ -391,10 +391,10 @@ def parse_years(raw) -> tuple[int, ...]:
         years = [raw]
     elif isinstance(raw, str) and "-" in raw:
         lo, _, hi = raw.partition("-")
-        if not (_digits(lo) and _digits(hi)) or int(lo) > int(hi):
+        if not (spells_year(lo) and spells_year(hi)) or int(lo) > int(hi):
             raise ValueProblem(f"'{shown(raw)}' is not a range of years")
         years = list(range(int(lo), int(hi) + 1))
-    elif isinstance(raw, str) and _digits(raw):
+    elif isinstance(raw, str) and spells_year(raw):
         years = [int(raw)]
     elif isinstance(raw, list) and raw and all(isinstance(y, int) and not isinstance(y, bool) for y in raw):
         years = list(raw)

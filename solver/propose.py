@@ -50,8 +50,9 @@ class _Links(Links):
 
 
 def _greedy(g: Grounded, links: _Links, order: list[int]) -> dict[int, int] | None:
-    """Take the candidates in `order`, each paid the most its ceilings leave; None if a granted
-    payment cannot be kept."""
+    """Take the granted payments, then the rest, each group in `order`, each paid the most its
+    ceilings leave; None if a granted payment cannot be kept."""
+    order = [i for i in order if g.candidates[i].forced] + [i for i in order if not g.candidates[i].forced]
     left = dict(links.limits)
     years: dict[int, list[int]] = {}  # window -> years paid
     used: dict[int, int] = {}  # choice -> option taken
@@ -110,8 +111,7 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
     for n, order in enumerate(orders):
         if order in orders[:n]:  # the same order gives the same plan (one payment: all three agree)
             continue
-        forced = [i for i in order if c[i].forced]
-        paid = _greedy(g, links, forced + [i for i in order if not c[i].forced])
+        paid = _greedy(g, links, order)
         if paid is None:
             continue
         proposal = Proposal.of(paid, weight)
@@ -120,20 +120,18 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
     return best
 
 
-def polish(g: Grounded, scope: Scope, paid: dict[int, int]) -> Proposal | None:
-    """A plan shaped like `paid` (a solver's plan: legal but paying less than its shape allows,
-    or, from a relaxed statement, breaking a window), each payment then paid as much as its
-    ceilings leave: the greedy plan taking first what `paid` pays, largest first, then the rest.
-    Z3 answers "is there a better plan?" with any better plan, often 1元 better; polished, the
-    answer usually reaches the better shape's best in one step. Two 第十二条 orders under a
-    yearly cap: 400万 proposed, 405万 from Z3, 500万 polished; unpolished, Z3 climbed 16 times
-    in steps of 1000元 to 50万 and the part ended in Optimize."""
+def polish(g: Grounded, scope: Scope, paid: dict[int, int]) -> dict[int, int] | None:
+    """The amounts of a plan shaped like `paid` (a solver's plan: legal but paying less than its
+    shape allows, or, from a relaxed statement, breaking a window), each payment then paid as
+    much as its ceilings leave: the greedy plan taking first what `paid` pays, largest first,
+    then the rest. Z3 answers "is there a better plan?" with any better plan, as little as one
+    rounding unit better; polished, the answer usually reaches the better shape's best in one
+    step. Two 第十二条 orders under a yearly cap: 400万 proposed, 405万 from Z3, 500万 polished;
+    unpolished, Z3 climbed 16 times, to 465万, and the part ended in Optimize."""
     c = g.candidates
     first = sorted(paid, key=lambda i: (-paid[i], c[i].year, i))
     rest = sorted(set(scope.members).difference(paid), key=lambda i: (-c[i].most, c[i].year, i))
-    order = first + rest
-    taken = _greedy(g, _Links(g, scope), [i for i in order if c[i].forced] + [i for i in order if not c[i].forced])
-    return None if taken is None else Proposal.of(taken, weights(g, scope.members))
+    return _greedy(g, _Links(g, scope), first + rest)
 
 
 #: How many option combinations `upper_bound` may branch into, over all choices of a part.

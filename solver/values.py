@@ -38,6 +38,14 @@ def number(text: str, original: str | None = None) -> Fraction:
     return Fraction(text)
 
 
+def parse_count(text: str) -> int:
+    """'3' -> 3: a whole number of at most DIGITS digits."""
+    value = number(text)
+    if value.denominator != 1 or value < 0:
+        raise ValueProblem(f"'{shown(text)}' is not a whole number")
+    return int(value)
+
+
 def parse_money(text: str) -> int:
     """'16.5万' -> 165000; '1.8亿' -> 180000000; '12000' -> 12000 (元)."""
     m = _MONEY.match(text)
