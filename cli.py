@@ -19,7 +19,8 @@ from solver import __version__, pipeline  # noqa: E402
 from solver.diagnostics import DiagnosticError, SymbolicProblem, render  # noqa: E402
 from solver.optimize import PlanError  # noqa: E402
 from solver.profile import parse_years  # noqa: E402
-from solver.render import format_check, format_coverage, format_explanation, format_result, format_verdict, to_json  # noqa: E402
+from solver.render import (format_check, format_coverage, format_explanation, format_readings,  # noqa: E402
+                           format_result, format_verdict, to_json)
 from solver.values import ValueProblem  # noqa: E402
 
 EXIT_OK, EXIT_VERDICT, EXIT_INPUT, EXIT_GAVE_UP, EXIT_INTERNAL = 0, 1, 2, 3, 70
@@ -76,6 +77,9 @@ _years_opt = click.option("--years", callback=_years, metavar="YEARS",
 _drafts_opt = click.option("--include-drafts", is_flag=True, help="Include draft policies (征求意见稿), labelled.")
 _timeout_opt = click.option("--timeout", type=click.FloatRange(min=0.01), default=None, metavar="S",
                             help="Give up after S seconds with the best plan found and its proven bound (exit 3).")
+_reading_opt = click.option("--reading", "readings", multiple=True, metavar="ID=ALT",
+                            help="Read the rules under this alternative of a reading (repeatable); "
+                                 "`subsidy readings` lists them. Default: each reading's default.")
 _prove_timeout_opt = click.option("--timeout", type=click.FloatRange(min=0.01), default=None, metavar="S",
                                   help="Give up after S seconds, counted from the start: UNKNOWN (exit 3).")
 
@@ -152,10 +156,15 @@ def check(rules, as_json, show_coverage, deep) -> None:
               help="Consider only these policies, articles or non-duplication groups (and the city awards they match).")
 @click.option("--proof", type=click.Path(file_okay=False), metavar="DIR",
               help="Write the Z3 checks behind 'optimal' to DIR as SMT-LIB files any z3 can rerun.")
+@_reading_opt
+@click.option("--readings", "with_range", is_flag=True,
+              help="Also prove the optimum under the most conservative and the most generous readings, and what "
+                   "each reading that matters moves the total (ask the bureau about these).")
 @_guard
-def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proof) -> None:
+def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proof, readings, with_range) -> None:
     """The most PROFILE may legally receive, clause by clause, proven optimal."""
-    result = pipeline.optimize(profile, list(rules) or None, years, include_drafts, _left(timeout), list(only) or None)
+    result = pipeline.optimize(profile, list(rules) or None, years, include_drafts, _left(timeout), list(only) or None,
+                               list(readings), with_range)
     if as_json:
         click.echo(to_json(result.to_json()), nl=False)
     else:
@@ -173,10 +182,11 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proo
 @_rules_opt
 @_drafts_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+@_reading_opt
 @_guard
-def audit(profile, ledger, rules, include_drafts, as_json) -> None:
+def audit(profile, ledger, rules, include_drafts, as_json, readings) -> None:
     """Check LEDGER (YAML/JSON with a payments list, or CSV) against every rule: PASS or FAIL (exit 1)."""
-    verdict = pipeline.audit(profile, ledger, list(rules) or None, include_drafts)
+    verdict = pipeline.audit(profile, ledger, list(rules) or None, include_drafts, list(readings))
     if as_json:
         click.echo(to_json(verdict.to_json()), nl=False)
     else:
@@ -192,10 +202,12 @@ def audit(profile, ledger, rules, include_drafts, as_json) -> None:
 @_drafts_opt
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @_timeout_opt
+@_reading_opt
 @_guard
-def explain(profile, clause, rules, years, include_drafts, as_json, timeout) -> None:
+def explain(profile, clause, rules, years, include_drafts, as_json, timeout, readings) -> None:
     """Why CLAUSE (e.g. pinggu.第三条 or pinggu.output_growth) pays PROFILE what it pays, or nothing."""
-    data = pipeline.explain(profile, clause, list(rules) or None, years, include_drafts, _left(timeout))
+    data = pipeline.explain(profile, clause, list(rules) or None, years, include_drafts, _left(timeout),
+                            list(readings))
     if as_json:
         click.echo(to_json(data), nl=False)
     else:
@@ -217,6 +229,7 @@ _prove_common = [
     click.option("--counterexample", "out", type=click.Path(), help="Write a counter-example profile here."),
     click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON."),
     _prove_timeout_opt,
+    _reading_opt,
 ]
 
 
@@ -262,7 +275,8 @@ def _report(proof, out, as_json) -> None:
 @click.option("--year", type=int, help="One year only (default: all years).")
 @_with_common
 @_guard
-def prove_at_most(amount, policy, article, per, year, rules, years, items, bounds, out, as_json, timeout) -> None:
+def prove_at_most(amount, policy, article, per, year, rules, years, items, bounds, out, as_json, timeout,
+                  readings) -> None:
     """No enterprise is ever paid more than AMOUNT (e.g. 1000万) by POLICY [ARTICLE]."""
     from solver.prove import Claim
     from solver.values import parse_money
@@ -271,18 +285,34 @@ def prove_at_most(amount, policy, article, per, year, rules, years, items, bound
     except ValueProblem as err:
         raise click.BadParameter(str(err), param_hint="AMOUNT") from None
     claim = Claim("at_most", policy, article, per, year, limit)
-    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout)), out, as_json)
+    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout), list(readings)),
+            out, as_json)
 
 
 @prove.command("no-double")
 @click.argument("group")
 @_with_common
 @_guard
-def prove_no_double(group, rules, years, items, bounds, out, as_json, timeout) -> None:
+def prove_no_double(group, rules, years, items, bounds, out, as_json, timeout, readings) -> None:
     """No item is ever paid by two clauses of non-duplication GROUP (e.g. 平谷区)."""
     from solver.prove import Claim
     claim = Claim("no_double", group=group)
-    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout)), out, as_json)
+    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout), list(readings)),
+            out, as_json)
+
+
+@main.command()
+@click.argument("policy", required=False)
+@_rules_opt
+@click.option("--json", "as_json", is_flag=True, help="Print the readings as JSON.")
+@_guard
+def readings(policy, rules, as_json) -> None:
+    """Every reading of an ambiguous sentence (of POLICY): its alternatives, the default and why."""
+    data = pipeline.readings(policy, list(rules) or None)
+    if as_json:
+        click.echo(to_json({"readings": data}), nl=False)
+    else:
+        click.echo(format_readings(data, _width()))
 
 
 def run() -> None:

@@ -156,6 +156,15 @@ class OnePer(Struct, frozen=True):
     span: Span
 
 
+class When(Struct, frozen=True):
+    """Statements that hold only when a reading takes one of the named alternatives."""
+
+    reading: tuple[str, ...]  # (NAME,) of this policy, or (POLICY, NAME)
+    alternatives: tuple[tuple[str, Span], ...]
+    body: "Body"
+    span: Span
+
+
 class Body(Struct, frozen=True):
     """The statements of a clause or of one of its parts."""
 
@@ -172,6 +181,7 @@ class Body(Struct, frozen=True):
     fixed: Expr | None = None
     matches: tuple[str, Span] | None = None
     parts: tuple["PartDecl", ...] = ()
+    whens: tuple[When, ...] = ()
     duplicates: tuple[tuple[str, Span], ...] = ()  # statements given twice
 
 
@@ -204,6 +214,18 @@ class ArticleDecl(Struct, frozen=True):
     span: Span
 
 
+class ReadingDecl(Struct, frozen=True):
+    """An ambiguous sentence of an article, the ways it can be read, the default and why."""
+
+    name: str
+    article: str
+    texts: tuple[str, ...]
+    alternatives: tuple[tuple[str, str, Span], ...]  # (name, what it computes, where)
+    default: tuple[str, str, Span] | None  # (alternative, why it was chosen, where)
+    span: Span
+    duplicates: tuple[tuple[str, Span], ...] = ()
+
+
 class RuleFile(Struct, frozen=True):
     path: str
     vocabularies: tuple[Vocabulary, ...]
@@ -211,3 +233,4 @@ class RuleFile(Struct, frozen=True):
     conditions: tuple[ConditionDecl, ...]
     clauses: tuple[ClauseDecl, ...]
     articles: tuple[ArticleDecl, ...] = ()
+    readings: tuple[ReadingDecl, ...] = ()

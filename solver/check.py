@@ -3,12 +3,15 @@ expression that would compile to non-linear arithmetic. Reports every error of t
 from __future__ import annotations
 
 from datetime import date
+from itertools import product
 
 from msgspec import Struct
+from msgspec.structs import replace
 
 from . import ast
 from .diagnostics import Collector, Span, did_you_mean
-from .model import BASE_TYPES, SCOPES, Cap, Clause, Condition, FactInfo, KindInfo, Part, Policy, Ruleset, Vocab
+from .model import (BASE_TYPES, SCOPES, Alternative, Cap, Clause, Condition, FactInfo, KindInfo, Part, Policy,
+                    Reading, Ruleset, Variant, Vocab)
 
 POLICY_SETTINGS = {
     "title": "string", "document": "string", "issuer": "string", "level": "name", "region": "name",
@@ -18,6 +21,8 @@ POLICY_SETTINGS = {
 REQUIRED_SETTINGS = ("title", "level", "in_force", "status")
 ARTICLE_STATUSES = ("procedural", "non_monetary", "not_encoded")
 FUNCTIONS = ("growth", "increase", "prev", "first_reaches", "consecutive", "min", "max")
+#: A clause may rest on a few readings; its variants are checked one by one, so their number is bounded.
+MAX_VARIANTS = 64
 
 
 class Typed(Struct, frozen=True):
@@ -35,8 +40,12 @@ def check(files: list[ast.RuleFile]) -> Ruleset:
     conditions: list[Condition] = []
     clauses: list[Clause] = []
     articles: list[tuple[str, ast.ArticleDecl]] = []
+    readings: dict[str, Reading] = {}
+    variants: dict[str, tuple[Variant, ...]] = {}
+    used: set[str] = set()
+    pending = []  # (file, policy): clauses are checked once every policy's readings are known
     for f in files:
-        if not (f.conditions or f.clauses or f.policies or f.articles):
+        if not (f.conditions or f.clauses or f.policies or f.articles or f.readings):
             continue
         if len(f.policies) != 1:
             span = f.policies[1].span if len(f.policies) > 1 else Span(f.path, 1, 1)
@@ -56,9 +65,23 @@ def check(files: list[ast.RuleFile]) -> Ruleset:
                 diag.error("E104", f"unknown article status '{a.status}'", a.span,
                            did_you_mean(a.status, ARTICLE_STATUSES) or f"statuses: {', '.join(ARTICLE_STATUSES)}")
             articles.append((policy.id, a))
+        for r in f.readings:
+            reading = _reading(r, policy, diag)
+            if reading is None:
+                continue
+            if reading.key in readings:
+                diag.error("E261", f"reading '{r.name}' is declared twice in policy '{policy.id}'", r.span,
+                           labels=((readings[reading.key].span, "first declared here"),))
+                continue
+            readings[reading.key] = reading
+        pending.append((f, policy))
+    for f, policy in pending:
         exprs = _Exprs(vocab, diag)
+        resolve = _WhenResolver(policy.id, readings, diag)
         for c in f.conditions:
-            conditions.append(_condition(c, policy, exprs, diag))
+            condition = resolve.expand(c, lambda decl: _condition(decl, policy, exprs, diag), variants)
+            if condition is not None:
+                conditions.append(condition)
         seen: dict[str, Span] = {}
         for c in f.clauses:
             if c.name in seen:
@@ -66,9 +89,15 @@ def check(files: list[ast.RuleFile]) -> Ruleset:
                            c.span, labels=((seen[c.name], "first declared here"),))
                 continue
             seen[c.name] = c.span
-            clause = _clause(c, policy, len(clauses), exprs, diag)
+            order = len(clauses)
+            clause = resolve.expand(c, lambda decl: _clause(decl, policy, order, exprs, diag), variants)
             if clause is not None:
                 clauses.append(clause)
+        used |= resolve.used
+    for key, reading in readings.items():
+        if key not in used:
+            diag.error("E265", f"reading '{reading.name}' shapes no clause: its alternatives would compute the same",
+                       reading.span, "write 'when " + reading.name + " is ALTERNATIVE { … }' in the clause it reads")
     for clause in clauses:
         for part in clause.parts:
             if part.matches and part.matches not in policies:
@@ -76,7 +105,136 @@ def check(files: list[ast.RuleFile]) -> Ruleset:
                            did_you_mean(part.matches, policies))
     diag.raise_if_errors()
     return Ruleset(vocab, policies, tuple(conditions), tuple(clauses), tuple(f.path for f in files),
-                   tuple(articles))
+                   tuple(articles), readings, variants)
+
+
+# ---- readings ---------------------------------------------------------------------------
+def _reading(decl: ast.ReadingDecl, policy: Policy, diag: Collector) -> Reading | None:
+    before = len(diag.errors)
+    for stmt, span in decl.duplicates:
+        diag.error("E130", f"'{stmt}' is given twice in reading '{decl.name}'", span)
+    if not decl.texts:
+        diag.error("E262", f"reading '{decl.name}' quotes no sentence", decl.span,
+                   "quote the sentence it interprets: text \"…\"")
+    names: dict[str, Span] = {}
+    for name, _, span in decl.alternatives:
+        if name in names:
+            diag.error("E263", f"alternative '{name}' is declared twice", span, labels=((names[name], "first declared here"),))
+        names[name] = span
+    if len(names) < 2:
+        diag.error("E263", f"reading '{decl.name}' needs at least two alternatives", decl.span,
+                   "a sentence read one way only is a note: write it as reading \"…\" in the clause")
+    if decl.default is None:
+        diag.error("E264", f"reading '{decl.name}' has no default", decl.span,
+                   "add: default ALTERNATIVE because \"why this reading\"")
+    elif decl.default[0] not in names:
+        diag.error("E260", f"unknown alternative '{decl.default[0]}' of reading '{decl.name}'", decl.default[2],
+                   did_you_mean(decl.default[0], names) or f"alternatives: {', '.join(names)}")
+    if len(diag.errors) > before:
+        return None
+    return Reading(policy.id, decl.name, decl.article, decl.texts,
+                   tuple(Alternative(n, d, s) for n, d, s in decl.alternatives), decl.default[0], decl.default[1],
+                   decl.span)
+
+
+class _WhenResolver:
+    """Expands a clause or condition with `when` blocks into one variant per combination of the
+    alternatives of the readings it uses; each variant is checked as an ordinary clause."""
+
+    def __init__(self, policy: str, readings: dict[str, Reading], diag: Collector):
+        self.policy, self.readings, self.diag = policy, readings, diag
+        self.used: set[str] = set()
+
+    def expand(self, decl, check_one, variants: dict[str, tuple[Variant, ...]]):
+        """Check `decl` under every combination of the alternatives its `when` blocks name;
+        record the variants and return the one the default readings give (None on errors)."""
+        whens = list(_whens(decl.body))
+        keys = [self._known(w) for w in whens]
+        if not whens or None in keys:
+            return check_one(replace(decl, body=_resolve(decl.body, self.policy, {})))
+        keys = sorted(set(keys))
+        combos = 1
+        for key in keys:
+            combos *= len(self.readings[key].alternatives)
+        if combos > MAX_VARIANTS:
+            self.diag.error("E266", f"'{decl.name}' rests on {combos} combinations of readings (at most {MAX_VARIANTS})",
+                            decl.span, "split the clause, or join readings that always go together")
+            return None
+        default = None
+        for alts in product(*(tuple(a.name for a in self.readings[k].alternatives) for k in keys)):
+            on = tuple(zip(keys, alts))
+            checked = check_one(replace(decl, body=_resolve(decl.body, self.policy, dict(on))))
+            if checked is None:
+                continue
+            checked = replace(checked, readings_used=tuple(keys))
+            variants[checked.key] = variants.get(checked.key, ()) + (Variant(on, **{_field(decl): checked}),)
+            if all(self.readings[k].default == alt for k, alt in on):
+                default = checked
+        return default
+
+    def _known(self, when: ast.When) -> str | None:
+        """The key of the reading a `when` names, if it and its alternatives exist."""
+        key = _reading_key(self.policy, when.reading)
+        reading = self.readings.get(key)
+        if reading is None:
+            known = [k.removeprefix(self.policy + ".") for k in self.readings]
+            self.diag.error("E267", f"unknown reading '{'.'.join(when.reading)}'", when.span,
+                            did_you_mean(".".join(when.reading), known) or "declare it: reading NAME \"ARTICLE\" { … }")
+            return None
+        self.used.add(key)
+        names = [a.name for a in reading.alternatives]
+        unknown = [(name, span) for name, span in when.alternatives if name not in names]
+        for name, span in unknown:
+            self.diag.error("E260", f"unknown alternative '{name}' of reading '{reading.name}'", span,
+                            did_you_mean(name, names) or f"alternatives: {', '.join(names)}")
+        return None if unknown else key
+
+
+def _reading_key(policy: str, path: tuple[str, ...]) -> str:
+    """A reading named in a `when`: NAME of this policy, or POLICY.NAME."""
+    return ".".join(path) if len(path) == 2 else f"{policy}.{path[0]}"
+
+
+def _field(decl) -> str:
+    return "condition" if isinstance(decl, ast.ConditionDecl) else "clause"
+
+
+def _whens(body: ast.Body):
+    """Every `when` block in a body, its parts and its `when` blocks."""
+    for w in body.whens:
+        yield w
+        yield from _whens(w.body)
+    for p in body.parts:
+        yield from _whens(p.body)
+
+
+_SINGLE = ("subject", "pay", "matter", "fixed", "matches")
+_MANY = ("texts", "readings", "benefits", "requires", "caps", "one_per", "duplicates")
+
+
+def _resolve(body: ast.Body, policy: str, on: dict[str, str]) -> ast.Body:
+    """The body as it reads under the chosen alternatives (reading key -> alternative): the
+    statements of each `when` block that holds join the body's own; one given twice is a
+    duplicate (E130), as in a body without `when`."""
+    fields = {name: getattr(body, name) for name in _SINGLE + _MANY + ("up_to",)}
+    fields["parts"] = tuple(replace(p, body=_resolve(p.body, policy, on)) for p in body.parts)
+    for w in body.whens:
+        if on.get(_reading_key(policy, w.reading)) not in {name for name, _ in w.alternatives}:
+            continue
+        inner = _resolve(w.body, policy, on)
+        for name in _MANY:
+            fields[name] = fields[name] + getattr(inner, name)
+        fields["parts"] = fields["parts"] + inner.parts
+        for name in _SINGLE:
+            if getattr(inner, name) is None:
+                continue
+            if fields[name] is not None:
+                fields["duplicates"] = fields["duplicates"] + ((name, w.span),)
+                continue
+            fields[name] = getattr(inner, name)
+            if name == "pay":
+                fields["up_to"] = inner.up_to
+    return ast.Body(**fields)
 
 
 # ---- vocabulary ------------------------------------------------------------------------

@@ -59,7 +59,9 @@ class Collector(Struct):
 
     def error(self, code: str, message: str, span: Span | None, help: str | None = None,
               labels: tuple[tuple[Span, str], ...] = ()) -> None:
-        self.items.append(Diagnostic("error", code, message, span, help, labels))
+        found = Diagnostic("error", code, message, span, help, labels)
+        if found not in self.items:  # a clause checked under several readings reports a mistake once
+            self.items.append(found)
 
     def warning(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
         self.items.append(Diagnostic("warning", code, message, span, help))

@@ -11,6 +11,7 @@ from .ground import Candidate, Grounded
 from .linear import Links, whole
 from .model import Clause
 from .optimize import Plan
+from .readings import in_effect
 
 SCHEMA_VERSION = 1
 
@@ -26,6 +27,8 @@ class Payment(Struct, frozen=True):
     up_to: bool
     readings: tuple[str, ...]
     draft: bool = False  # from a draft policy (征求意见稿), included by --include-drafts
+    kind: str = "computed"  # computed: the text's formula or fixed amount; discretionary: a ceiling the bureau fills
+    readings_used: tuple[str, ...] = ()  # keys of the readings (alternatives) the figure rests on
 
 
 class NotTaken(Struct, frozen=True):
@@ -49,6 +52,16 @@ class Result(Struct, frozen=True):
     assumptions: tuple[str, ...]
     certificate: dict
     proofs: tuple[str, ...] = ()  # SMT-LIB scripts of the checks behind `optimal` (`--proof DIR`); not in JSON
+    readings_in_effect: tuple[tuple[str, str, bool], ...] = ()  # (reading, alternative, is default) behind a payment
+    range: dict | None = None  # `--readings`: the optima under other readings (pipeline.reading_range)
+
+    @property
+    def computed_total(self) -> int:
+        return sum(p.amount for p in self.payments if p.kind == "computed")
+
+    @property
+    def discretionary_total(self) -> int:
+        return self.total - self.computed_total
 
     def to_json(self) -> dict:
         """The documented, stable JSON of `subsidy optimize --json` (README, "JSON output")."""
@@ -58,13 +71,17 @@ class Result(Struct, frozen=True):
             "years": list(self.years),
             "status": self.status,
             "total": self.total,
+            "computed_total": self.computed_total,
+            "discretionary_total": self.discretionary_total,
             "bound": self.bound,
-            "payments": [dict(asdict(p), readings=list(p.readings)) for p in self.payments],
+            "payments": [dict(asdict(p), readings=list(p.readings), readings_used=list(p.readings_used))
+                         for p in self.payments],
+            "readings_in_effect": [{"reading": k, "alternative": a, "default": d} for k, a, d in self.readings_in_effect],
             "not_taken": [asdict(n) for n in self.not_taken],
             "benefits": list(self.benefits),
             "assumptions": list(self.assumptions),
             "certificate": self.certificate,
-        }
+        } | ({"range": self.range} if self.range is not None else {})
 
 
 def bound_by(g: Grounded, plan: Plan, c: Candidate, amount: int) -> str:
@@ -81,11 +98,18 @@ def bound_by(g: Grounded, plan: Plan, c: Candidate, amount: int) -> str:
 
 def build_result(g: Grounded, plan: Plan) -> Result:
     payments = []
+    by_policy: dict[str, tuple[str, ...]] = defaultdict(tuple)  # readings shaping a policy's conditions
+    for cond in g.ruleset.conditions:
+        by_policy[cond.policy] += cond.readings_used
     for i in sorted(plan.amounts, key=lambda i: _order(g.candidates[i])):
         c, amount = g.candidates[i], plan.amounts[i]
+        used = tuple(sorted(set(c.clause.readings_used + by_policy[c.policy.id])))
         payments.append(Payment(c.policy.id, c.clause.article, c.part_key, c.subject, c.year, amount,
                                 bound_by(g, plan, c, amount), c.part.up_to, c.clause.readings + c.part.readings,
-                                c.policy.is_draft))
+                                c.policy.is_draft, "discretionary" if c.part.up_to else "computed", used))
+    effect = in_effect(g.ruleset)
+    readings_in_effect = tuple((k, effect[k], effect[k] == g.ruleset.readings[k].default)
+                               for k in sorted({k for p in payments for k in p.readings_used}))
     used_policies = {g.candidates[i].policy.id for i in plan.amounts}
     assumptions = []
     for pid in sorted(used_policies, key=lambda p: g.ruleset.policies[p].order):
@@ -103,7 +127,10 @@ def build_result(g: Grounded, plan: Plan) -> Result:
         assumptions.append("figures marked with readings rest on the team's interpretation of the article "
                            "(see each payment's readings)")
     if any(p.up_to for p in payments):
-        assumptions.append("“最高/不超过” is read as a ceiling: the figure is the most the text allows (up to)")
+        assumptions.append("“最高/不超过” with no formula is a ceiling the bureau fills after review (discretionary): "
+                           "the figure is the most the text allows, not an entitlement")
+    assumptions += [f"{k} read as '{a}'" + ("" if d else " (chosen with --reading; not the default)")
+                    for k, a, d in readings_in_effect]
     certificate = {
         "method": "a plan per independent part in exact arithmetic (z3 Optimize where none is found), then "
                   "one z3 check per batch of parts (a part with ceilings whose plan meets its bound without windows "
@@ -115,7 +142,8 @@ def build_result(g: Grounded, plan: Plan) -> Result:
     }
     benefits = tuple({"policy": c.policy, "article": c.article, "clause": c.key, "benefit": b} for c, b in g.benefits)
     return Result(g.profile.name, g.horizon, plan.status, plan.total, plan.bound, tuple(payments),
-                  tuple(not_taken(g, plan)), benefits, tuple(assumptions), certificate, plan.proofs)
+                  tuple(not_taken(g, plan)), benefits, tuple(assumptions), certificate, plan.proofs,
+                  readings_in_effect)
 
 
 def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:

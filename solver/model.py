@@ -66,6 +66,32 @@ class Policy(Struct, frozen=True):
         return self.status == "draft"
 
 
+class Alternative(Struct, frozen=True):
+    name: str
+    description: str  # what the engine computes under it
+    span: Span
+
+
+class Reading(Struct, frozen=True):
+    """An ambiguous sentence of an article and the ways the rules can read it (DESIGN §7)."""
+
+    policy: str
+    name: str
+    article: str
+    texts: tuple[str, ...]
+    alternatives: tuple[Alternative, ...]
+    default: str
+    reason: str  # why the default was chosen
+    span: Span
+
+    @property
+    def key(self) -> str:
+        return f"{self.policy}.{self.name}"
+
+    def alternative(self, name: str) -> Alternative | None:
+        return next((a for a in self.alternatives if a.name == name), None)
+
+
 class Condition(Struct, frozen=True):
     policy: str
     name: str
@@ -74,6 +100,11 @@ class Condition(Struct, frozen=True):
     readings: tuple[str, ...]
     requires: tuple[ast.Expr, ...]
     span: Span
+    readings_used: tuple[str, ...] = ()  # keys of the readings whose alternative shaped it
+
+    @property
+    def key(self) -> str:
+        return f"condition {self.policy}.{self.name}"
 
 
 class Cap(Struct, frozen=True):
@@ -111,6 +142,7 @@ class Clause(Struct, frozen=True):
     one_per: tuple[ast.OnePer, ...]
     span: Span
     order: int
+    readings_used: tuple[str, ...] = ()  # keys of the readings whose alternative shaped it
 
     @property
     def key(self) -> str:
@@ -120,13 +152,24 @@ class Clause(Struct, frozen=True):
         return self.key if part.name is None else f"{self.key}.{part.name}"
 
 
+class Variant(Struct, frozen=True):
+    """A clause or condition as it reads under one alternative of each reading it uses."""
+
+    on: tuple[tuple[str, str], ...]  # (reading key, alternative), by reading key
+    clause: Clause | None = None
+    condition: Condition | None = None
+
+
 class Ruleset(Struct, frozen=True):
     vocab: Vocab
     policies: dict[str, Policy]
-    conditions: tuple[Condition, ...]
-    clauses: tuple[Clause, ...]
+    conditions: tuple[Condition, ...]  # as the default readings read them
+    clauses: tuple[Clause, ...]  # as the default readings read them
     files: tuple[str, ...] = ()
     articles: tuple[tuple[str, ast.ArticleDecl], ...] = ()  # (policy, article that pays nothing)
+    readings: dict[str, Reading] = {}  # by key, POLICY.NAME
+    variants: dict[str, tuple[Variant, ...]] = {}  # by clause or condition key: every combination
+    chosen: tuple[tuple[str, str], ...] = ()  # alternatives other than the defaults (solver/readings.py)
 
     def clause(self, key: str) -> Clause | None:
         for c in self.clauses:

@@ -50,6 +50,7 @@ def parse_text(text: str, path: str) -> ast.RuleFile:
         conditions=tuple(i for i in items if isinstance(i, ast.ConditionDecl)),
         clauses=tuple(i for i in items if isinstance(i, ast.ClauseDecl)),
         articles=tuple(i for i in items if isinstance(i, ast.ArticleDecl)),
+        readings=tuple(i for i in items if isinstance(i, ast.ReadingDecl)),
     )
 
 
@@ -192,9 +193,9 @@ class _Builder(Transformer):
     # -- clauses -----------------------------------------------------------------------
     def _body(self, stmts) -> ast.Body:
         fields: dict = {"texts": [], "readings": [], "benefits": [], "requires": [], "caps": [],
-                        "one_per": [], "parts": [], "duplicates": []}
+                        "one_per": [], "parts": [], "whens": [], "duplicates": []}
         for kind, value, span in stmts:
-            if kind in ("texts", "readings", "benefits", "requires", "caps", "one_per", "parts"):
+            if kind in ("texts", "readings", "benefits", "requires", "caps", "one_per", "parts", "whens"):
                 fields[kind].append(value)
             elif kind in fields:
                 fields["duplicates"].append((kind, span))
@@ -216,6 +217,34 @@ class _Builder(Transformer):
     def part(self, meta, items):
         name, *stmts = items
         return ("parts", ast.PartDecl(str(name), self._body(stmts), self._tok(name)), self._tok(name))
+
+    def reading_decl(self, meta, items):
+        name, article, *stmts = items
+        texts = tuple(v for k, v, _ in stmts if k == "texts")
+        alternatives = tuple(v for k, v, _ in stmts if k == "alternative")
+        defaults = [(v, span) for k, v, span in stmts if k == "default"]
+        duplicates = tuple(("default", span) for _, span in defaults[1:])
+        return ast.ReadingDecl(str(name), _unquote(article), texts, alternatives,
+                               defaults[0][0] if defaults else None, self._tok(name), duplicates)
+
+    def alternative(self, meta, items):
+        name, description = items
+        return ("alternative", (str(name), _unquote(description), self._tok(name)), self._span(meta))
+
+    def reading_default(self, meta, items):
+        name, reason = items
+        return ("default", (str(name), _unquote(reason), self._tok(name)), self._span(meta))
+
+    def reading_ref(self, meta, items):
+        return tuple(str(i) for i in items)
+
+    def when_alternatives(self, meta, items):
+        return tuple((str(i), self._tok(i)) for i in items)
+
+    def when(self, meta, items):
+        reading, alternatives, *stmts = items
+        node = ast.When(reading, alternatives, self._body(stmts), self._span(meta))
+        return ("whens", node, node.span)
 
     def text(self, meta, items):
         return ("texts", _unquote(items[0]), self._span(meta))

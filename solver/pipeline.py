@@ -6,12 +6,15 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from msgspec.structs import replace
+
 from . import ast, cache
 from .diagnostics import Diagnostic, DiagnosticError, Span
 from .explain import Result, explain_clause, build_result
 from .ground import ground
 from .model import Ruleset
 from .optimize import optimize as solve, z3_starting
+from .readings import in_effect, listing, parse_choices, select, shaped_by
 from .profile import load_profile, spells_year
 from .resources import rules_dir
 
@@ -81,13 +84,90 @@ def default_horizon(ruleset: Ruleset, profile, years: tuple[int, ...] | None) ->
 
 
 def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
-             include_drafts: bool = False, timeout: float | None = None, only: list[str] | None = None) -> Result:
+             include_drafts: bool = False, timeout: float | None = None, only: list[str] | None = None,
+             readings: list[str] | None = None, with_range: bool = False) -> Result:
+    """The proven optimum under the chosen readings (`--reading ID=ALT`; the defaults elsewhere);
+    `with_range` adds the optima under the other readings (`reading_range`)."""
     deadline = _deadline(timeout)
     ruleset = load_rules(rules)
+    choice = parse_choices(ruleset, readings or ())
+    chosen = _read_as(ruleset, choice, only)
+    grounded, plan = _plan(chosen, profile_path, years, include_drafts, deadline)
+    result = build_result(grounded, plan)
+    if not with_range:
+        return result
+    return replace(result, range=reading_range(ruleset, choice, only, grounded, result, deadline))
+
+
+def _read_as(ruleset: Ruleset, choice: dict[str, str], only: list[str] | None) -> Ruleset:
+    """The rules under the chosen readings, cut down to `--only`."""
+    ruleset = select(ruleset, choice)
     if only:
         from .prove import restrict
         ruleset = restrict(ruleset, only)
-    return build_result(*_plan(ruleset, profile_path, years, include_drafts, deadline))
+    return ruleset
+
+
+def reading_range(ruleset: Ruleset, choice: dict[str, str], only: list[str] | None, grounded, base: Result,
+                  deadline: float | None) -> dict:
+    """How much of the total rests on readings: each reading that could matter to this
+    enterprise flipped alone to each other alternative (a proven optimum each), then the most
+    conservative and the most generous combination — each reading at the alternative that paid
+    least (most) when flipped alone, the chosen one on a tie — each proven like the default.
+    A reading matters unless every clause it shapes is refused as a whole (another district,
+    a draft left out, out of force) and it shapes no policy condition."""
+    refused = {r.clause.key for r in grounded.refusals if r.part is None}
+    effect = in_effect(ruleset) | choice
+    base_figure = _figure(base, effect, ruleset)
+
+    def optimum(alternatives: dict[str, str]) -> Result:
+        g = ground(_read_as(ruleset, alternatives, only), grounded.profile, grounded.horizon, grounded.include_drafts)
+        left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
+        return build_result(g, solve(g, left))
+
+    flips, low, high = [], dict(effect), dict(effect)
+    low_total, high_total = {}, {}
+    for key, reading in ruleset.readings.items():
+        shaped = shaped_by(ruleset, key)
+        if all(k in refused for k in shaped if not k.startswith("condition ")) and \
+                not any(k.startswith("condition ") for k in shaped):
+            continue
+        for alt in reading.alternatives:
+            if alt.name == effect[key]:
+                continue
+            result = optimum(effect | {key: alt.name})
+            flips.append({"reading": key, "article": reading.article, "alternative": alt.name,
+                          "description": alt.description, "total": result.total, "status": result.status,
+                          "change": result.total - base.total})
+            if result.total < low_total.get(key, base.total):
+                low[key], low_total[key] = alt.name, result.total
+            if result.total > high_total.get(key, base.total):
+                high[key], high_total[key] = alt.name, result.total
+    flips.sort(key=lambda f: (-abs(f["change"]), f["reading"], f["alternative"]))
+    figures = {}
+    defaults = in_effect(ruleset)
+    for name, combo in (("default", defaults), ("conservative", low), ("generous", high)):
+        figures[name] = base_figure if combo == effect else _figure(optimum(combo), combo, ruleset)
+    if effect != defaults:
+        figures["chosen"] = base_figure
+    ask = list(dict.fromkeys(f["reading"] for f in flips if f["change"] != 0))
+    return figures | {"flips": flips, "ask_the_bureau": ask}
+
+
+def _figure(result: Result, alternatives: dict[str, str], ruleset: Ruleset) -> dict:
+    return {"total": result.total, "computed_total": result.computed_total,
+            "discretionary_total": result.discretionary_total, "status": result.status, "bound": result.bound,
+            "readings": {k: a for k, a in sorted(alternatives.items()) if a != ruleset.readings[k].default}}
+
+
+def readings(policy: str | None = None, rules: list[str] | None = None) -> list[dict]:
+    """Every reading of the rules (of one policy), for `subsidy readings`."""
+    ruleset = load_rules(rules)
+    if policy and policy not in ruleset.policies:
+        from .diagnostics import did_you_mean
+        raise DiagnosticError(Diagnostic("error", "E600", f"unknown policy '{policy}'", None,
+                                         did_you_mean(policy, ruleset.policies)))
+    return listing(ruleset, policy)
 
 
 def save_proofs(result: Result, folder: str) -> list[Path]:
@@ -132,10 +212,13 @@ def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, dead
 
 
 def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
-          items: int = 2, bounds: str | None = None, timeout: float | None = None) -> Proof:
-    """Decide a claim for every enterprise the rules admit (within the bounds file's limits)."""
+          items: int = 2, bounds: str | None = None, timeout: float | None = None,
+          readings: list[str] | None = None) -> Proof:
+    """Decide a claim for every enterprise the rules admit (within the bounds file's limits),
+    the rules read under the chosen readings."""
     deadline = _deadline(timeout)
     ruleset = load_rules(rules)
+    ruleset = select(ruleset, parse_choices(ruleset, readings or ()))
     known = list(ruleset.policies)
     if claim.policy and claim.policy not in known:
         from .diagnostics import did_you_mean
@@ -179,10 +262,12 @@ def read_bounds(path: str, ruleset: Ruleset) -> tuple[dict, int | None]:
 
 
 def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
-          include_drafts: bool = False):
-    """Check a payout ledger against every rule that applies to the profile's enterprise."""
+          include_drafts: bool = False, readings: list[str] | None = None):
+    """Check a payout ledger against every rule that applies to the profile's enterprise, the
+    rules read under the chosen readings."""
     from .audit import audit as check_ledger, read_ledger, resolve_lines
     ruleset = load_rules(rules)
+    ruleset = select(ruleset, parse_choices(ruleset, readings or ()))
     profile = load_profile(profile_path, ruleset.vocab)
     rows = read_ledger(ledger_path)
     years = set(profile.years or profile.mentioned_years(ruleset.vocab))
@@ -196,9 +281,10 @@ def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
 
 def explain(profile_path: str, clause: str, rules: list[str] | None = None,
             years: tuple[int, ...] | None = None, include_drafts: bool = False,
-            timeout: float | None = None) -> dict:
+            timeout: float | None = None, readings: list[str] | None = None) -> dict:
     deadline = _deadline(timeout)
     ruleset = load_rules(rules)
+    ruleset = select(ruleset, parse_choices(ruleset, readings or ()))
     target = ruleset.clause(clause)
     if target is None:
         from .diagnostics import did_you_mean

@@ -34,15 +34,23 @@ def _bold(text: str) -> str:
 
 def format_result(r: Result, width: int = 160) -> str:
     out = [f"{_bold(r.enterprise)} — years {', '.join(map(str, r.years))}",
-           f"Total: {_bold(_money(r.total))}   status: {STATUS_WORDS.get(r.status, r.status)}"]
+           f"Total: {_bold(_money(r.total))}   status: {STATUS_WORDS.get(r.status, r.status)}",
+           f"  其中按条文公式计算 computed: {_money(r.computed_total)}; "
+           f"主管部门酌定的最高额 discretionary (up to): {_money(r.discretionary_total)}"]
     if r.status != "optimal":
         gap = (", the plan's total: no plan pays more, by the bound's arithmetic; Z3 did not certify it in time"
                if r.bound == r.total else f" (gap {_money(r.bound - r.total)})")
         out.append(f"Proven upper bound: {_money(r.bound)}{gap}")
     out += [_bold("Payments"), render(
-        ["year", "policy", "article", "item", "amount", "bound by"],
+        ["year", "policy", "article", "item", "amount", "kind", "bound by", "readings"],
         [[str(p.year), p.policy + (" (draft)" if p.draft else ""), p.article, p.item,
-          f"{'up to ' if p.up_to else ''}{p.amount:,}", p.bound_by] for p in r.payments], right=(4,), limit=width)]
+          f"{'up to ' if p.up_to else ''}{p.amount:,}", "酌定" if p.kind == "discretionary" else "计算", p.bound_by,
+          ", ".join(k.split(".", 1)[1] for k in p.readings_used)] for p in r.payments], right=(4,), limit=width)]
+    if r.readings_in_effect:
+        out += [_bold("Readings the figures rest on") + " (`subsidy readings` lists every alternative):"]
+        out += [clean(f"  {k} = {a}" + ("" if d else "  (chosen with --reading)")) for k, a, d in r.readings_in_effect]
+    if r.range is not None:
+        out += _range_lines(r.range)
     groups = _same_reason([n for n in r.not_taken if n.kind != "no_item"])
     if groups:
         rows = []
@@ -69,6 +77,44 @@ def format_result(r: Result, width: int = 160) -> str:
     for (title, tail), lines in sections:
         if lines:
             out += [_bold(title) + tail] + [clean(line) for line in lines]
+    return "\n".join(out)
+
+
+def _range_lines(rng: dict) -> list[str]:
+    """`optimize --readings`: the optimum under other readings, and which readings move it."""
+    def figure(name: str, label: str) -> str:
+        f = rng[name]
+        chosen = ", ".join(f"{k}={a}" for k, a in f["readings"].items()) or "every reading at its default"
+        return clean(f"  {label}: {_money(f['total'])} [{f['status']}] (computed {f['computed_total']:,}, "
+                     f"discretionary {f['discretionary_total']:,}) — {chosen}")
+    out = [_bold("Range over the readings") + " (each figure a proven optimum):",
+           figure("default", "default readings 默认解读"),
+           figure("conservative", "most conservative 最保守"), figure("generous", "most generous 最宽松")]
+    if "chosen" in rng:
+        out.append(figure("chosen", "as chosen with --reading"))
+    if rng["ask_the_bureau"]:
+        out.append(_bold("Ask the bureau about") + " (readings that move the total, largest first):")
+        for f in rng["flips"]:
+            if f["change"]:
+                out.append(clean(f"  {f['reading']} ({f['article']}) = {f['alternative']}: {f['change']:+,} 元 "
+                                 f"→ {f['total']:,} [{f['status']}] — {f['description']}"))
+    else:
+        out.append("  No reading changes this enterprise's total.")
+    return out
+
+
+def format_readings(readings: list[dict], width: int = 160) -> str:
+    """`subsidy readings`: each reading with its sentence, alternatives, default and why."""
+    out = []
+    for r in readings:
+        out.append(_bold(f"{r['reading']}") + clean(f" — {r['policy']} {r['article']}"))
+        out += [clean(f"  “{t}”") for t in r["text"]]
+        for a in r["alternatives"]:
+            mark = "*" if a["name"] == r["default"] else " "
+            out.append(clean(f"  {mark} {a['name']}: {a['description']}"))
+        out.append(clean(f"  default {r['default']}: {r['why']}"))
+        out.append(clean(f"  shapes: {', '.join(r['shapes'])}"))
+    out.append(f"{len(readings)} reading(s); * marks the default")
     return "\n".join(out)
 
 
