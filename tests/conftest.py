@@ -64,10 +64,11 @@ def pinggu(facts: dict | None = None, items: list | None = None, years=2025) -> 
 
 @pytest.fixture
 def solve(tmp_path):
-    """solve(profile_dict, **options) -> Result of `optimize` on that profile."""
-    def run(data: dict, rules=None, years=None, include_drafts=False):
+    """solve(profile_dict, **options) -> Result of `optimize` on that profile; `readings` are
+    `--reading` choices ("tongzhou.rd_amount=flat"), `with_range` is `--readings`."""
+    def run(data: dict, rules=None, years=None, include_drafts=False, readings=None, with_range=False):
         path = write_profile(tmp_path, data)
-        return pipeline.optimize(str(path), rules, years, include_drafts)
+        return pipeline.optimize(str(path), rules, years, include_drafts, readings=readings, with_range=with_range)
     return run
 
 
