@@ -208,7 +208,7 @@ def _whens(body: ast.Body):
         yield from _whens(p.body)
 
 
-_SINGLE = ("subject", "pay", "matter", "fixed", "matches")
+_SINGLE = ("subject", "pay", "matter", "fixed", "matches", "difference")
 _MANY = ("texts", "readings", "benefits", "requires", "caps", "one_per", "duplicates")
 
 
@@ -415,13 +415,33 @@ def _part(name, body: ast.Body, outer: ast.Body | None, span: Span, exprs: "_Exp
     matches = body.matches or (outer.matches if outer else None)
     if matches and kind is None:
         diag.error("E146", "'matches' needs a clause that pays items (the award it matches)", matches[1])
-    matter = body.matter[0] if body.matter else None
+    matter = (body.matter or (outer.matter if outer else None))
     if matter and kind is not None:
-        diag.error("E144", "'matter' names what an enterprise-wide clause is about; items are their own matter",
-                   body.matter[1])
+        matter = (_link(matter, kind, "matter", exprs, diag), matter[1])
+    elif matter and "." in matter[0]:
+        diag.error("E144", "'matter item.FIELD' names the item an item's payment is about; an enterprise-wide "
+                   "clause names its matter with a plain name", matter[1])
+    difference = body.difference or (outer.difference if outer else None)
+    if difference:
+        difference = (_link(difference, kind, "difference from", exprs, diag), difference[1])
     readings = body.readings if outer is not None else ()  # a part-less clause keeps them on the clause
-    return Part(name, subject, requires, pay, up_to, caps, matter, body.fixed, body.texts, span,
-                matches[0] if matches else None, readings)
+    return Part(name, subject, requires, pay, up_to, caps, matter[0] if matter else None, body.fixed, body.texts,
+                span, matches[0] if matches else None, readings, difference[0] if difference else None)
+
+
+def _link(stated: tuple[str, Span], kind: str | None, statement: str, exprs: "_Exprs", diag: Collector) -> str | None:
+    """`matter item.FIELD` / `difference from item.FIELD`: FIELD of the clause's kind links to another item."""
+    text, span = stated
+    path = text.split(".")
+    fields = exprs.vocab.kinds[kind].fields if kind in exprs.vocab.kinds else {}
+    if kind is None or path[0] != "item" or len(path) != 2 or path[1] not in fields \
+            or fields[path[1]].type != "item":
+        links = [f"item.{n}" for n, f in fields.items() if f.type == "item"]
+        diag.error("E144", f"'{statement}' takes item.FIELD, a field of kind '{kind}' that names another item",
+                   span, did_you_mean(text, links) or ("fields that name an item: " + ", ".join(links) if links else
+                                                       f"declare one: field NAME: item \"…\" in kind {kind}"))
+        return None
+    return path[1]
 
 
 def _cap(cap: ast.Cap, kind: str | None, exprs: "_Exprs", diag: Collector) -> Cap:

@@ -129,6 +129,7 @@ class _Grounder:
         self._conditions = defaultdict(list)
         for c in ruleset.conditions:
             self._conditions[c.policy].append(c)
+        self._items = {i.id: i for i in profile.items}
 
     def env(self, item: Item | None, year: int | None) -> Env:
         return Env(self.rules.vocab, self.profile, item, year)
@@ -309,7 +310,41 @@ class _Grounder:
                 self.ceiling(clause, cap, members)
             for one in clause.one_per:
                 self.one_per(clause, one, members)
+        for members in by_part_subject.values():
+            if members[0].part.difference:
+                self.difference(members)
         self.duplication()
+
+    def linked(self, item: Item, field: str) -> list[Item]:
+        """The items `item` leads to through `field` (the profile has checked there is no cycle)."""
+        chain, at = [], item.fields.get(field)
+        while at is not None:
+            chain.append(self._items[at])
+            at = self._items[at].fields.get(field)
+        return chain
+
+    def difference(self, members: list[Candidate]) -> None:
+        """晋级享受差额支持: a promoted item is paid its level's amount minus what the lower levels
+        it was promoted from are paid, by this clause or by any clause of its 从优不重复 group: the
+        item and those levels share a ceiling of the item's own amount."""
+        c0 = members[0]
+        lower = {i.id for i in self.linked(c0.item, c0.part.difference)}
+        if not lower:
+            return
+        group = c0.policy.no_duplication
+        paid_lower = [c.index for c in self.candidates if c.subject in lower and
+                      (c.clause.key == c0.clause.key or (group is not None and c.policy.no_duplication == group))]
+        if not paid_lower:
+            return
+        amount = max(c.most for c in members)
+        label = (f"{c0.clause.policy} {c0.clause.article} 晋级差额: {c0.subject} and the lower level(s) "
+                 f"{', '.join(sorted(lower))} together at most {fmt_money(amount)}")
+        cap = Cap(Literal(amount, "money", c0.part.span), "item", c0.part.span)
+        self.ceilings.append(Ceiling(c0.clause, cap, amount, tuple(c.index for c in members) + tuple(paid_lower), label))
+        for i in paid_lower:  # no single payment can exceed a ceiling it shares
+            c = self.candidates[i]
+            if amount < c.most:
+                self.candidates[i] = replace(c, most=amount - amount % c.unit, bound=f"{label} ({c0.clause.article})")
 
     def window(self, members: list[Candidate]) -> None:
         c0 = members[0]
@@ -359,9 +394,14 @@ class _Grounder:
         for c in self.candidates:
             if c.policy.no_duplication is None:
                 continue
-            # an item is one matter over all its years; an enterprise-wide matter (a year's
-            # output growth, a year's regional contribution) is one matter in each year
-            matter = c.subject if c.item is not None else f"enterprise:{c.part.matter or c.clause.key}:{c.year}"
+            # an item is one matter over all its years (or the item it is about: `matter item.FIELD`,
+            # a loan and the project it finances); an enterprise-wide matter (a year's output
+            # growth, a year's regional contribution) is one matter in each year
+            if c.item is not None:
+                about = self.linked(c.item, c.part.matter) if c.part.matter else []
+                matter = about[-1].id if about else c.subject
+            else:
+                matter = f"enterprise:{c.part.matter or c.clause.key}:{c.year}"
             groups[(c.policy.no_duplication, matter)][c.clause.key].append(c.index)
         for (group, matter), options in groups.items():
             if len(options) > 1:

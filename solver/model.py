@@ -8,7 +8,7 @@ from msgspec import Struct
 from . import ast
 from .diagnostics import Span
 
-BASE_TYPES = ("money", "rate", "count", "bool", "year", "date", "text")
+BASE_TYPES = ("money", "rate", "count", "bool", "year", "date", "text", "item")  # item: the id of another item
 SCOPES = ("payment", "item_year", "item", "enterprise_year", "enterprise")
 
 
@@ -128,6 +128,7 @@ class Part(Struct, frozen=True):
     span: Span
     matches: str | None = None  # pays only on an item this policy's plan also pays (配套)
     readings: tuple[str, ...] = ()  # the part's own readings (the clause's are on the clause)
+    difference: str | None = None  # 晋级享受差额支持: the item field naming the lower level it was promoted from
 
 
 class Clause(Struct, frozen=True):

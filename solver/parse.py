@@ -270,7 +270,10 @@ class _Builder(Transformer):
         return ("caps", ast.Cap(amount, str(scope), self._span(meta)), self._span(meta))
 
     def matter(self, meta, items):
-        return ("matter", (str(items[0]), self._tok(items[0])), self._span(meta))
+        return ("matter", (".".join(map(str, items)), self._span(meta)), self._span(meta))
+
+    def difference(self, meta, items):
+        return ("difference", (".".join(map(str, items)), self._span(meta)), self._span(meta))
 
     def article(self, meta, items):
         label, status, note = items

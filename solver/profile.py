@@ -190,6 +190,10 @@ def convert(value, info: FactInfo, vocab: Vocab):
         if isinstance(value, str):
             return value
         raise ValueProblem(f"expected text, found {_kind(value)}")
+    if t == "item":  # the id of another item of the profile (checked once every item is read)
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+        raise ValueProblem(f"expected the id of another item, found {_kind(value)}")
     enum = t[5:]
     values = vocab.enums[enum]
     if isinstance(value, str) and value in values:
@@ -326,7 +330,7 @@ def _items(node, doc, path: str, vocab: Vocab, reader: _Reader, diag: Collector)
     if not isinstance(node, list):
         diag.error("E220", "'items' is a list", value_span(path, doc, "items"))
         return []
-    items, ids = [], {}
+    items, ids, entries = [], {}, {}
     for index, entry in enumerate(node):
         span = node_span(path, entry) if isinstance(entry, dict) else value_span(path, node, index)
         if not isinstance(entry, dict):
@@ -356,6 +360,24 @@ def _items(node, doc, path: str, vocab: Vocab, reader: _Reader, diag: Collector)
                 diag.error("E225", f"item '{item_id}': {err}", value_span(path, entry, "years"),
                            "write years: 2025-2027 or years: [2025, 2026]")
         items.append(Item(item_id, kind, values, span, own_years))
+        entries[item_id] = entry
+    by_id = {i.id: i for i in items}
+    for item in items:  # a field that names an item names another item of this profile, with no cycle
+        for name, info in vocab.kinds[item.kind].fields.items():
+            target = item.fields.get(name) if info.type == "item" else None
+            if target is None:
+                continue
+            seen, at = {item.id}, target
+            while at in by_id and at not in seen:
+                seen.add(at)
+                at = by_id[at].fields.get(name)
+            if target not in by_id or at == item.id:
+                problem = "names no item of the profile" if target not in by_id else "names the item itself, or " \
+                    f"leads back to it through {name}"
+                diag.error("E226", f"item '{item.id}': {name} '{shown(target)}' {problem}",
+                           value_span(path, entries[item.id], name),
+                           did_you_mean(target, [i for i in ids if i != item.id]) or f"{name} is the id of another item "
+                           f"({vocab.kinds[item.kind].fields[name].label})")
     return items
 
 
