@@ -20,6 +20,7 @@ from solver.diagnostics import DiagnosticError, SymbolicProblem, render  # noqa:
 from solver.optimize import PlanError  # noqa: E402
 from solver.profile import parse_years  # noqa: E402
 from solver.render import (format_check, format_coverage, format_explanation, format_readings,  # noqa: E402
+                           format_readings_markdown,
                            format_result, format_verdict, to_json)
 from solver.values import ValueProblem  # noqa: E402
 
@@ -305,12 +306,15 @@ def prove_no_double(group, rules, years, items, bounds, out, as_json, timeout, r
 @click.argument("policy", required=False)
 @_rules_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the readings as JSON.")
+@click.option("--markdown", is_flag=True, help="Print them as the README's list (its section 'Readings taken').")
 @_guard
-def readings(policy, rules, as_json) -> None:
+def readings(policy, rules, as_json, markdown) -> None:
     """Every reading of an ambiguous sentence (of POLICY): its alternatives, the default and why."""
     data = pipeline.readings(policy, list(rules) or None)
     if as_json:
         click.echo(to_json({"readings": data}), nl=False)
+    elif markdown:
+        click.echo(format_readings_markdown(data), nl=False)
     else:
         click.echo(format_readings(data, _width()))
 

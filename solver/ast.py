@@ -128,10 +128,20 @@ class Setting(Struct, frozen=True):
     value_span: Span
 
 
+class PolicyWhen(Struct, frozen=True):
+    """Settings that hold only when a reading takes one of the named alternatives."""
+
+    reading: tuple[str, ...]
+    alternatives: tuple[tuple[str, Span], ...]
+    settings: tuple[Setting, ...]
+    span: Span
+
+
 class PolicyDecl(Struct, frozen=True):
     name: str
     settings: tuple[Setting, ...]
     span: Span
+    whens: tuple[PolicyWhen, ...] = ()
 
 
 class Subject(Struct, frozen=True):

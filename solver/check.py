@@ -10,13 +10,13 @@ from msgspec.structs import replace
 
 from . import ast
 from .diagnostics import Collector, Span, did_you_mean
-from .model import (BASE_TYPES, SCOPES, Alternative, Cap, Clause, Condition, FactInfo, KindInfo, Part, Policy,
+from .model import (BASE_TYPES, SCOPES, YEAR_CLAIMS, Alternative, Cap, Clause, Condition, FactInfo, KindInfo, Part, Policy,
                     Reading, Ruleset, Variant, Vocab)
 
 POLICY_SETTINGS = {
     "title": "string", "document": "string", "issuer": "string", "level": "name", "region": "name",
     "issued": "date", "in_force": "date_range|date", "status": "name", "supersedes": "string",
-    "rounding": "rounding", "no_duplication": "name", "assume": "string",
+    "rounding": "rounding", "no_duplication": "name", "assume": "string", "year_claims": "name",
 }
 REQUIRED_SETTINGS = ("title", "level", "in_force", "status")
 ARTICLE_STATUSES = ("procedural", "non_monetary", "not_encoded")
@@ -78,6 +78,8 @@ def check(files: list[ast.RuleFile]) -> Ruleset:
     for f, policy in pending:
         exprs = _Exprs(vocab, diag)
         resolve = _WhenResolver(policy.id, readings, diag)
+        if f.policies[0].whens:
+            policies[policy.id] = resolve.expand_policy(f.policies[0], policy, variants) or policy
         for c in f.conditions:
             condition = resolve.expand(c, lambda decl: _condition(decl, policy, exprs, diag), variants)
             if condition is not None:
@@ -172,7 +174,28 @@ class _WhenResolver:
                 default = checked
         return default
 
-    def _known(self, when: ast.When) -> str | None:
+    def expand_policy(self, decl: ast.PolicyDecl, base: Policy, variants: dict[str, tuple[Variant, ...]]):
+        """A policy whose settings vary with readings (`when … { year_claims … }`): one variant per
+        combination; returns the default readings' one (None on errors)."""
+        keys = [self._known(w) for w in decl.whens]
+        if None in keys:
+            return None
+        default = None
+        for alts in product(*(tuple(a.name for a in self.readings[k].alternatives) for k in sorted(set(keys)))):
+            on = tuple(zip(sorted(set(keys)), alts))
+            chosen = dict(on)
+            settings = decl.settings + tuple(s for w, k in zip(decl.whens, keys)
+                                             if chosen[k] in {n for n, _ in w.alternatives} for s in w.settings)
+            policy = _policy(replace(decl, settings=settings, whens=()), base.order, self.diag)
+            if policy is None:
+                continue
+            policy = replace(policy, readings_used=tuple(sorted(set(keys))))
+            variants[policy.key] = variants.get(policy.key, ()) + (Variant(on, policy=policy),)
+            if all(self.readings[k].default == alt for k, alt in on):
+                default = policy
+        return default
+
+    def _known(self, when) -> str | None:
         """The key of the reading a `when` names, if it and its alternatives exist."""
         key = _reading_key(self.policy, when.reading)
         reading = self.readings.get(key)
@@ -279,7 +302,7 @@ def _vocabulary(files: list[ast.RuleFile], diag: Collector) -> Vocab:
                 diag.error("E113", f"kind '{k.name}' is declared twice", k.span)
             fields: dict[str, FactInfo] = {}
             for d in k.fields:
-                if d.name in fields or d.name in ("id", "kind"):
+                if d.name in fields or d.name in ("id", "kind", "years", "date"):
                     diag.error("E114", f"field '{d.name}' of kind '{k.name}' is declared twice or reserved", d.span)
                 fields[d.name] = fact(d)
             kinds[k.name] = KindInfo(k.name, k.label, fields, k.span)
@@ -315,7 +338,7 @@ def _policy(decl: ast.PolicyDecl, order: int, diag: Collector) -> Policy | None:
         if key not in values and key in POLICY_SETTINGS:
             diag.error("E123", f"policy '{decl.name}' has no '{key}'", decl.span,
                        f"add a line: {key} …")
-    choices = {"level": ("city", "district"), "status": ("in_force", "draft")}
+    choices = {"level": ("city", "district"), "status": ("in_force", "draft"), "year_claims": YEAR_CLAIMS}
     for key, allowed in choices.items():
         if key in values and values[key].value not in allowed:
             diag.error("E124", f"{key} must be one of: {', '.join(allowed)}", values[key].value_span,
@@ -333,7 +356,7 @@ def _policy(decl: ast.PolicyDecl, order: int, diag: Collector) -> Policy | None:
         diag.error("E126", "rounding step must be positive", values["rounding"].value_span)
     return Policy(decl.name, get("title"), get("document"), get("issuer"), get("level"),
                   get("region"), in_force, get("status"), get("supersedes", None), rounding,
-                  get("no_duplication", None), tuple(assumptions), decl.span, order)
+                  get("no_duplication", None), tuple(assumptions), decl.span, order, get("year_claims", "any_day"))
 
 
 def _condition(decl: ast.ConditionDecl, policy: Policy, exprs: "_Exprs", diag: Collector) -> Condition:

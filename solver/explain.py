@@ -29,6 +29,7 @@ class Payment(Struct, frozen=True):
     draft: bool = False  # from a draft policy (征求意见稿), included by --include-drafts
     kind: str = "computed"  # computed: the text's formula or fixed amount; discretionary: a ceiling the bureau fills
     readings_used: tuple[str, ...] = ()  # keys of the readings (alternatives) the figure rests on
+    year_by_convention: bool = False  # one sum over several years of an item: its split by year is the earliest-years convention
 
 
 class NotTaken(Struct, frozen=True):
@@ -101,12 +102,17 @@ def build_result(g: Grounded, plan: Plan) -> Result:
     by_policy: dict[str, tuple[str, ...]] = defaultdict(tuple)  # readings shaping a policy's conditions
     for cond in g.ruleset.conditions:
         by_policy[cond.policy] += cond.readings_used
+    # a ceiling per item over several years (累计最高…) fixes the sum, not the years: the plan puts
+    # the money in the earliest years, a convention for display (README, "Earliest years")
+    spread = {i for ceiling in g.ceilings if ceiling.cap.scope == "item"
+              and len({g.candidates[m].year for m in ceiling.members}) > 1 for i in ceiling.members}
     for i in sorted(plan.amounts, key=lambda i: _order(g.candidates[i])):
         c, amount = g.candidates[i], plan.amounts[i]
-        used = tuple(sorted(set(c.clause.readings_used + by_policy[c.policy.id])))
+        used = tuple(sorted(set(c.clause.readings_used + by_policy[c.policy.id] + c.policy.readings_used)))
         payments.append(Payment(c.policy.id, c.clause.article, c.part_key, c.subject, c.year, amount,
                                 bound_by(g, plan, c, amount), c.part.up_to, c.clause.readings + c.part.readings,
-                                c.policy.is_draft, "discretionary" if c.part.up_to else "computed", used))
+                                c.policy.is_draft, "discretionary" if c.part.up_to else "computed", used,
+                                i in spread))
     effect = in_effect(g.ruleset)
     readings_in_effect = tuple((k, effect[k], effect[k] == g.ruleset.readings[k].default)
                                for k in sorted({k for p in payments for k in p.readings_used}))
@@ -131,6 +137,10 @@ def build_result(g: Grounded, plan: Plan) -> Result:
                            "the figure is the most the text allows, not an entitlement")
     assumptions += [f"{k} read as '{a}'" + ("" if d else " (chosen with --reading; not the default)")
                     for k, a, d in readings_in_effect]
+    if any(p.year_by_convention for p in payments):
+        assumptions.append("figures marked † are one sum over several years of an item (累计最高…): the text fixes the "
+                           "sum, not the years; placing it in the earliest years is a display convention, not a "
+                           "payment schedule")
     certificate = {
         "method": "a plan per independent part in exact arithmetic (z3 Optimize where none is found), then "
                   "one z3 check per batch of parts (a part with ceilings whose plan meets its bound without windows "

@@ -10,6 +10,7 @@ from .diagnostics import Span
 
 BASE_TYPES = ("money", "rate", "count", "bool", "year", "date", "text", "item")  # item: the id of another item
 SCOPES = ("payment", "item_year", "item", "enterprise_year", "enterprise")
+YEAR_CLAIMS = ("any_day", "while_in_force")
 
 
 class FactInfo(Struct, frozen=True):
@@ -56,10 +57,35 @@ class Policy(Struct, frozen=True):
     assumptions: tuple[str, ...]
     span: Span
     order: int
+    year_claims: str = "any_day"  # which years' figures it pays: any_day | while_in_force (YEAR_CLAIMS)
+    readings_used: tuple[str, ...] = ()  # keys of the readings whose alternative shaped its settings
+
+    @property
+    def key(self) -> str:
+        return f"policy {self.id}"
 
     def in_force_in(self, year: int) -> bool:
+        """In force on at least one day of the year."""
         start, end = self.in_force
         return start.year <= year and (end is None or end.year >= year)
+
+    def in_force_on(self, day: date) -> bool:
+        start, end = self.in_force
+        return start <= day and (end is None or day <= end)
+
+    def partly_in_force(self, year: int) -> bool:
+        """In force on some days of the year and not on others: an event of that year needs its date."""
+        start, end = self.in_force
+        return self.in_force_in(year) and ((start.year == year and start > date(year, 1, 1)) or
+                                           (end is not None and end.year == year and end < date(year, 12, 31)))
+
+    def pays_year(self, year: int) -> bool:
+        """Whether a year's figures (output, R&D, orders executed in the year …) are paid: the
+        policy is in force on a day of the year and, where `year_claims` is while_in_force, still
+        in force on 1 January after it, when the year's figures are claimed."""
+        if not self.in_force_in(year):
+            return False
+        return self.year_claims == "any_day" or self.in_force_on(date(year + 1, 1, 1))
 
     @property
     def is_draft(self) -> bool:
@@ -159,6 +185,7 @@ class Variant(Struct, frozen=True):
     on: tuple[tuple[str, str], ...]  # (reading key, alternative), by reading key
     clause: Clause | None = None
     condition: Condition | None = None
+    policy: Policy | None = None
 
 
 class Ruleset(Struct, frozen=True):

@@ -166,8 +166,14 @@ class _Builder(Transformer):
 
     # -- policy ------------------------------------------------------------------------
     def policy(self, meta, items):
-        name, *settings = items
-        return ast.PolicyDecl(str(name), tuple(settings), self._tok(name))
+        name, *rest = items
+        settings = tuple(s for s in rest if isinstance(s, ast.Setting))
+        whens = tuple(w for w in rest if isinstance(w, ast.PolicyWhen))
+        return ast.PolicyDecl(str(name), settings, self._tok(name), whens)
+
+    def policy_when(self, meta, items):
+        reading, alternatives, *settings = items
+        return ast.PolicyWhen(reading, alternatives, tuple(settings), self._span(meta))
 
     def setting(self, meta, items):
         key, (kind, value, vspan) = items

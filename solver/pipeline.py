@@ -115,7 +115,7 @@ def reading_range(ruleset: Ruleset, choice: dict[str, str], only: list[str] | No
     conservative and the most generous combination — each reading at the alternative that paid
     least (most) when flipped alone, the chosen one on a tie — each proven like the default.
     A reading matters unless every clause it shapes is refused as a whole (another district,
-    a draft left out, out of force) and it shapes no policy condition."""
+    a draft left out, out of force) and it shapes no policy condition or setting."""
     refused = {r.clause.key for r in grounded.refusals if r.part is None}
     effect = in_effect(ruleset) | choice
     base_figure = _figure(base, effect, ruleset)
@@ -129,8 +129,7 @@ def reading_range(ruleset: Ruleset, choice: dict[str, str], only: list[str] | No
     low_total, high_total = {}, {}
     for key, reading in ruleset.readings.items():
         shaped = shaped_by(ruleset, key)
-        if all(k in refused for k in shaped if not k.startswith("condition ")) and \
-                not any(k.startswith("condition ") for k in shaped):
+        if all(k in refused for k in shaped) and not any(k.startswith(("condition ", "policy ")) for k in shaped):
             continue
         for alt in reading.alternatives:
             if alt.name == effect[key]:

@@ -36,10 +36,11 @@ class Item(Struct, frozen=True):
     fields: dict  # name -> value, or {year: value} for a yearly field
     span: Span
     own_years: tuple[int, ...] = ()  # the item's `years:` (e.g. a project's supported years)
+    date: dt.date | None = None  # the day of its event (awarded, approved, recognised, signed), if given
 
     def years(self, vocab: Vocab) -> tuple[int, ...]:
         """The item's years: its `years:`, the years of its yearly figures, and its `year` field."""
-        years: set[int] = set(self.own_years)
+        years: set[int] = set(self.own_years) | ({self.date.year} if self.date else set())
         for name, value in self.fields.items():
             info = vocab.kinds[self.kind].fields[name]
             if info.per_year:
@@ -350,7 +351,7 @@ def _items(node, doc, path: str, vocab: Vocab, reader: _Reader, diag: Collector)
             diag.error("E224", f"unknown kind of item '{kind}'", value_span(path, entry, "kind"),
                        did_you_mean(kind, vocab.kinds) or f"kinds: {', '.join(vocab.kinds)}")
             continue
-        fields = {k: entry[k] for k in entry if k not in ("id", "kind", "years")}
+        fields = {k: entry[k] for k in entry if k not in ("id", "kind", "years", "date")}
         values, _ = reader.facts(_Sub(entry, fields), vocab.kinds[kind].fields, f"field of {kind}")
         own_years: tuple[int, ...] = ()
         if "years" in entry:
@@ -359,7 +360,18 @@ def _items(node, doc, path: str, vocab: Vocab, reader: _Reader, diag: Collector)
             except ValueProblem as err:
                 diag.error("E225", f"item '{item_id}': {err}", value_span(path, entry, "years"),
                            "write years: 2025-2027 or years: [2025, 2026]")
-        items.append(Item(item_id, kind, values, span, own_years))
+        day = None
+        if "date" in entry:
+            try:
+                day = convert(entry["date"], FactInfo("date", "date", False, "日期", span), vocab)
+            except ValueProblem as err:
+                diag.error("E227", f"item '{item_id}': date: {err}", value_span(path, entry, "date"),
+                           "the day of the item's event (awarded, approved, recognised, signed), e.g. date: 2025-10-15")
+            else:
+                if "year" in values and values["year"] != day.year:
+                    diag.error("E227", f"item '{item_id}': date {day} is not in its year {values['year']}",
+                               value_span(path, entry, "date"), "give the date of the event in the item's year")
+        items.append(Item(item_id, kind, values, span, own_years, day))
         entries[item_id] = entry
     by_id = {i.id: i for i in items}
     for item in items:  # a field that names an item names another item of this profile, with no cycle

@@ -62,10 +62,11 @@ def select(ruleset: Ruleset, choice: dict[str, str]) -> Ruleset:
             return item
         on = tuple((k, wanted[k]) for k in item.readings_used)
         variant = next(v for v in ruleset.variants[item.key] if v.on == on)
-        return variant.clause or variant.condition
+        return variant.clause or variant.condition or variant.policy
 
     return replace(ruleset, clauses=tuple(map(pick, ruleset.clauses)),
-                   conditions=tuple(map(pick, ruleset.conditions)), chosen=chosen)
+                   conditions=tuple(map(pick, ruleset.conditions)),
+                   policies={pid: pick(p) for pid, p in ruleset.policies.items()}, chosen=chosen)
 
 
 def in_effect(ruleset: Ruleset) -> dict[str, str]:
@@ -75,7 +76,8 @@ def in_effect(ruleset: Ruleset) -> dict[str, str]:
 
 def shaped_by(ruleset: Ruleset, key: str) -> list[str]:
     """The clauses and conditions whose text the reading `key` shapes."""
-    return [k for k, variants in ruleset.variants.items() if key in (variants[0].clause or variants[0].condition).readings_used]
+    return [k for k, variants in ruleset.variants.items()
+            if key in (variants[0].clause or variants[0].condition or variants[0].policy).readings_used]
 
 
 def listing(ruleset: Ruleset, policy: str | None = None) -> list[dict]:

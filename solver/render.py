@@ -44,7 +44,8 @@ def format_result(r: Result, width: int = 160) -> str:
     out += [_bold("Payments"), render(
         ["year", "policy", "article", "item", "amount", "kind", "bound by", "readings"],
         [[str(p.year), p.policy + (" (draft)" if p.draft else ""), p.article, p.item,
-          f"{'up to ' if p.up_to else ''}{p.amount:,}", "酌定" if p.kind == "discretionary" else "计算", p.bound_by,
+          f"{'up to ' if p.up_to else ''}{p.amount:,}{' †' if p.year_by_convention else ''}",
+          "酌定" if p.kind == "discretionary" else "计算", p.bound_by,
           ", ".join(k.split(".", 1)[1] for k in p.readings_used)] for p in r.payments], right=(4,), limit=width)]
     if r.readings_in_effect:
         out += [_bold("Readings the figures rest on") + " (`subsidy readings` lists every alternative):"]
@@ -116,6 +117,18 @@ def format_readings(readings: list[dict], width: int = 160) -> str:
         out.append(clean(f"  shapes: {', '.join(r['shapes'])}"))
     out.append(f"{len(readings)} reading(s); * marks the default")
     return "\n".join(out)
+
+
+def format_readings_markdown(readings: list[dict]) -> str:
+    """`subsidy readings --markdown`: the README's "Readings taken", generated from the rule files."""
+    out = []
+    for r in readings:
+        out.append(f"- **`{r['reading']}`** ({r['article']}) “{' '.join(r['text'])}”")
+        for a in r["alternatives"]:
+            if a["name"] == r["default"]:
+                out.append(f"  - default `{a['name']}`: {a['description']} — *why*: {r['why']}")
+        out += [f"  - `{a['name']}`: {a['description']}" for a in r["alternatives"] if a["name"] != r["default"]]
+    return "\n".join(out) + "\n"
 
 
 def _same_reason(not_taken: list) -> list[list]:
