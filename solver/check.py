@@ -169,6 +169,11 @@ class _WhenResolver:
             if checked is None:
                 continue
             checked = replace(checked, readings_used=tuple(keys))
+            if isinstance(checked, Clause):  # a part rests on the clause's own readings and its own
+                whole = {_reading_key(self.policy, w.reading) for w in _whens(replace(decl.body, parts=()))}
+                inner = {p.name: {_reading_key(self.policy, w.reading) for w in _whens(p.body)} for p in decl.body.parts}
+                checked = replace(checked, parts=tuple(
+                    replace(p, readings_used=tuple(sorted(whole | inner.get(p.name, set())))) for p in checked.parts))
             variants[checked.key] = variants.get(checked.key, ()) + (Variant(on, **{_field(decl): checked}),)
             if all(self.readings[k].default == alt for k, alt in on):
                 default = checked

@@ -108,7 +108,7 @@ def build_result(g: Grounded, plan: Plan) -> Result:
               and len({g.candidates[m].year for m in ceiling.members}) > 1 for i in ceiling.members}
     for i in sorted(plan.amounts, key=lambda i: _order(g.candidates[i])):
         c, amount = g.candidates[i], plan.amounts[i]
-        used = tuple(sorted(set(c.clause.readings_used + by_policy[c.policy.id] + c.policy.readings_used)))
+        used = tuple(sorted(set(c.part.readings_used + by_policy[c.policy.id] + c.policy.readings_used)))
         payments.append(Payment(c.policy.id, c.clause.article, c.part_key, c.subject, c.year, amount,
                                 bound_by(g, plan, c, amount), c.part.up_to, c.clause.readings + c.part.readings,
                                 c.policy.is_draft, "discretionary" if c.part.up_to else "computed", used,

@@ -155,6 +155,7 @@ class Part(Struct, frozen=True):
     matches: str | None = None  # pays only on an item this policy's plan also pays (配套)
     readings: tuple[str, ...] = ()  # the part's own readings (the clause's are on the clause)
     difference: str | None = None  # 晋级享受差额支持: the item field naming the lower level it was promoted from
+    readings_used: tuple[str, ...] = ()  # keys of the readings whose alternative shaped this part
 
 
 class Clause(Struct, frozen=True):

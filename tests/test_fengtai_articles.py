@@ -1,7 +1,9 @@
 """001 (丰台, 征求意见稿): each article once paying, once not, with --include-drafts.
 
-The base enterprise is in 丰台区 and its 智能制造企业库, with no 第二十三条 exclusion. Every
-expected figure is worked from the article's words in the comment above it."""
+The base enterprise is in 丰台区 and its 智能制造企业库, with no 第二十三条 exclusion and no support
+for the same matter under another 丰台区 policy (第二十四条). Every expected figure is worked from
+the article's words in the comment above it, under the default readings (`subsidy readings fengtai`;
+tests/test_readings_fengtai.py works each alternative)."""
 from __future__ import annotations
 
 import pytest
@@ -12,7 +14,8 @@ BASE = {"enterprise": "丰台测试企业", "years": 2025,
         "facts": {"district": "丰台区", "operates_in_district": True, "ft_in_library": True,
                   "ft_prohibited_catalogue": False, "ft_credit_sanction": False, "ft_safety_accident": False,
                   "ft_other_exclusion": False, "ft_industrial_enterprise": True, "ft_software_enterprise": False,
-                  "ft_outsourcing": False, "registered_in_beijing": True, "serious_dishonesty_3y": False},
+                  "ft_outsourcing": False, "registered_in_beijing": True, "serious_dishonesty_3y": False,
+                  "ft_fengtai_other_support": False},
         "items": []}
 
 
@@ -105,9 +108,11 @@ CASES = [
     # 第十条: 国家高新技术企业 2025, standard met 2025-2027: 10万 + 10万 + 10万 = 30万.
     ("art10_high_tech_three_instalments", "第十条",
      ft(items=[title("国家高新技术企业", {2025: True, 2026: True, 2027: True})], years="2025-2027"), 300_000),
-    # 第十条: standard missed in 2026: 10万 in 2025 only; met again in 2027 does not resume.
-    ("art10_instalments_stop_when_missed", "第十条",
-     ft(items=[title("国家高新技术企业", {2025: True, 2026: False, 2027: True})], years="2025-2027"), 100_000),
+    # 第十条: standard missed in 2026: "当年达标给予最高10万元" in 2025, nothing in 2026; "后续两年达标
+    # 再分别给予最高10万元": 2027 is met, so its 10万 is paid (default reading fengtai.instalments =
+    # each_year_met). 10万 + 10万 = 20万.
+    ("art10_instalment_each_year_met", "第十条",
+     ft(items=[title("国家高新技术企业", {2025: True, 2026: False, 2027: True})], years="2025-2027"), 200_000),
     # 第十条: revenue growth not above the industry: nothing.
     ("art10_no_high_growth", "第十条",
      ft(items=[title("国家高新技术企业", {2025: True}, high_growth=False)]), 0),
@@ -159,13 +164,15 @@ CASES = [
     ("art18_not_an_institution", "第十八条",
      ft({"ft_service_institution": False}, items=[{"id": "E", "kind": "ft_attracted_enterprise",
                                                    "revenue": "2000万", "role": "机构培育", "year": 2025}]), 0),
-    # 第十九条: as 发榜企业 with a new-entrant solver, contract 500万: 30% = 150万; as 揭榜企业,
-    # contract 1000万: 15% = 150万 -> 100万. Total 250万.
+    # 第十九条: as 发榜企业 with a new-entrant solver, contract 500万: 30% = 150万; as a 揭榜企业 new to
+    # the district that lands the product in 丰台 (default reading fengtai.solver_new_entrant =
+    # new_entrant), contract 1000万: 15% = 150万 -> "单个项目最高支持100万元": 100万. Total 250万.
     ("art19_issuer_and_solver", "第十九条",
      ft(items=[{"id": "A", "kind": "ft_scenario_contract", "role": "发榜", "amount": "500万", "counterpart_new": True,
                 "year": 2025},
                {"id": "B", "kind": "ft_scenario_contract", "role": "揭榜", "amount": "1000万",
-                "counterpart_new": False, "year": 2025}]), 2_500_000),
+                "counterpart_new": False, "new_entrant": True, "lands_in_fengtai": True, "year": 2025}]),
+     2_500_000),
     # 第十九条: the solver is not a new entrant: the issuer gets nothing.
     ("art19_counterpart_not_new", "第十九条",
      ft(items=[{"id": "A", "kind": "ft_scenario_contract", "role": "发榜", "amount": "500万",
