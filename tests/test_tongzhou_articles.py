@@ -27,6 +27,7 @@ BASE = {
         "tz_chain_head": "非头部企业",         # 003 （一）
         "tz_introduced_by_operator": False,   # 003 （二）
         "tz_introduced_by_fund": False,       # 003 （六）
+        "tz_signed_investment_platform": False,  # 003 （六） second sentence
         "tz_professional_service": False,     # 003 （十三）
         "tz_private_fund_manager": False,     # 003 （二十五）
         # rd_expense (003 （七）) is yearly: tests that need it give it.
@@ -476,8 +477,10 @@ def test_003_in_force_from_2024_02_26(run):
 
 # ---- 003 （一）（二）（六）: 区域贡献 -------------------------------------------------------------
 def test_003_1_new_chain_head_70_percent(run):
-    # "对新增产业链头部企业最高按年度区域贡献的70%": 70% × 2000万 = 1400万.
-    r = run(tz({"tz_chain_head": "新增头部企业", "regional_contribution": {2025: "2000万"}}))
+    # "对新增产业链头部企业最高按年度区域贡献的70%": a head since 2025 (reading new_head, default
+    # landing_year: paid in that year): 70% × 2000万 = 1400万.
+    r = run(tz({"tz_chain_head": "新增头部企业", "tz_chain_head_year": 2025,
+                "regional_contribution": {2025: "2000万"}}))
     assert by(r, TZ, "（一）") == 14_000_000
 
 
@@ -507,9 +510,9 @@ def test_003_2_below_the_standard_pays_nothing(run):
 
 def test_003_1_and_2_one_contribution_one_share(run):
     # reading ("合并计算", 同一事项): a new chain head also introduced by a park operator,
-    # contribution 2000万, standard 300万: （一） 70% × 2000万 = 1400万, （二） 70% × 1700万 = 1190万:
-    # one share, the higher: 1400万.
-    r = run(tz({"tz_chain_head": "新增头部企业", "tz_introduced_by_operator": True,
+    # a head since 2025, contribution 2000万, standard 300万: （一） 70% × 2000万 = 1400万,
+    # （二） 70% × 1700万 = 1190万: one share, the higher: 1400万.
+    r = run(tz({"tz_chain_head": "新增头部企业", "tz_chain_head_year": 2025, "tz_introduced_by_operator": True,
                 "regional_contribution": {2025: "2000万"}, "contribution_standard": {2025: "300万"}}))
     assert by(r, TZ, "（一）") == 14_000_000 and by(r, TZ, "（二）") == 0 and r.total == 14_000_000
 
@@ -527,19 +530,20 @@ def test_003_1_and_2_the_higher_share_each_year(run):
 
 
 def test_003_6_fund_introduced_and_platform(run):
-    # fund-introduced, 1000万 over a 400万 standard: 70% × 600万 = 420万; the platform introduced an
-    # enterprise of yearly contribution 1000万 that reached scale: "不超过年度区域贡献15%的一次性支持"
-    # 15% × 1000万 = 150万. 420万 + 150万 = 570万.
-    r = run(tz({"tz_introduced_by_fund": True, "regional_contribution": {2025: "1000万"},
-                "contribution_standard": {2025: "400万"}},
+    # fund-introduced, 1000万 over a 400万 standard: 70% × 600万 = 420万; the enterprise is also a
+    # "经认定并签约的专业招商平台" that introduced an enterprise of yearly contribution 1000万 that
+    # reached scale: "不超过年度区域贡献15%的一次性支持" 15% × 1000万 = 150万. 420万 + 150万 = 570万.
+    r = run(tz({"tz_introduced_by_fund": True, "tz_signed_investment_platform": True,
+                "regional_contribution": {2025: "1000万"}, "contribution_standard": {2025: "400万"}},
                [{"id": "E", "kind": "tz_introduced_enterprise", "contribution": "1000万", "reached_scale": True,
                  "year": 2025}]))
     assert by(r, TZ, "（六）") == 5_700_000
 
 
 def test_003_6_platform_paid_once(run):
-    # "一次性": the introduced enterprise at scale in 2025 is paid once over 2025-2026: 150万.
-    r = run(tz(items=[{"id": "E", "kind": "tz_introduced_enterprise", "contribution": "1000万",
+    # "一次性": the signed platform's introduced enterprise at scale in 2025 is paid once over
+    # 2025-2026: 15% × 1000万 = 150万.
+    r = run(tz({"tz_signed_investment_platform": True}, items=[{"id": "E", "kind": "tz_introduced_enterprise", "contribution": "1000万",
                        "reached_scale": True, "year": 2025}], years="2025-2026"))
     assert by(r, TZ, "（六）") == 1_500_000
 
@@ -631,11 +635,12 @@ def test_003_10_one_case_support_pays_nothing(run):
 
 
 def test_003_11_green_action_and_green_factory(run):
-    # a photovoltaic action (up to 300万) and a 市级 green-factory title ("创建绿色工厂", up to 300万):
-    # two items, 600万.
+    # a photovoltaic action and a 市级 green-factory title ("创建绿色工厂"): "对于…的相关行业企业，
+    # 给予最高300万元支持" — reading green_ceiling, default per_enterprise: 300万 for the enterprise,
+    # both together (not 2 × 300万).
     r = run(tz(items=[{"id": "PV", "kind": "tz_green_action", "year": 2025},
                       {"id": "GF", "kind": "green_factory_title", "level": "市级", "year": 2025}]))
-    assert by(r, TZ, "（十一）") == 6_000_000
+    assert by(r, TZ, "（十一）") == 3_000_000
 
 
 def test_003_11_nothing_green_pays_nothing(run):
@@ -719,10 +724,11 @@ def test_003_24_no_listing_pays_nothing(run):
     assert by(run(tz()), TZ, "（二十四）") == 0
 
 
-def test_003_25_fund_manager_each_year(run):
-    # reading: "给予管理人最高2000万元" each year: 2025 and 2026: 4000万.
+def test_003_25_fund_manager_once(run):
+    # "给予管理人最高2000万元资金支持" has no 每年 (reading private_fund_times, default once): over
+    # 2025 and 2026, 2000万 in one year.
     r = run(tz({"tz_private_fund_manager": True}, years="2025-2026"))
-    assert by(r, TZ, "（二十五）") == 40_000_000
+    assert by(r, TZ, "（二十五）") == 20_000_000
 
 
 def test_003_25_not_a_fund_manager_pays_nothing(run):
