@@ -52,14 +52,14 @@ def award(id_, programme, amount, claim=2025, status="candidate", direction=None
             "investment_project": False, "other_city_funds": False, "major_project": False}
 
 
-def title(id_, level, first_time=False, previous=None, year=2025):
+def title(id_, level, first_time=False, previous="0元", year=2025):
     t = {"id": id_, "kind": "tz_innovation_title", "level": level, "first_time": first_time, "year": year}
     if previous is not None:
         t["previous_support"] = previous
     return t
 
 
-def smart(id_, level, previous=None, year=2025):
+def smart(id_, level, previous="0元", year=2025):
     t = {"id": id_, "kind": "smart_factory_title", "level": level, "equipment_software_investment": "0元",
          "year": year}
     if previous is not None:
@@ -87,11 +87,15 @@ MFG, TZ = "tongzhou_mfg", "tongzhou"
 
 @pytest.fixture
 def run(solve):
-    def go(profile):
-        r = solve(profile)
+    def go(profile, readings=None):
+        r = solve(profile, readings=readings)
         assert r.status == "optimal"
         return r
     return go
+
+
+HIGHER = ["tongzhou_mfg.governs=higher_figure"]  # 000 and 003 both apply; 从优不重复 takes the higher
+NOT_000 = {"tz_advanced_manufacturing": False}  # 000 第一条 refuses: 003's own figure, alone
 
 
 # ---- acceptance examples -------------------------------------------------------------------
@@ -198,16 +202,28 @@ def test_000_art5_other_programme_not_matched(run):
 
 # ---- 000 第六条 --------------------------------------------------------------------------------
 def test_000_art6_scenario_cumulative_200w(run):
-    # With 一事一议 support, 003 does not apply (its closing sentence) and 000 does (reading on
-    # 第一条): the assessed scenario project of 2025-2027 gets "累计最高200万元" over its years: 200万.
-    r = run(tz({"tz_one_case_support": True}, [project("S", "应用场景", years="2025-2027")], years="2025-2027"))
-    assert by(r, MFG, "第六条") == 2_000_000
+    # The assessed scenario project of 2025-2027 gets "累计最高200万元" over its years: 200万 (003
+    # （十四） pays none of it under tongzhou_mfg.governs = detailed_rules: 000 第六条 governs).
+    r = run(tz(items=[project("S", "应用场景", years="2025-2027")], years="2025-2027"))
+    assert by(r, MFG, "第六条") == 2_000_000 and r.total == 2_000_000
 
 
-def test_000_art6_loses_to_003_14_on_the_same_project(run):
-    # 从优不重复 between 000 and 003 on one project: 第六条 up to 200万, 003 （十四） up to 300万:
-    # the higher, 300万, from （十四）; 第六条 pays nothing.
+def test_000_with_one_case_support(run):
+    # tongzhou_mfg.one_case = carried (default): 003's "享受“一事一议”扶持政策的企业，不适用本措施"
+    # reaches 000, which implements 003: nothing. not_carried: 000 第六条 pays its 200万.
+    profile = tz({"tz_one_case_support": True}, [project("S", "应用场景", years="2025-2027")], years="2025-2027")
+    assert run(profile).total == 0
+    r = run(profile, ["tongzhou_mfg.one_case=not_carried"])
+    assert by(r, MFG, "第六条") == 2_000_000 and r.total == 2_000_000
+
+
+def test_000_art6_and_003_14_on_the_same_project(run):
+    # detailed_rules (default): 000 第六条 governs an advanced manufacturer's scenario project: up to 200万.
     r = run(tz(items=[project("S", "应用场景")]))
+    assert by(r, MFG, "第六条") == 2_000_000 and by(r, TZ, "（十四）") == 0 and r.total == 2_000_000
+    # higher_figure: 从优不重复 between 000 and 003 on one project: 第六条 up to 200万, 003 （十四）
+    # up to 300万: the higher, 300万, from （十四）; 第六条 pays nothing.
+    r = run(tz(items=[project("S", "应用场景")]), HIGHER)
     assert by(r, MFG, "第六条") == 0 and by(r, TZ, "（十四）") == 3_000_000 and r.total == 3_000_000
 
 
@@ -244,9 +260,12 @@ def test_000_art7_and_003_9_never_both(run):
     assert by(r, MFG, "第七条") + by(r, TZ, "（九）") == 5_000_000
 
 
-def test_000_art7_loses_to_003_9_on_a_first_technology_centre(run):
-    # A first 市级企业技术中心: 第七条 50万 vs 003 （九） "首次获得…市级认定的，给予最高500万元": 500万.
+def test_000_art7_and_003_9_on_a_first_technology_centre(run):
+    # detailed_rules (default): 第七条 "获得市级企业技术中心荣誉称号的给予最高50万元支持": 50万; （九） none.
     r = run(tz(items=[title("T", "市级企业技术中心", first_time=True)]))
+    assert by(r, MFG, "第七条") == 500_000 and by(r, TZ, "（九）") == 0
+    # higher_figure: 第七条 50万 vs 003 （九） "首次获得…市级认定的，给予最高500万元": 500万.
+    r = run(tz(items=[title("T", "市级企业技术中心", first_time=True)]), HIGHER)
     assert by(r, MFG, "第七条") == 0 and by(r, TZ, "（九）") == 5_000_000
 
 
@@ -320,9 +339,12 @@ def test_000_art9_smart_factory_promotion_pays_the_difference(run):
     assert by(r, MFG, "第九条") == 2_500_000
 
 
-def test_000_art9_digital_workshop_loses_to_003_8(run):
-    # 数字化车间: 第九条 up to 50万, 003 （八） up to 300万: one title, the higher: 第九条 0.
+def test_000_art9_digital_workshop_and_003_8(run):
+    # detailed_rules (default): 第九条 "获得市级智能工厂（先进级）、数字化车间的给予最高50万元支持": 50万.
     r = run(tz(items=[smart("F", "数字化车间")]))
+    assert by(r, MFG, "第九条") == 500_000 and by(r, TZ, "（八）") == 0
+    # higher_figure: 第九条 up to 50万, 003 （八） up to 300万: one title, the higher: 第九条 0.
+    r = run(tz(items=[smart("F", "数字化车间")]), HIGHER)
     assert by(r, MFG, "第九条") == 0 and by(r, TZ, "（八）") == 3_000_000
 
 
@@ -600,8 +622,8 @@ def test_003_7_no_rd_pays_nothing(run):
 
 
 def test_003_8_digital_workshop(run):
-    # "北京市…“数字化车间”示范称号的企业给予最高300万元支持": 300万.
-    r = run(tz(items=[smart("W", "数字化车间")]))
+    # "北京市…“数字化车间”示范称号的企业给予最高300万元支持": 300万 (an enterprise 000 does not cover).
+    r = run(tz(NOT_000, items=[smart("W", "数字化车间")]))
     assert by(r, TZ, "（八）") == 3_000_000
 
 
@@ -612,8 +634,9 @@ def test_003_8_excellence_level_is_not_listed(run):
 
 
 def test_003_9_first_recognition_500w(run):
-    # "首次获得国家级、市级认定的，给予最高500万元": a first 市级平台 title: （九） 500万 > 第七条 200万.
-    r = run(tz(items=[title("T", "市级平台", first_time=True)]))
+    # "首次获得国家级、市级认定的，给予最高500万元": a first 市级平台 title: （九） 500万 > 第七条 200万
+    # where both apply (higher_figure).
+    r = run(tz(items=[title("T", "市级平台", first_time=True)]), HIGHER)
     assert by(r, TZ, "（九）") == 5_000_000 and r.total == 5_000_000
 
 
@@ -659,8 +682,8 @@ def test_003_13_not_an_institution_pays_nothing(run):
 
 
 def test_003_14_scenario_project_300w(run):
-    # "对于经认定的重点场景项目给予最高300万元支持".
-    r = run(tz(items=[project("S", "应用场景")]))
+    # "对于经认定的重点场景项目给予最高300万元支持" (an enterprise 000 does not cover).
+    r = run(tz(NOT_000, items=[project("S", "应用场景")]))
     assert by(r, TZ, "（十四）") == 3_000_000
 
 
