@@ -13,6 +13,7 @@ from pathlib import Path
 
 import z3
 from msgspec import Struct
+from msgspec.structs import replace
 
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
 from .ground import Grounded
@@ -45,6 +46,7 @@ class Verdict(Struct, frozen=True):
     checked: tuple[Finding, ...]  # PASS: every rule with its slack
     violated: tuple[Finding, ...]  # FAIL: the minimal core
     lines: tuple[Line, ...]
+    discretionary: tuple[int, ...] = ()  # ledger lines paid under a ceiling with no formula (最高/不超过)
 
     def to_json(self) -> dict:
         def f(x: Finding) -> dict:
@@ -53,7 +55,8 @@ class Verdict(Struct, frozen=True):
         return {"verdict": "PASS" if self.passed else "FAIL",
                 "checked": [f(x) for x in self.checked], "violated": [f(x) for x in self.violated],
                 "ledger": [{"line": ln.number, "policy": ln.policy, "article": ln.article, "item": ln.item,
-                            "year": ln.year, "amount": ln.amount} for ln in self.lines]}
+                            "year": ln.year, "amount": ln.amount} for ln in self.lines],
+                "discretionary_lines": list(self.discretionary)}
 
 
 # ---- reading a ledger ------------------------------------------------------------------
@@ -146,11 +149,14 @@ def audit(g: Grounded, lines: list[Line]) -> Verdict:
     covered: set[int] = set()
     orphans: list[Finding] = []
     rules: list[tuple[str, z3.BoolRef, Finding]] = []  # (name, constraint, finding template)
+    discretionary = []
     for line in lines:
         options = [c for c in g.candidates if _matches(c, line)]
         if not options:
             orphans.append(_orphan(g, line))
             continue
+        if all(c.part.up_to for c in options):  # the bureau fixes the amount; the text only its ceiling
+            discretionary.append(line.number)
         covered.update(c.index for c in options)
         hard.append(z3.Sum([a[c.index] for c in options]) == line.amount)
     for i, v in a.items():
@@ -199,7 +205,7 @@ def audit(g: Grounded, lines: list[Line]) -> Verdict:
         if s.member in covered:
             cond = z3.Implies(a[s.member] > 0, z3.Or([a[i] > 0 for i in s.supporters if i in covered] or [z3.BoolVal(False)]))
             rules.append((s.label, cond, Finding(s.label, "", (line_of[s.member],), None, None)))
-    return _decide(g, lines, a, hard, rules, orphans)
+    return replace(_decide(g, lines, a, hard, rules, orphans), discretionary=tuple(discretionary))
 
 
 def _orphan(g: Grounded, line: Line) -> Finding:

@@ -160,7 +160,12 @@ def format_verdict(v, width: int = 160) -> str:
         head = (f"{click.style('PASS', bold=True, fg='green')}: {len(v.lines)} ledger line(s) respect all "
                 f"{len(v.checked)} rule(s) that apply")
         rows = [[f.rule, ", ".join(map(str, f.lines)), "" if f.slack is None else f"{f.slack:,}"] for f in v.checked]
-        return "\n".join([head, _bold("Rules checked"), render(["rule", "ledger lines", "slack (元)"], rows, limit=width)])
+        out = [head, _bold("Rules checked"), render(["rule", "ledger lines", "slack (元)"], rows, limit=width)]
+        if v.discretionary:
+            out.append(clean(f"Ledger line(s) {', '.join(map(str, v.discretionary))} were within a discretionary ceiling "
+                             "(“最高/不超过” with no formula, 酌定): the text bounds them, the bureau fixes the amount "
+                             "after review; the audit checks the ceiling only."))
+        return "\n".join(out)
     head = (f"{click.style('FAIL', bold=True, fg='red')}: {len(v.violated)} rule(s) the ledger breaks "
             "(each group is a smallest set that cannot hold together with the ledger):")
     out = []

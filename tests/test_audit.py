@@ -180,3 +180,15 @@ def test_draft_payment_without_the_option_fails(tmp_path):
     (v,) = json.loads(result.output)["violated"]
     assert "draft" in v["rule"]
     assert run("audit", FENGTAI, path, "--include-drafts").exit_code == 0
+
+
+def test_pass_names_the_lines_within_a_discretionary_ceiling(tmp_path):
+    # 第三条 "按全年产值增量的0.5%给予支持": computed, 0.5% × 2500万 = 12.5万; 第六条 "对新获评北京市
+    # 先进级智能工厂的制造业企业，给予不超过50万元资金奖励": a ceiling with no formula, the bureau's
+    # to fill: line 2 is within a discretionary ceiling, line 1 is not.
+    path = ledger(tmp_path, ("pinggu", "第三条", "enterprise", 2025, "12.5万"), ("pinggu", "第六条", "智能工厂", 2025, "50万"))
+    result = run("audit", PROFILE, path, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["discretionary_lines"] == [2]
+    text = run("audit", PROFILE, path)
+    assert "Ledger line(s) 2 were within a discretionary ceiling" in text.output
