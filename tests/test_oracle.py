@@ -150,3 +150,19 @@ def tongzhou_city_awards(draw) -> Profile:
 def test_city_awards_and_their_matching_equal_enumeration(profile):
     # Matching rules (配套) couple a district payment to the city award it matches.
     assert_optimum_is_enumerated_best(ground(RULES, profile, TONGZHOU_YEARS, include_drafts=False))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_enterprises())
+def test_each_combination_of_readings_equals_enumeration(profile):
+    # Readings swap clause variants before grounding (solver/readings.py): under every
+    # combination of the alternatives of three readings of the 平谷 rules, the proven optimum is
+    # still the enumerated best.
+    from itertools import product
+
+    from solver.readings import select
+    keys = sorted(k for k, r in RULES.readings.items() if r.policy == "pinggu")[:3]
+    assert len(keys) >= 2, "the 平谷 rules read at least two sentences two ways"
+    for combo in product(*([a.name for a in RULES.readings[k].alternatives] for k in keys)):
+        rules = select(RULES, dict(zip(keys, combo)))
+        assert_optimum_is_enumerated_best(ground(rules, profile, YEARS, include_drafts=False))
