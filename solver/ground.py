@@ -211,11 +211,9 @@ class _Grounder:
     def subject(self, clause: Clause, part: Part, policy: Policy, item: Item | None) -> None:
         subject = item.id if item else "enterprise"
         for year in self.years_of(clause, part, item):
-            if not policy.in_force_in(year):
-                start, end = policy.in_force
-                self.refuse(clause, part, subject, year, "out_of_force",
-                            f"{policy.id} is not in force in {year} (in force {start}"
-                            f"{f' to {end}' if end else ' on'})")
+            refusal = self.out_of_force(part, policy, item, year)
+            if refusal:
+                self.refuse(clause, part, subject, year, *refusal)
                 continue
             try:
                 candidate = self.payment(clause, part, policy, item, year)
@@ -227,6 +225,31 @@ class _Grounder:
                 continue
             if candidate is not None:
                 self.candidates.append(candidate)
+
+    def out_of_force(self, part: Part, policy: Policy, item: Item | None, year: int) -> tuple[str, str] | None:
+        """Why the policy cannot pay this subject in this year by its dates, or None. An item's
+        event (a title, an approval, a contract: paid once) is paid when its date falls while the
+        policy is in force; in a year the policy is in force on some days only, an event with no
+        date is not paid (its date is asked for, never assumed). An enterprise-wide payment rests on
+        a year's figures (output, R&D, contribution), paid as the policy's `year_claims` says (a
+        reading of its validity article); an item paid over years (a project, an order) is paid in
+        a year the policy is in force on some day (001 第二十七条: 期间已立项项目至约定任务期止)."""
+        start, end = policy.in_force
+        span = f"in force {start}{f' to {end}' if end else ' on'}"
+        event = item is not None and part.subject.timing in ("once", "once_in")
+        if event and item.date is not None and item.date.year == year:
+            if not policy.in_force_on(item.date):
+                return "out_of_force", f"{policy.id} is not in force on {item.date}, the date of {item.id} ({span})"
+            return None
+        if not policy.in_force_in(year):
+            return "out_of_force", f"{policy.id} is not in force in {year} ({span})"
+        if event and policy.partly_in_force(year):
+            return "missing", (f"needs {item.id}'s date (date: YYYY-MM-DD): {policy.id} is in force on some days of "
+                               f"{year} only ({span})")
+        if item is None and not policy.pays_year(year):
+            return "out_of_force", (f"{policy.id} expires on {end}, before {year}'s figures are claimed in "
+                                    f"{year + 1} (year_claims while_in_force; {span})")
+        return None
 
     def payment(self, clause: Clause, part: Part, policy: Policy, item: Item | None, year: int) -> Candidate | None:
         subject = item.id if item else "enterprise"

@@ -197,7 +197,9 @@ class SymbolicModel:
             subjects = [None] if part.subject.kind is None else [i for i in self.items if i.kind == part.subject.kind]
             for item in subjects:
                 for year in self.years:
-                    if policy.in_force_in(year):
+                    # as ground.out_of_force: an enterprise's yearly figures as year_claims says; an
+                    # item's event in any year in force on some day (its date is then chosen in force)
+                    if policy.pays_year(year) if item is None else policy.in_force_in(year):
                         self._candidate(clause, part, policy, item, year, conditions)
 
     def _candidate(self, clause, part, policy, item, year, conditions) -> None:
@@ -293,6 +295,14 @@ class SymbolicModel:
             self.constraints.append(z3.ToReal(z3.Sum([m.amount for m in group])) <= limit)
 
     # -- back to a profile ---------------------------------------------------------------------
+    def _event_day(self, year: int):
+        """The date a counter-example gives an event of `year`: the first day of the year on which
+        the most policies are in force (the symbolic model pays an event in any year a policy is in
+        force on some day; the profile's date must let the replay pay it too)."""
+        from datetime import date
+        days = [date(year, 1, 1)] + [p.in_force[0] for p in self.rules.policies.values() if p.in_force[0].year == year]
+        return max(sorted(days), key=lambda d: sum(p.in_force_on(d) for p in self.rules.policies.values()))
+
     def profile_of(self, model: z3.ModelRef) -> dict:
         """The counter-example's facts as a profile `subsidy optimize` reads."""
         names = {v: k for k, v in self.texts.items()}
@@ -334,6 +344,8 @@ class SymbolicModel:
                                                                     model_completion=True))]
             if years and "year" not in kind.fields:
                 entry["years"] = years
+            if isinstance(entry.get("year"), int):
+                entry["date"] = self._event_day(entry["year"])
             items.append(entry)
         return {"facts": facts, "items": items}
 

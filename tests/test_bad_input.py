@@ -150,7 +150,7 @@ def test_a_mistake_on_a_long_json_line_shows_the_spot_not_the_whole_line(tmp_pat
     data = YAML(typ="safe", pure=True).load((EXAMPLES / "pinggu-2025.yaml").read_text(encoding="utf-8"))
     data["facts"]["rd_expense"][2024] = "460万元整"  # written "2024": JSON keys are text
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
     result = run("optimize", str(path))
     assert result.exit_code == 2
     assert_diagnostic(result.output, "bad.json", 1, "E213", "money per year")

@@ -229,13 +229,18 @@ def test_example_pinggu_city_2024_2027_total(solve):
     # 第五条 growth part: 2025 growth 700/600 = 16.7% and 800/700 = 14.3%, last year 700万 >= 500万:
     #   10% × 100万 = 10万; 2026: 14.3% and 900/800 = 12.5%: 10万; 2027: 950/900 = 5.6%: nothing.
     #   The first-500万 part: R&D was already 600万 in 2023, so no year of 2025-2027 is a first: nothing.
-    # 第三条: 2025 growth 10%: 0.5% × 3000万 = 15万; 2026 3.0%: nothing; 2027 11.8%: 0.5% × 4000万 = 20万.
-    # 2024: 004 is not yet in force. Total 800万 + 450万 + 20万 + 35万 = 1305万.
+    # 第三条: 2025 growth 10%: 0.5% × 3000万 = 15万; 2026 3.0%: nothing; 2027 11.8%: 0.5% × 4000万 = 20万,
+    # but under pinggu.validity = claimed_in_force (第二十一条 "有效期 2 年", to 2027-08-28) 2027's
+    # figures are claimed in 2028, after the measures expired: not paid. (The orders are items
+    # paid year by year, in any year the measures are in force on some day.)
+    # 2024: 004 is not yet in force. Total 800万 + 450万 + 20万 + 15万 = 1285万.
     assert r.status == "optimal"
-    assert r.total == 13_050_000
+    assert r.total == 12_850_000
     assert paid(r, "四(二)2") == 8_000_000 and paid(r, "第十二条") == 4_500_000
     a_years = sorted(p.year for p in r.payments if p.item == "整车长单A")
     assert a_years == [2026, 2027]
+    # validity = any_day: 2027's 第三条 20万 too: 1305万
+    assert solve(data, readings=["pinggu.validity=any_day"]).total == 13_050_000
 
 
 def test_one_item_two_clauses_across_policies_of_one_group(solve, tmp_path):

@@ -2,7 +2,8 @@
 
 The base enterprise (tests/conftest.py) meets 第二条, 第十五条 and 第十六条. Every expected
 figure is worked from the article's words in the comment above it; 第十七条 rounds each
-payment down to whole 千元 and pays nothing under 1万."""
+payment down to whole 千元 and pays nothing under 1万. 第二十一条: in force from 2025-08-29, so an
+event of 2025 (a title, an approval) gives its date, 2025-10-01, while the measures are in force."""
 from __future__ import annotations
 
 import pytest
@@ -41,22 +42,22 @@ CASES = [
     ("art5_growth_not_two_years", "第五条", pinggu({"rd_expense": {2023: "600万", 2024: "630万", 2025: "700万"}}), 0),
     # 第六条: 卓越级 up to 100万; 灯塔工厂 up to 200万 (two items).
     ("art6_national_and_lighthouse", "第六条",
-     pinggu(items=[{"id": "A", "kind": "smart_factory_title", "level": "卓越级", "year": 2025},
-                   {"id": "B", "kind": "smart_factory_title", "level": "灯塔工厂", "year": 2025}]), 3_000_000),
+     pinggu(items=[{"id": "A", "kind": "smart_factory_title", "level": "卓越级", "year": 2025, "date": "2025-10-01"},
+                   {"id": "B", "kind": "smart_factory_title", "level": "灯塔工厂", "year": 2025, "date": "2025-10-01"}]), 3_000_000),
     # 第六条: a 数字化车间 is not one of the article's titles: nothing.
     ("art6_digital_workshop", "第六条",
-     pinggu(items=[{"id": "A", "kind": "smart_factory_title", "level": "数字化车间", "year": 2025}]), 0),
+     pinggu(items=[{"id": "A", "kind": "smart_factory_title", "level": "数字化车间", "year": 2025, "date": "2025-10-01"}]), 0),
     # 第七条: A级 50万 + C级 10万 + 北京市绿色工厂 30万 = 90万.
     ("art7_ratings_and_city_green_factory", "第七条",
-     pinggu(items=[{"id": "A", "kind": "emission_upgrade", "level": "A级", "year": 2025},
+     pinggu(items=[{"id": "A", "kind": "emission_upgrade", "level": "A级", "year": 2025, "date": "2025-10-01"},
                    {"id": "C", "kind": "emission_upgrade", "level": "C级", "year": 2026},
-                   {"id": "G", "kind": "green_factory_title", "level": "市级", "year": 2025}], years="2025-2026"),
+                   {"id": "G", "kind": "green_factory_title", "level": "市级", "year": 2025, "date": "2025-10-01"}], years="2025-2026"),
      900_000),
     # 第七条: a 区级 green factory title is not named: nothing.
     ("art7_district_title", "第七条",
-     pinggu(items=[{"id": "G", "kind": "green_factory_title", "level": "区级", "year": 2025}]), 0),
+     pinggu(items=[{"id": "G", "kind": "green_factory_title", "level": "区级", "year": 2025, "date": "2025-10-01"}]), 0),
     # 第八条: named a 融合试点企业: up to 30万.
-    ("art8_integration_pilot", "第八条", pinggu(items=[{"id": "I", "kind": "integration_pilot", "year": 2025}]),
+    ("art8_integration_pilot", "第八条", pinggu(items=[{"id": "I", "kind": "integration_pilot", "year": 2025, "date": "2025-10-01"}]),
      300_000),
     # 第八条: named in 2024, before the measures are in force: nothing.
     ("art8_before_force", "第八条", pinggu(items=[{"id": "I", "kind": "integration_pilot", "year": 2024}],
@@ -67,7 +68,7 @@ CASES = [
      pinggu({"central_kitchen_chain": True},
             items=[order("K", "kitchen_order", {2025: "800万"}, to_pinggu_unaffiliated=True),
                    {"id": "S", "kind": "standard", "level": "团体标准", "central_kitchen_field": True,
-                    "lead_drafter": True, "year": 2025}]), 380_000),
+                    "lead_drafter": True, "year": 2025, "date": "2025-10-01"}]), 380_000),
     # 第九条: an order of 3亿 a year over 2025-2027: 1% = 300万 -> 200万 per year; "同一订单最多连续
     # 支持不超过2年": 400万.
     ("art9_order_two_years_capped", "第九条",
@@ -81,20 +82,20 @@ CASES = [
     # 第十条: 创新药 300万 + 仿制药 100万 + 三类器械 300万 + 二类 AI 器械 100万 + 二类兽药 100万 + 中药经典名方 20万.
     ("art10_approvals", "第十条",
      pinggu(items=[
-         {"id": "D1", "kind": "drug_approval", "category": "创新药", "first_time": True, "industrialised": True, "year": 2025},
-         {"id": "D2", "kind": "drug_approval", "category": "仿制药", "first_time": True, "industrialised": True, "year": 2025},
+         {"id": "D1", "kind": "drug_approval", "category": "创新药", "first_time": True, "industrialised": True, "year": 2025, "date": "2025-10-01"},
+         {"id": "D2", "kind": "drug_approval", "category": "仿制药", "first_time": True, "industrialised": True, "year": 2025, "date": "2025-10-01"},
          {"id": "D3", "kind": "drug_approval", "category": "中药经典名方复方制剂", "first_time": True,
-          "industrialised": False, "year": 2025},
-         {"id": "M1", "kind": "device_approval", "class": "三类", "first_time": True, "ai_or_emergency": False, "year": 2025},
-         {"id": "M2", "kind": "device_approval", "class": "二类", "first_time": True, "ai_or_emergency": True, "year": 2025},
-         {"id": "V", "kind": "vet_drug_certificate", "class": "二类", "year": 2025}]), 9_200_000),
+          "industrialised": False, "year": 2025, "date": "2025-10-01"},
+         {"id": "M1", "kind": "device_approval", "class": "三类", "first_time": True, "ai_or_emergency": False, "year": 2025, "date": "2025-10-01"},
+         {"id": "M2", "kind": "device_approval", "class": "二类", "first_time": True, "ai_or_emergency": True, "year": 2025, "date": "2025-10-01"},
+         {"id": "V", "kind": "vet_drug_certificate", "class": "二类", "year": 2025, "date": "2025-10-01"}]), 9_200_000),
     # 第十条: an approval not obtained for the first time, a 二类 device that is neither AI nor
     # emergency: nothing.
     ("art10_not_first_not_ai", "第十条",
      pinggu(items=[
-         {"id": "D1", "kind": "drug_approval", "category": "创新药", "first_time": False, "industrialised": True, "year": 2025},
+         {"id": "D1", "kind": "drug_approval", "category": "创新药", "first_time": False, "industrialised": True, "year": 2025, "date": "2025-10-01"},
          {"id": "M2", "kind": "device_approval", "class": "二类", "first_time": True, "ai_or_emergency": False,
-          "year": 2025}]), 0),
+          "year": 2025, "date": "2025-10-01"}]), 0),
     # 第十一条: recognised leader with a global-first class III device, R&D in 平谷 1600万 and 1800万
     # (both > 1500万): up to 1000万, once.
     ("art11_leader_once", "第十一条",
@@ -120,15 +121,15 @@ CASES = [
     # 第十三条: fixed assets 2000万, output 3000万: 5% = 100万.
     ("art13_synbio", "第十三条",
      pinggu(items=[{"id": "S", "kind": "synbio_project", "fixed_asset_investment": "2000万",
-                    "real_estate_or_data_center": False, "annual_output": "3000万", "year": 2025}]), 1_000_000),
+                    "real_estate_or_data_center": False, "annual_output": "3000万", "year": 2025, "date": "2025-10-01"}]), 1_000_000),
     # 第十三条: fixed assets 1亿: 5% = 500万 > "最高不超过 300 万元": 300万.
     ("art13_ceiling", "第十三条",
      pinggu(items=[{"id": "S", "kind": "synbio_project", "fixed_asset_investment": "1亿",
-                    "real_estate_or_data_center": False, "annual_output": "3000万", "year": 2025}]), 3_000_000),
+                    "real_estate_or_data_center": False, "annual_output": "3000万", "year": 2025, "date": "2025-10-01"}]), 3_000_000),
     # 第十三条: a data-centre project is excluded: nothing.
     ("art13_data_centre", "第十三条",
      pinggu(items=[{"id": "S", "kind": "synbio_project", "fixed_asset_investment": "2000万",
-                    "real_estate_or_data_center": True, "annual_output": "3000万", "year": 2025}]), 0),
+                    "real_estate_or_data_center": True, "annual_output": "3000万", "year": 2025, "date": "2025-10-01"}]), 0),
 ]
 
 
@@ -144,5 +145,5 @@ def test_pinggu_article(solve, name, article, profile, expected):
 def test_conditions_16_15_2_refuse_every_clause(solve, fact, value):
     # 第十六条 (credit, penalties), 第十五条 (false materials), 第二条 (registered in 平谷区):
     # 第八条 would otherwise pay 30万.
-    r = solve(pinggu({fact: value}, items=[{"id": "I", "kind": "integration_pilot", "year": 2025}]))
+    r = solve(pinggu({fact: value}, items=[{"id": "I", "kind": "integration_pilot", "year": 2025, "date": "2025-10-01"}]))
     assert all(p.policy != "pinggu" for p in r.payments)

@@ -247,3 +247,14 @@ def test_every_variant_is_checked(tmp_path):
     with pytest.raises(DiagnosticError) as err:
         pipeline.load_rules([str(rules_dir() / "vocabulary.rules"), str(path)])
     assert [d.code for d in err.value.diagnostics] == ["E172"]
+
+
+def test_the_readme_lists_the_readings_of_the_bundled_rules():
+    # README "Readings taken" is `subsidy readings --markdown` of the bundled rules: it cannot drift
+    from solver.render import format_readings_markdown
+
+    from .conftest import ROOT
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- readings:start -->\n", 1)[1].split("<!-- readings:end -->", 1)[0]
+    assert block == format_readings_markdown(pipeline.readings()), \
+        "README's readings differ from the rule files: regenerate with `subsidy readings --markdown`"

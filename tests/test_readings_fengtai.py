@@ -35,6 +35,7 @@ def test_the_readings_and_their_defaults():
         CEILING: ("第六条", "per_enterprise", ("per_enterprise", "per_year")),
         INSTALMENTS: ("第十条", "each_year_met", ("each_year_met", "stop_at_miss")),
         SOLVER: ("第十九条", "new_entrant", ("new_entrant", "any_solver")),
+        "fengtai.validity": ("第二十七条", "claimed_in_force", ("claimed_in_force", "any_day")),
     }
 
 
@@ -234,7 +235,9 @@ def test_art7_and_art8_rates_are_computed_art8_tasks_discretionary(solve):
 
 def test_readings_used_names_only_the_readings_of_the_clause(solve):
     r = solve(ft(items=[NATIONAL_PLATFORM, title("国家高新技术企业", {2025: True})]), include_drafts=True)
-    # 第九条 100万 and 第十条 10万: both rest on 第二条's reading; only 第十条 on the instalments reading.
+    # 第九条 100万 and 第十条 10万: both rest on 第二条's reading and on the validity reading of
+    # 第二十七条 (a policy setting); only 第十条 on the instalments reading.
     used = {p.article: p.readings_used for p in fengtai(r)}
-    assert used == {"第九条": (PLACE,), "第十条": tuple(sorted((PLACE, INSTALMENTS)))}
+    assert used == {"第九条": tuple(sorted((PLACE, "fengtai.validity"))),
+                    "第十条": tuple(sorted((PLACE, INSTALMENTS, "fengtai.validity")))}
 

@@ -39,9 +39,9 @@ def test_003_still_pays_a_title_000_does_not_name(run):
 
 
 def test_003_pays_what_000_names_before_000_was_issued(run):
-    # 2024: 000 is not yet in force (assumed issued 2025-01-01), 003 is (from 2024-02-26): a 2024
-    # 数字化车间 gets （八）'s up to 300万 under detailed_rules too.
-    r = run(tz(items=[smart("F", "数字化车间", year=2024)], years=2024))
+    # 2024: 000 is not yet in force (assumed issued 2025-01-01), 003 is (from 2024-02-26): a
+    # 数字化车间 awarded on 2024-06-01 gets （八）'s up to 300万 under detailed_rules too.
+    r = run(tz(items=[dict(smart("F", "数字化车间", year=2024), date="2024-06-01")], years=2024))
     assert by(r, TZ, "（八）") == 3_000_000
 
 

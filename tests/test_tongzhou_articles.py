@@ -491,10 +491,15 @@ def test_003_one_case_support_excludes_the_whole_policy(run):
 
 
 def test_003_in_force_from_2024_02_26(run):
-    # "本措施自发布之日起施行" (2024-02-26): a 2023 listing pays nothing, a 2024 listing up to 1000万.
+    # "本措施自发布之日起施行" (2024-02-26): a 2023 listing pays nothing, a listing of 2024-06-18 up to
+    # 1000万, one of 2024-01-15 nothing (before issue), and one of 2024 with no date nothing: its
+    # date is asked for, 2024 being a year the measures are in force on some days only.
     assert by(run(tz(items=[{"id": "IPO", "kind": "tz_listing", "year": 2023}], years=2023)), TZ, "（二十四）") == 0
-    assert by(run(tz(items=[{"id": "IPO", "kind": "tz_listing", "year": 2024}], years=2024)), TZ,
-              "（二十四）") == 10_000_000
+    for day, paid in (("2024-06-18", 10_000_000), ("2024-01-15", 0)):
+        r = run(tz(items=[{"id": "IPO", "kind": "tz_listing", "year": 2024, "date": day}], years=2024))
+        assert by(r, TZ, "（二十四）") == paid
+    r = run(tz(items=[{"id": "IPO", "kind": "tz_listing", "year": 2024}], years=2024))
+    assert r.total == 0 and any(n.kind == "missing" and "date" in n.reason for n in r.not_taken)
 
 
 # ---- 003 （一）（二）（六）: 区域贡献 -------------------------------------------------------------
