@@ -10,7 +10,7 @@ from msgspec.structs import replace
 
 from . import ast
 from .diagnostics import Collector, Span, did_you_mean
-from .model import (BASE_TYPES, SCOPES, YEAR_CLAIMS, Alternative, Cap, Clause, Condition, FactInfo, KindInfo, Part, Policy,
+from .model import (BASE_TYPES, RECORD_SUFFIX, SCOPES, YEAR_CLAIMS, Alternative, Cap, Clause, Condition, FactInfo, KindInfo, Part, Policy,
                     Reading, Ruleset, Variant, Vocab)
 
 POLICY_SETTINGS = {
@@ -578,7 +578,7 @@ class _Exprs:
                 self.diag.error("E183", "consecutive(N, condition) takes a whole number of years first", n.span)
                 return None
             return Typed("bool", False) if self.expect(e.args[1], "bool", kind) else None
-        series = self._series(e.args[0], kind)
+        series = self._series(e.args[0], kind, first=e.name == "first_reaches")
         if series is None:
             return None
         if e.name == "growth":
@@ -598,7 +598,7 @@ class _Exprs:
             return None
         return Typed("bool", False)
 
-    def _series(self, arg: ast.Expr, kind) -> FactInfo | None:
+    def _series(self, arg: ast.Expr, kind, first: bool = False) -> FactInfo | None:
         if not isinstance(arg, ast.Ref):
             self.diag.error("E186", "this function takes the name of a yearly figure", arg.span)
             return None
@@ -609,6 +609,15 @@ class _Exprs:
             self.diag.error("E187", f"'{'.'.join(arg.path)}' is not a yearly figure (declare it 'per year')",
                             arg.span)
             return None
+        if first:  # "首次": the years a profile gives are not the whole history
+            name = arg.path[-1] + RECORD_SUFFIX
+            known = self.vocab.kinds[kind].fields if arg.path[0] == "item" else self.vocab.facts
+            record = known.get(name)
+            if record is None or record.type != info.type or record.per_year:
+                self.diag.error("E173", f"“first” needs the history before the years a profile gives: declare "
+                                f"'{name}', not per year, of {info.type}", arg.span,
+                                f"e.g. fact {name}: {info.type} \"历史最高值（档案所列最早年度之前）\"")
+                return None
         return info
 
     def _Arith(self, e: ast.Arith, kind):
@@ -643,7 +652,7 @@ class _Exprs:
         return Typed(result, left.const and right.const)
 
     def _FirstTier(self, e: ast.FirstTier, kind):
-        series = self._series(e.series, kind)
+        series = self._series(e.series, kind, first=True)
         if series is None:
             return None
         for threshold, amount in e.tiers:

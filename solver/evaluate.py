@@ -12,7 +12,7 @@ from fractions import Fraction
 from msgspec import Struct
 
 from . import ast
-from .model import FactInfo, Vocab
+from .model import RECORD_SUFFIX, FactInfo, Vocab
 from .profile import Item, Profile
 from .show import show
 from .values import fmt_value
@@ -95,6 +95,9 @@ def _call(e: ast.Call, env: Env):
     if name == "prev":
         return _series(series, env, env.year - 1)
     current = _series(series, env, env.year)
+    if name == "first_reaches":  # reached this year, and never before
+        threshold = evaluate(args[1], env)
+        return current >= threshold and reached_before(series, threshold, env) is None
     previous = _series(series, env, env.year - 1)
     if name == "increase":
         return current - previous
@@ -102,12 +105,7 @@ def _call(e: ast.Call, env: Env):
         if previous <= 0:
             raise Undefined(f"growth of {show(series)} in {env.year} is undefined: {env.year - 1} is {previous}")
         return Fraction(current - previous, previous)
-    # first_reaches: reached this year, and in no earlier year the profile gives
-    threshold = evaluate(args[1], env)
-    if current < threshold:
-        return False
-    info, raw = _lookup(series.path, env)
-    return all(v < threshold for y, v in raw.items() if y < env.year)
+    raise ValueError(f"unknown function {name}")
 
 
 def _arith(e: ast.Arith, env: Env):
@@ -144,15 +142,31 @@ def _ifelse(e: ast.IfElse, env: Env):
 def _first_tier(e: ast.FirstTier, env: Env):
     """The highest tier first reached this year; a tier reached in an earlier year is not paid again."""
     current = _series(e.series, env, env.year)
-    _series(e.series, env, env.year - 1)  # "first" needs last year's figure
-    _, raw = _lookup(e.series.path, env)
     best = (None, 0)
     for threshold, amount in e.tiers:
         t = evaluate(threshold, env)
-        if current >= t and all(v < t for y, v in raw.items() if y < env.year):
+        if current >= t and reached_before(e.series, t, env) is None:
             if best[0] is None or t > best[0]:
                 best = (t, evaluate(amount, env))
     return best[1]
+
+
+def reached_before(series: ast.Ref, threshold, env: Env) -> tuple[str, object] | None:
+    """When `series` reached `threshold` before this year and at what figure (("2023", value), or
+    ("before 2023 (its record)", record)), or None if it never did. Every year from the first the
+    profile gives to last year is needed; what came before them is the record (SERIES_record:
+    the highest yearly figure before the years given, asked for, never assumed low: "首次" is
+    the text's condition)."""
+    _, raw = _lookup(series.path, env)
+    given = sorted(y for y in (raw or {}) if y < env.year)
+    for y in given:
+        if raw[y] >= threshold:
+            return str(y), raw[y]
+    start = given[0] if given else env.year
+    for y in range(start, env.year):  # a year missing between them hides whether it was reached
+        _series(series, env, y)
+    record = _ref(ast.Ref(series.path[:-1] + (series.path[-1] + RECORD_SUFFIX,), series.span), env)
+    return (f"before {start} (its record)", record) if record >= threshold else None
 
 
 def _neg(e: ast.Neg, env: Env):
@@ -222,9 +236,9 @@ def why_false(e: ast.Expr, env: Env) -> str:
         t = evaluate(threshold, env)
         if cur < t:
             return f"{show(series)} {env.year} = {fmt_value(cur, info.type)} < {fmt_value(t, info.type)}"
-        earlier = sorted(y for y, v in raw.items() if y < env.year and v >= t)
-        return (f"not the first time: {show(series)} {earlier[0]} = {fmt_value(raw[earlier[0]], info.type)} "
-                f"already reached {fmt_value(t, info.type)}")
+        when, value = reached_before(series, t, env)
+        return f"not the first time: {show(series)} {when} = {fmt_value(value, info.type)} already reached " \
+               f"{fmt_value(t, info.type)}"
     if isinstance(e, ast.Call) and e.name == "consecutive":
         n, cond = e.args
         for k in range(n.value):

@@ -11,6 +11,9 @@ from .diagnostics import Span
 BASE_TYPES = ("money", "rate", "count", "bool", "year", "date", "text", "item")  # item: the id of another item
 SCOPES = ("payment", "item_year", "item", "enterprise_year", "enterprise")
 YEAR_CLAIMS = ("any_day", "while_in_force")
+#: `first_reaches(x, …)` and `first_tier(x)` read x's history before the years a profile gives from
+#: the fact (or field) x_record: the highest yearly figure before them (0 for a new enterprise).
+RECORD_SUFFIX = "_record"
 
 
 class FactInfo(Struct, frozen=True):

@@ -18,7 +18,7 @@ from msgspec import Struct, field
 
 from . import ast
 from .diagnostics import SymbolicProblem
-from .model import Clause, FactInfo, Part, Ruleset
+from .model import RECORD_SUFFIX, Clause, FactInfo, Part, Ruleset
 
 MONEY_MAX = 10 ** 12  # 1万亿: a bound on every amount of money a fact may hold
 
@@ -168,7 +168,8 @@ class SymbolicModel:
     def _first_reaches(self, series: ast.Ref, threshold, item, year):
         cur = self._ref(series.path, item, year, year)
         earlier = [self._ref(series.path, item, year, y) for y in range(self.history[0], year)]
-        return z3.And([cur >= threshold] + [v < threshold for v in earlier])
+        record = self._ref(series.path[:-1] + (series.path[-1] + RECORD_SUFFIX,), item, year)  # before history
+        return z3.And([cur >= threshold, record < threshold] + [v < threshold for v in earlier])
 
     def _call(self, e: ast.Call, item, year):
         args = e.args

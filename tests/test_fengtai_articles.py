@@ -15,7 +15,9 @@ BASE = {"enterprise": "丰台测试企业", "years": 2025,
                   "ft_prohibited_catalogue": False, "ft_credit_sanction": False, "ft_safety_accident": False,
                   "ft_other_exclusion": False, "ft_industrial_enterprise": True, "ft_software_enterprise": False,
                   "ft_outsourcing": False, "registered_in_beijing": True, "serious_dishonesty_3y": False,
-                  "ft_fengtai_other_support": False},
+                  "ft_fengtai_other_support": False,
+                  # 第六条 "首次达到": no output or revenue before the years a test gives
+                  "industrial_output_record": "0元", "operating_revenue_record": "0元"},
         "items": []}
 
 

@@ -23,7 +23,8 @@ money = st.integers(min_value=0, max_value=800_000_000)
 @st.composite
 def small_enterprises(draw) -> Profile:
     yearly = st.dictionaries(st.sampled_from((2023,) + YEARS), money, max_size=5)
-    facts = dict(BASE, industrial_output=draw(yearly), rd_expense=draw(yearly))
+    facts = dict(BASE, industrial_output=draw(yearly), rd_expense=draw(yearly),
+                 industrial_output_record=draw(money), rd_expense_record=draw(money))
     items = []
     for n in range(draw(st.integers(0, 4))):
         kind = draw(st.sampled_from(["vehicle_order", "vehicle_order", "kitchen_order"]))

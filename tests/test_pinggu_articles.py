@@ -147,3 +147,29 @@ def test_conditions_16_15_2_refuse_every_clause(solve, fact, value):
     # 第八条 would otherwise pay 30万.
     r = solve(pinggu({fact: value}, items=[{"id": "I", "kind": "integration_pilot", "year": 2025, "date": "2025-10-01"}]))
     assert all(p.policy != "pinggu" for p in r.payments)
+
+
+@pytest.mark.parametrize("record, paid, kind, reason", [
+    # 第四条 "对工业总产值首次突破1亿元（含）": 8000万 (2024) -> 1亿 (2025). The years given are not the
+    # whole history: what came before 2024 is the record, asked for, never assumed low.
+    (None, 0, "missing", "industrial_output_record"),
+    ("1.2亿", 0, "ineligible", "before 2024 (its record) = 1.2亿 already reached 1亿"),  # reached before 2024
+    ("9000万", 300_000, None, None),  # never before: first reached in 2025, up to 30万
+])
+def test_art4_first_time_needs_the_history_before_the_years_given(solve, record, paid, kind, reason):
+    facts = {"industrial_output": {2024: "8000万", 2025: "1亿"}, "industrial_output_record": record}
+    data = pinggu(facts)
+    if record is None:
+        del data["facts"]["industrial_output_record"]
+    r = solve(data)
+    assert sum(p.amount for p in r.payments if p.article == "第四条") == paid
+    if kind:
+        assert any(n.article == "第四条" and n.kind == kind and reason in n.reason for n in r.not_taken), r.not_taken
+
+
+def test_art4_a_year_missing_between_the_years_given_is_asked_for(solve):
+    # 2022 and 2025 given, 2023 and 2024 not: whether 1亿 was first reached in 2025 is unknown
+    r = solve(pinggu({"industrial_output": {2022: "5000万", 2024: "8000万", 2025: "1.1亿"}}))
+    assert not any(p.article == "第四条" for p in r.payments)
+    assert any(n.article == "第四条" and n.kind == "missing" and "industrial_output for 2023" in n.reason
+               for n in r.not_taken), r.not_taken

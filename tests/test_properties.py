@@ -26,7 +26,8 @@ yearly = st.dictionaries(st.sampled_from((2023,) + YEARS), money, min_size=0, ma
 
 @st.composite
 def profiles(draw) -> Profile:
-    facts = dict(BASE, industrial_output=draw(yearly), rd_expense=draw(yearly))
+    facts = dict(BASE, industrial_output=draw(yearly), rd_expense=draw(yearly),
+                 industrial_output_record=draw(money), rd_expense_record=draw(money))
     items = []
     for n in range(draw(st.integers(0, 4))):
         executed = draw(st.dictionaries(st.sampled_from(YEARS), money, min_size=1, max_size=4))
