@@ -35,6 +35,7 @@ PINGGU_BASE = {
         "major_penalty_3y": False,
         "criminal_record_3y": False,
         "false_materials_within_3y": False,
+        "pg_other_pinggu_support": False,  # 004 第十八条
         # 004 第四条、第五条 "首次": no output or R&D before the years a test gives
         "industrial_output_record": "0元",
         "rd_expense_record": "0元",

@@ -173,3 +173,16 @@ def test_art4_a_year_missing_between_the_years_given_is_asked_for(solve):
     assert not any(p.article == "第四条" for p in r.payments)
     assert any(n.article == "第四条" and n.kind == "missing" and "industrial_output for 2023" in n.reason
                for n in r.not_taken), r.not_taken
+
+
+def test_art18_support_already_taken_under_another_pinggu_policy(solve):
+    # 第十八条 "本措施中的支持政策与平谷区现行有关支持政策不能重复享受": an enterprise one of whose
+    # matters here is already supported by another 平谷区 policy is paid nothing by 004 (which
+    # matter is not stated); not stated at all: asked for, nothing paid.
+    pilot = [{"id": "I", "kind": "integration_pilot", "year": 2025, "date": "2025-10-01"}]
+    assert solve(pinggu(items=pilot)).total == 300_000  # 第八条: 融合试点 up to 30万
+    assert solve(pinggu({"pg_other_pinggu_support": True}, items=pilot)).total == 0
+    data = pinggu(items=pilot)
+    del data["facts"]["pg_other_pinggu_support"]
+    r = solve(data)
+    assert r.total == 0 and any(n.kind == "missing" and "pg_other_pinggu_support" in n.reason for n in r.not_taken)

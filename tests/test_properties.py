@@ -18,7 +18,7 @@ BASE = {"district": "平谷区", "registered_in_beijing": True, "operates_in_dis
         "fits_capital_positioning": True, "serious_dishonesty_3y": False, "stable_operation_in_beijing": True,
         "abnormal_affiliate_output": False, "good_credit": True, "major_penalty_3y": False,
         "criminal_record_3y": False, "false_materials_within_3y": False, "auto_parts_supplier": True,
-        "central_kitchen_chain": True}
+        "central_kitchen_chain": True, "pg_other_pinggu_support": False}
 
 money = st.integers(min_value=0, max_value=2_000_000_000)
 yearly = st.dictionaries(st.sampled_from((2023,) + YEARS), money, min_size=0, max_size=5)
