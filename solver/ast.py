@@ -83,7 +83,17 @@ class Neg(Struct, frozen=True):
     span: Span
 
 
-Expr = Union[Literal, Ref, CurrentYear, Call, Arith, Compare, Member, BoolOp, Not, IfElse, Neg, FirstTier]
+class Total(Struct, frozen=True):
+    """The sum of one field over the profile's items of a kind (those `where` holds for), this
+    year's value for a yearly field: the enterprise's orders together."""
+
+    kind: str
+    field: str
+    where: "Expr | None"
+    span: Span
+
+
+Expr = Union[Literal, Ref, CurrentYear, Call, Arith, Compare, Member, BoolOp, Not, IfElse, Neg, FirstTier, Total]
 
 
 # ---- vocabulary ----------------------------------------------------------------------

@@ -667,6 +667,20 @@ class _Exprs:
                 return None
         return Typed("money", False)
 
+    def _Total(self, e: ast.Total, kind):
+        if e.kind not in self.vocab.kinds:
+            self.diag.error("E142", f"unknown kind of item '{e.kind}'", e.span, did_you_mean(e.kind, self.vocab.kinds))
+            return None
+        fields = self.vocab.kinds[e.kind].fields
+        info = fields.get(e.field)
+        if info is None or info.type not in ("money", "count"):
+            self.diag.error("E171", f"total() adds up a money or count field of kind '{e.kind}': '{e.field}' is not one",
+                            e.span, did_you_mean(e.field, [n for n, f in fields.items() if f.type in ("money", "count")]))
+            return None
+        if e.where is not None:  # `item` in the condition is each item added up
+            self.expect(e.where, "bool", e.kind)
+        return Typed(info.type, False)
+
     def _Neg(self, e: ast.Neg, kind):
         t = self.check(e.expr, kind)
         if t and t.type not in ("money", "rate", "count"):

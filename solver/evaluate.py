@@ -169,6 +169,24 @@ def reached_before(series: ast.Ref, threshold, env: Env) -> tuple[str, object] |
     return (f"before {start} (its record)", record) if record >= threshold else None
 
 
+def _total(e: ast.Total, env: Env):
+    """The field added up over the profile's items of the kind that the condition holds for; a
+    yearly field counts this year's figure (nothing in a year the item gives none)."""
+    info = env.vocab.kinds[e.kind].fields[e.field]
+    out = 0
+    for item in env.profile.items:
+        if item.kind != e.kind:
+            continue
+        at = Env(env.vocab, env.profile, item, env.year)
+        if e.where is not None and not evaluate(e.where, at):
+            continue
+        if info.per_year:
+            out += (item.fields.get(e.field) or {}).get(env.year, 0)
+        else:
+            out += _ref(ast.Ref(("item", e.field), e.span), at)
+    return out
+
+
 def _neg(e: ast.Neg, env: Env):
     return -evaluate(e.expr, env)
 
@@ -177,7 +195,7 @@ _COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operato
             "==": operator.eq, "!=": operator.ne}
 _EVAL = {ast.Literal: _literal, ast.CurrentYear: _current_year, ast.Ref: _ref, ast.Call: _call,
          ast.Arith: _arith, ast.Compare: _compare, ast.Member: _member, ast.BoolOp: _boolop,
-         ast.Not: _not, ast.IfElse: _ifelse, ast.Neg: _neg, ast.FirstTier: _first_tier}
+         ast.Not: _not, ast.IfElse: _ifelse, ast.Neg: _neg, ast.FirstTier: _first_tier, ast.Total: _total}
 
 
 # ---- explanations ---------------------------------------------------------------------
@@ -203,6 +221,8 @@ def type_of_value(e: ast.Expr, env: Env) -> str:
         return type_of_value(e.then, env)
     if isinstance(e, ast.FirstTier):
         return "money"
+    if isinstance(e, ast.Total):
+        return env.vocab.kinds[e.kind].fields[e.field].type
     return "bool"
 
 

@@ -292,6 +292,10 @@ class _Builder(Transformer):
         series, *tiers = items
         return ast.FirstTier(series, tuple(tiers), self._span(meta))
 
+    def total(self, meta, items):
+        kind, field, *where = items
+        return ast.Total(str(kind), str(field), where[0] if where else None, self._span(meta))
+
     def tier(self, meta, items):
         return (items[0], items[1])
 

@@ -47,6 +47,8 @@ def _show(e: ast.Expr) -> tuple[str, int]:
         return f"first_tier({show(e.series)}) {{{tiers}}}", 9
     if isinstance(e, ast.Neg):
         return f"-{show(e.expr, 9)}", 8
+    if isinstance(e, ast.Total):
+        return f"total({e.kind}.{e.field}{f' where {show(e.where)}' if e.where is not None else ''})", 9
     raise TypeError(type(e))
 
 

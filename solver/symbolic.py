@@ -133,6 +133,16 @@ class SymbolicModel:
             return result
         if isinstance(e, ast.Call):
             return self._call(e, item, year)
+        if isinstance(e, ast.Total):  # as evaluate._total, over the symbolic items of the kind
+            info = self.rules.vocab.kinds[e.kind].fields[e.field]
+            terms = []
+            for other in (i for i in self.items if i.kind == e.kind):
+                value = _num(self._ref(("item", e.field), other, year))
+                cond = [self.expr(e.where, other, year)] if e.where is not None else []
+                if info.per_year:
+                    cond.append(z3.Bool(f"{other.id}/present/{year}"))
+                terms.append(z3.If(z3.And(cond), value, z3.RealVal(0)) if cond else value)
+            return z3.Sum(terms) if terms else z3.RealVal(0)
         raise TypeError(type(e))
 
     def _info(self, path, item):

@@ -312,3 +312,46 @@ def test_range_over_pinggu_readings(solve):
     assert changes[(OUTPUT_MATTER, "one_matter")] == -200_000
     assert changes[(VEHICLE, "per_order_year")] == 117_000
     assert rng["ask_the_bureau"] == [OUTPUT_MATTER, VEHICLE]  # largest change first; the others move nothing here
+
+
+# ---- pinggu.kitchen_order_threshold (第九条) and vehicle_order_threshold (第十二条) ---------------
+
+def test_art12_orders_together_pass_the_threshold_only_under_that_reading(solve):
+    # Two new vehicle-maker orders, each 1500万 executed in 2026.
+    data = pinggu({"auto_parts_supplier": True},
+                  items=[order("A", "vehicle_order", {2026: "1500万"}), order("B", "vehicle_order", {2026: "1500万"})],
+                  years=2026)
+    # one_order (default): "年度执行新增整车企业订单超过2000万元": neither order exceeds 2000万: 0.
+    assert solve(data).total == 0
+    # orders_together: 1500万 + 1500万 = 3000万 > 2000万; each 0.5% of its own amount: 7.5万 + 7.5万
+    # = 15万 (whole 千元, under the 200万 a year): 150000.
+    r = solve(data, readings=["pinggu.vehicle_order_threshold=orders_together"])
+    assert r.total == 150_000 and all("pinggu.vehicle_order_threshold" in p.readings_used for p in r.payments)
+
+
+def test_art9_orders_together_pass_the_threshold_only_under_that_reading(solve):
+    # Two new orders to 平谷区 unaffiliated enterprises, each 300万 executed in 2026, by a
+    # central-kitchen chain enterprise.
+    data = pinggu({"central_kitchen_chain": True},
+                  items=[order("A", "kitchen_order", {2026: "300万"}, to_pinggu_unaffiliated=True),
+                         order("B", "kitchen_order", {2026: "300万"}, to_pinggu_unaffiliated=True)], years=2026)
+    # one_order (default): "执行新增采购订单超过 500 万元": neither exceeds 500万: 0.
+    assert solve(data).total == 0
+    # orders_together: 600万 > 500万; 1% of each: 3万 + 3万 = 6万.
+    assert solve(data, readings=["pinggu.kitchen_order_threshold=orders_together"]).total == 60_000
+    # an order to an affiliated enterprise is not added in: 300万 alone does not pass 500万: 0.
+    data["items"][1]["to_pinggu_unaffiliated"] = False
+    assert solve(data, readings=["pinggu.kitchen_order_threshold=orders_together"]).total == 0
+
+
+def test_prove_reads_orders_together_too():
+    # 第十二条 "给予企业最高不超过200万元" per enterprise a year holds whichever way the threshold is read:
+    # the symbolic model adds the orders up as the engine does.
+    from solver.prove import Claim
+    claim = Claim("at_most", "pinggu", "第十二条", "enterprise", 2026, 2_000_000)
+    proof = pipeline.prove(claim, readings=["pinggu.vehicle_order_threshold=orders_together"])
+    assert proof.verdict == "PROVED"
+    # and 150万 is not an upper bound: two orders together can reach the 200万
+    proof = pipeline.prove(Claim("at_most", "pinggu", "第十二条", "enterprise", 2026, 1_500_000),
+                           readings=["pinggu.vehicle_order_threshold=orders_together"])
+    assert proof.verdict == "REFUTED"
