@@ -226,3 +226,22 @@ def test_a_better_plan_from_z3_is_polished_to_the_best_of_its_shape(monkeypatch)
     plan = opt.optimize(g)
     assert plan.status == "optimal" and plan.total == 5_000_000
     assert len(checks) <= 3  # a better plan, polished to 500万; its proof
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles(), st.data())
+def test_under_any_readings_the_plan_is_optimal_legal_and_passes_the_audit(profile, data):
+    # Readings swap clause variants: under any choice of alternatives of the 平谷 and city
+    # readings, the plan is proven optimal, breaks no rule of the rules so read, and a ledger of it
+    # passes the audit of those same rules.
+    from solver.audit import Line, audit
+    from solver.readings import select
+    choice = {k: data.draw(st.sampled_from([a.name for a in r.alternatives]), label=k)
+              for k, r in sorted(RULES.readings.items()) if r.policy in ("pinggu", "city2024")}
+    g = ground(select(RULES, choice), profile, YEARS, include_drafts=False)
+    plan = optimize(g)
+    assert plan.status == "optimal" and sum(plan.amounts.values()) == plan.total
+    assert violations(g, plan.amounts) == []
+    lines = [Line(n, g.candidates[i].policy.id, g.candidates[i].part_key, g.candidates[i].subject,
+                  g.candidates[i].year, amount, None) for n, (i, amount) in enumerate(plan.amounts.items(), 1)]
+    assert audit(g, lines).passed

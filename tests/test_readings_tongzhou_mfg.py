@@ -78,9 +78,25 @@ def test_a_loan_and_the_project_it_finances_are_one_project(run):
     # "按照不超过实际利息发生额" 40万. 第十八条 "同一项目…从优不重复": one of them, the higher: 300万.
     line = project("产线改造", "产业化", approved="1000万")
     loan = {"id": "技改贷款", "kind": "tz_loan", "interest": {2025: "40万"}, "principal": "2000万",
-            "first_loan": False, "guaranteed": False, "year": 2025, "finances": "产线改造"}
+            "first_loan": False, "guaranteed": False, "year": 2025, "finances": "产线改造",
+            "city_interest_subsidy": {2025: "0元"}}
     r = run(tz(items=[line, loan]))
     assert r.total == 3_000_000 and [p.item for p in r.payments] == ["产线改造"]
     # a loan for something else stacks: 300万 + 40万
     other = {k: v for k, v in loan.items() if k != "finances"}
     assert run(tz(items=[line, other])).total == 3_400_000
+
+
+def test_the_interest_subsidy_with_the_citys_stays_within_the_interest(run):
+    from .test_tongzhou_articles import loan
+    # 000 第十条 "按照不超过实际利息发生额给予贴息支持": interest 80万 in 2025, of which the city
+    # subsidises 50万. with_city (default): the district's up to 80万 − 50万 = 30万.
+    profile = tz(items=[loan("L", {2025: "80万"}, city={2025: "50万"})])
+    assert by(run(profile), MFG, "第十条") == 300_000
+    # district_alone: up to the whole 80万, stacking with the city's 50万 (第十八条 市、区两级).
+    assert by(run(profile, ["tongzhou_mfg.interest_ceiling=district_alone"]), MFG, "第十条") == 800_000
+    # the city's subsidy is asked for, never assumed 0: without it 第十条 pays nothing
+    bare = tz(items=[{k: v for k, v in loan("L", {2025: "80万"}).items() if k != "city_interest_subsidy"}])
+    r = run(bare)
+    assert by(r, MFG, "第十条") == 0
+    assert any(n.kind == "missing" and "city_interest_subsidy" in n.reason for n in r.not_taken)

@@ -67,9 +67,10 @@ def smart(id_, level, previous="0元", year=2025):
     return t
 
 
-def loan(id_, interest, principal="1000万", first=False, guaranteed=False):
+def loan(id_, interest, principal="1000万", first=False, guaranteed=False, city=None):
+    """A loan; `city` is the city's interest subsidy on it by year (none unless given: 0元)."""
     return {"id": id_, "kind": "tz_loan", "interest": interest, "principal": principal, "first_loan": first,
-            "guaranteed": guaranteed, "year": min(interest)}
+            "guaranteed": guaranteed, "year": min(interest), "city_interest_subsidy": city or {y: "0元" for y in interest}}
 
 
 def std(id_, level, year=2025):
