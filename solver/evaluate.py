@@ -36,9 +36,10 @@ class Env(Struct, frozen=True):
     profile: Profile
     item: Item | None
     year: int | None
+    defaults: set | None = None  # collects (name, label, value) of each default read (the output states them)
 
     def at(self, year: int) -> "Env":
-        return Env(self.vocab, self.profile, self.item, year)
+        return Env(self.vocab, self.profile, self.item, year, self.defaults)
 
 
 def evaluate(e: ast.Expr, env: Env):
@@ -74,7 +75,9 @@ def _ref(e: ast.Ref, env: Env, year: int | None = None):
         return raw[year]
     if not info.per_year and raw is not None:
         return raw
-    if info.has_default:
+    if info.has_default:  # only defaults that can lower a figure are allowed (README, "The profile")
+        if env.defaults is not None:
+            env.defaults.add((label, info.label, fmt_value(info.default, info.type)))
         return info.default
     raise Missing(label, year if info.per_year else None, info.label)
 
@@ -177,7 +180,7 @@ def _total(e: ast.Total, env: Env):
     for item in env.profile.items:
         if item.kind != e.kind:
             continue
-        at = Env(env.vocab, env.profile, item, env.year)
+        at = Env(env.vocab, env.profile, item, env.year, env.defaults)
         if e.where is not None and not evaluate(e.where, at):
             continue
         if info.per_year:

@@ -137,6 +137,8 @@ def build_result(g: Grounded, plan: Plan) -> Result:
                            "the figure is the most the text allows, not an entitlement")
     assumptions += [f"{k} read as '{a}'" + ("" if d else " (chosen with --reading; not the default)")
                     for k, a, d in readings_in_effect]
+    assumptions += [f"{name} not given: read as {value} ({label}), its default, which can only lower a figure"
+                    for name, label, value in g.defaults]
     if any(p.year_by_convention for p in payments):
         assumptions.append("figures marked † are one sum over several years of an item (累计最高…): the text fixes the "
                            "sum, not the years; placing it in the earliest years is a display convention, not a "

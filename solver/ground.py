@@ -102,6 +102,7 @@ class Grounded(Struct, frozen=True):
     refusals: tuple[Refusal, ...]
     benefits: tuple[tuple[Clause, str], ...]
     include_drafts: bool
+    defaults: tuple[tuple[str, str, str], ...] = ()  # (name, label, value) of each vocabulary default read
 
 
 def ground(ruleset: Ruleset, profile: Profile, horizon: tuple[int, ...], include_drafts: bool) -> Grounded:
@@ -111,7 +112,8 @@ def ground(ruleset: Ruleset, profile: Profile, horizon: tuple[int, ...], include
     g.link_matches()
     g.couple()
     return Grounded(ruleset, profile, horizon, tuple(g.candidates), tuple(g.ceilings), tuple(g.windows),
-                    tuple(g.choices), tuple(g.supports), tuple(g.refusals), tuple(g.benefits), include_drafts)
+                    tuple(g.choices), tuple(g.supports), tuple(g.refusals), tuple(g.benefits), include_drafts,
+                    tuple(sorted(g.defaults)))
 
 
 class _Grounder:
@@ -130,9 +132,10 @@ class _Grounder:
         for c in ruleset.conditions:
             self._conditions[c.policy].append(c)
         self._items = {i.id: i for i in profile.items}
+        self.defaults: set = set()
 
     def env(self, item: Item | None, year: int | None) -> Env:
-        return Env(self.rules.vocab, self.profile, item, year)
+        return Env(self.rules.vocab, self.profile, item, year, self.defaults)
 
     def refuse(self, clause, part, subject, year, kind, reason) -> None:
         self.refusals.append(Refusal(clause, part, subject, year, kind, reason))

@@ -186,3 +186,11 @@ def test_art18_support_already_taken_under_another_pinggu_policy(solve):
     del data["facts"]["pg_other_pinggu_support"]
     r = solve(data)
     assert r.total == 0 and any(n.kind == "missing" and "pg_other_pinggu_support" in n.reason for n in r.not_taken)
+
+
+def test_a_default_read_is_stated_among_the_assumptions(solve):
+    # 第四条: new_plant_started not given reads as false (the general case, up to 30万): a default
+    # that can only lower the figure, and the output says it was used.
+    r = solve(pinggu({"industrial_output": {2024: "8000万", 2025: "1亿"}}))
+    assert sum(p.amount for p in r.payments if p.article == "第四条") == 300_000
+    assert any(a.startswith("new_plant_started not given: read as") for a in r.assumptions), r.assumptions
