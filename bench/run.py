@@ -50,7 +50,7 @@ FACTS = {"district": "平谷区", "registered_in_beijing": True, "operates_in_di
          "fits_capital_positioning": True, "serious_dishonesty_3y": False, "stable_operation_in_beijing": True,
          "abnormal_affiliate_output": False, "good_credit": True, "major_penalty_3y": False,
          "criminal_record_3y": False, "false_materials_within_3y": False, "auto_parts_supplier": True,
-         "central_kitchen_chain": True}
+         "central_kitchen_chain": True, "pg_other_pinggu_support": False}
 
 
 def enterprise(n_items: int, years: tuple[int, ...], seed: int) -> Profile:
@@ -58,7 +58,8 @@ def enterprise(n_items: int, years: tuple[int, ...], seed: int) -> Profile:
     rng = random.Random(seed)
     span = (years[0] - 2,) + years
     facts = dict(FACTS, industrial_output={y: rng.randrange(10 ** 7, 10 ** 9) for y in span},
-                 rd_expense={y: rng.randrange(10 ** 6, 5 * 10 ** 7) for y in span})
+                 rd_expense={y: rng.randrange(10 ** 6, 5 * 10 ** 7) for y in span},
+                 industrial_output_record=rng.randrange(10 ** 7, 10 ** 9), rd_expense_record=rng.randrange(10 ** 6, 5 * 10 ** 7))
     items = []
     for n in range(n_items):
         kind = rng.choice(["vehicle_order", "kitchen_order", "smart_factory_title", "drug_approval", "city_award"])
@@ -77,7 +78,9 @@ def enterprise(n_items: int, years: tuple[int, ...], seed: int) -> Profile:
             fields = {"direction": rng.choice(["首台套", "并购重组", "产业筑基"]), "amount": rng.randrange(10 ** 6, 10 ** 8),
                       "year": 2024, "status": "candidate", "investment_project": False, "other_city_funds": False,
                       "major_project": False}
-        items.append(Item(f"i{n}", kind, fields, None))
+        # an event of 2025 or 2027 (平谷 in force 2025-08-29 to 2027-08-28) gives its date, in force
+        day = dt.date(y, 10, 1) if y == 2025 else dt.date(y, 5, 1)
+        items.append(Item(f"i{n}", kind, fields, None, (), day if "year" in fields and kind != "city_award" else None))
     return Profile("generated", "generated", facts, tuple(items), years, {})
 
 
@@ -212,7 +215,8 @@ def profile_file(n_items: int, years: tuple[int, ...], seed: int):
     from ruamel.yaml import YAML
     profile = enterprise(n_items, years, seed)
     data = {"enterprise": profile.name, "years": list(profile.years), "facts": dict(profile.facts),
-            "items": [{"id": item.id, "kind": item.kind, **item.fields} for item in profile.items]}
+            "items": [{"id": item.id, "kind": item.kind, **item.fields, **({"date": item.date} if item.date else {})}
+                      for item in profile.items]}
     out = io.StringIO()
     YAML(typ="safe", pure=True).dump(data, out)
     with tempfile.TemporaryDirectory() as tmp:
