@@ -184,15 +184,17 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proo
 @_drafts_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @_reading_opt
+@click.option("--timeout", type=click.FloatRange(min=0.01), default=None, metavar="S",
+              help="Give up after S seconds, counted from the start: UNKNOWN (exit 3).")
 @_guard
-def audit(profile, ledger, rules, include_drafts, as_json, readings) -> None:
+def audit(profile, ledger, rules, include_drafts, as_json, readings, timeout) -> None:
     """Check LEDGER (YAML/JSON with a payments list, or CSV) against every rule: PASS or FAIL (exit 1)."""
-    verdict = pipeline.audit(profile, ledger, list(rules) or None, include_drafts, list(readings))
+    verdict = pipeline.audit(profile, ledger, list(rules) or None, include_drafts, list(readings), _left(timeout))
     if as_json:
         click.echo(to_json(verdict.to_json()), nl=False)
     else:
         click.echo(format_verdict(verdict, _width()))
-    sys.exit(EXIT_OK if verdict.passed else EXIT_VERDICT)
+    sys.exit(EXIT_GAVE_UP if verdict.unknown else EXIT_OK if verdict.passed else EXIT_VERDICT)
 
 
 @main.command()

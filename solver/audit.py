@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from pathlib import Path
 
 import z3
@@ -37,8 +38,10 @@ class Finding(Struct, frozen=True):
     rule: str  # what the rule says, with its article
     article_text: str
     lines: tuple[int, ...]  # ledger lines involved
-    excess: int | None  # by how much the ledger exceeds it, where that is a sum
+    excess: int | None  # 元 the ledger must give up to meet it (a sum over its limit; the smaller option of a choice)
     slack: int | None  # on PASS: how much room is left
+    policy: str = ""  # the policy and article that state the rule
+    article: str = ""
 
 
 class Verdict(Struct, frozen=True):
@@ -47,12 +50,13 @@ class Verdict(Struct, frozen=True):
     violated: tuple[Finding, ...]  # FAIL: the minimal core
     lines: tuple[Line, ...]
     discretionary: tuple[int, ...] = ()  # ledger lines paid under a ceiling with no formula (最高/不超过)
+    unknown: bool = False  # Z3 did not decide within the time limit: neither PASS nor FAIL
 
     def to_json(self) -> dict:
         def f(x: Finding) -> dict:
-            return {"rule": x.rule, "article_text": x.article_text, "lines": list(x.lines),
-                    "excess": x.excess, "slack": x.slack}
-        return {"verdict": "PASS" if self.passed else "FAIL",
+            return {"rule": x.rule, "policy": x.policy, "article": x.article, "article_text": x.article_text,
+                    "lines": list(x.lines), "excess": x.excess, "slack": x.slack}
+        return {"verdict": "UNKNOWN" if self.unknown else "PASS" if self.passed else "FAIL",
                 "checked": [f(x) for x in self.checked], "violated": [f(x) for x in self.violated],
                 "ledger": [{"line": ln.number, "policy": ln.policy, "article": ln.article, "item": ln.item,
                             "year": ln.year, "amount": ln.amount} for ln in self.lines],
@@ -143,69 +147,110 @@ def _matches(c, line: Line) -> bool:
             and line.article in (c.clause.article, c.clause.key, c.part_key))
 
 
-def audit(g: Grounded, lines: list[Line]) -> Verdict:
-    a = {c.index: z3.Int(f"a{c.index}") for c in g.candidates}
-    hard = [v >= 0 for v in a.values()]
-    covered: set[int] = set()
+def audit(g: Grounded, lines: list[Line], timeout: float | None = None) -> Verdict:
+    """Check ledger lines against every rule that applies. Each line is allocated over the
+    candidate payments it may name (x[line, c] >= 0, their sum = the line's amount), and a
+    payment is the sum of what every line allocates to it: two lines for one payment add up,
+    whether they name it by article or by clause, and a payment split over lines is whole again.
+    Rounding and the smallest payable amount apply to a payment (a clause, a subject, a year),
+    not to each line of it. A 0元 line pays nothing and is checked against nothing."""
+    x_of: dict[int, list] = defaultdict(list)  # candidate -> its allocations
+    lines_of: dict[int, set[int]] = defaultdict(set)  # candidate -> ledger lines that may pay it
+    hard: list = []
     orphans: list[Finding] = []
-    rules: list[tuple[str, z3.BoolRef, Finding]] = []  # (name, constraint, finding template)
     discretionary = []
     for line in lines:
         options = [c for c in g.candidates if _matches(c, line)]
         if not options:
-            orphans.append(_orphan(g, line))
+            if line.amount:
+                orphans.append(_orphan(g, line))
             continue
         if all(c.part.up_to for c in options):  # the bureau fixes the amount; the text only its ceiling
             discretionary.append(line.number)
-        covered.update(c.index for c in options)
-        hard.append(z3.Sum([a[c.index] for c in options]) == line.amount)
-    for i, v in a.items():
-        if i not in covered:
-            hard.append(v == 0)
-    line_of = {}
-    for line in lines:
-        for c in g.candidates:
-            if _matches(c, line):
-                line_of[c.index] = line.number
+        parts = [z3.Int(f"x{line.number}_{c.index}") for c in options]
+        hard += [v >= 0 for v in parts] + [z3.Sum(parts) == line.amount]
+        for c, v in zip(options, parts):
+            x_of[c.index].append(v)
+            lines_of[c.index].add(line.number)
+    a = {i: (vs[0] if len(vs) == 1 else z3.Sum(vs)) for i, vs in x_of.items()}
+    amount_of = {ln.number: ln.amount for ln in lines}
+    rules = _rules(g, a, {i: tuple(sorted(ns)) for i, ns in lines_of.items()}, amount_of)
+    return replace(_decide(g, lines, a, hard, rules, orphans, timeout), discretionary=tuple(discretionary))
+
+
+def _rules(g: Grounded, a: dict, line_of: dict[int, tuple[int, ...]], amount_of: dict[int, int]) -> list:
+    """(name, constraint, finding) for every rule the ledger's payments fall under, each citing
+    the policy and article that state it; `excess` is filled in later for sums, here for the
+    rules that forbid a payment outright (the smaller option of a choice, the years outside a run)."""
+    rules: list[tuple[str, z3.BoolRef, Finding]] = []
+    lines_in = lambda members: tuple(sorted({n for i in members for n in line_of[i]}))  # noqa: E731
     for c in g.candidates:
-        if c.index not in covered:
+        if c.index not in a:
             continue
         text = " ".join(c.clause.texts)
         name = f"{c.policy.id} {c.clause.article} {c.part_key}: {c.subject} {c.year} at most {fmt_money(c.most)} ({c.bound})"
-        rules.append((name, a[c.index] <= c.most, Finding(name, text, (line_of[c.index],), None, None)))
+        rules.append((name, a[c.index] <= c.most, Finding(name, text, line_of[c.index], None, None,
+                                                          c.policy.id, c.clause.article)))
         if c.unit > 1 or c.minimum > 1:
             k = z3.Int(f"k{c.index}")
             cond = z3.And(a[c.index] == c.unit * k, z3.Or(a[c.index] == 0, a[c.index] >= c.minimum))
             name = (f"{c.policy.id} rounding: {c.part_key} {c.subject} {c.year} in whole {fmt_money(c.unit)}, "
                     f"nothing under {fmt_money(c.minimum)}")
-            rules.append((name, cond, Finding(name, text, (line_of[c.index],), None, None)))
+            article, note = _setting_article(g, c.policy.id, "rounding")
+            rules.append((name, cond, Finding(name, note, line_of[c.index], None, None, c.policy.id, article)))
     for ceiling in g.ceilings:
-        members = [i for i in ceiling.members if i in covered]
+        members = [i for i in ceiling.members if i in a]
         if members:
             rules.append((ceiling.label, z3.Sum([a[i] for i in members]) <= ceiling.amount,
-                          Finding(ceiling.label, " ".join(ceiling.clause.texts),
-                                  tuple(sorted({line_of[i] for i in members})), None, None)))
+                          Finding(ceiling.label, " ".join(ceiling.clause.texts), lines_in(members), None, None,
+                                  ceiling.clause.policy, ceiling.clause.article)))
     for ch in g.choices:
-        used = [z3.Or([a[i] > 0 for i in opt if i in covered]) for _, opt in ch.options if any(i in covered for i in opt)]
-        if len(used) > 1:
-            involved = tuple(sorted({line_of[i] for _, opt in ch.options for i in opt if i in covered}))
+        options = [[i for i in opt if i in a] for _, opt in ch.options]
+        options = [opt for opt in options if opt]
+        if len(options) > 1:
+            used = [z3.Or([a[i] > 0 for i in opt]) for opt in options]
+            totals = [sum(amount_of[n] for n in lines_in(opt)) for opt in options]
+            first = g.candidates[options[0][0]]
+            if ch.kind == "duplication":
+                article, text = _setting_article(g, first.policy.id, "no_duplication")
+                policy = first.policy.id
+            else:
+                policy, article, text = first.clause.policy, first.clause.article, " ".join(first.clause.texts)
             rules.append((ch.label, z3.Sum([z3.If(u, 1, 0) for u in used]) <= 1,
-                          Finding(ch.label, "", involved, None, None)))
+                          Finding(ch.label, text, lines_in([i for opt in options for i in opt]),
+                                  sum(totals) - max(totals), None, policy, article)))
     for w in g.windows:
-        members = [(y, i) for y, i in w.members if i in covered]
+        members = [(y, i) for y, i in w.members if i in a]
         if len(members) > 1:
             paid = {y: a[i] > 0 for y, i in members}
+            by_year = {y: sum(amount_of[n] for n in line_of[i]) for y, i in members}
             if w.years is None:
                 cond = z3.Sum([z3.If(p, 1, 0) for p in paid.values()]) <= 1
+                kept = max(by_year.values())
             else:
                 starts = sorted(paid)
                 cond = z3.Or([z3.And([z3.Not(p) for y, p in paid.items() if not s <= y < s + w.years]) for s in starts])
-            rules.append((w.label, cond, Finding(w.label, "", tuple(sorted({line_of[i] for _, i in members})), None, None)))
+                kept = max(sum(v for y, v in by_year.items() if s <= y < s + w.years) for s in starts)
+            c = g.candidates[members[0][1]]
+            rules.append((w.label, cond, Finding(w.label, " ".join(c.clause.texts), lines_in([i for _, i in members]),
+                                                 sum(by_year.values()) - kept, None, c.policy.id, c.clause.article)))
     for s in g.supports:
-        if s.member in covered:
-            cond = z3.Implies(a[s.member] > 0, z3.Or([a[i] > 0 for i in s.supporters if i in covered] or [z3.BoolVal(False)]))
-            rules.append((s.label, cond, Finding(s.label, "", (line_of[s.member],), None, None)))
-    return replace(_decide(g, lines, a, hard, rules, orphans), discretionary=tuple(discretionary))
+        if s.member in a:
+            cond = z3.Implies(a[s.member] > 0, z3.Or([a[i] > 0 for i in s.supporters if i in a] or [z3.BoolVal(False)]))
+            c = g.candidates[s.member]
+            rules.append((s.label, cond, Finding(s.label, " ".join(c.clause.texts), line_of[s.member],
+                                                 sum(amount_of[n] for n in line_of[s.member]), None,
+                                                 c.policy.id, c.clause.article)))
+    return rules
+
+
+def _setting_article(g: Grounded, policy: str, setting: str) -> tuple[str, str]:
+    """The article that states a policy setting (rounding, no_duplication) and its words, as the
+    rule file's `article … procedural "…：policy setting '…'"` note records them."""
+    for pid, decl in g.ruleset.articles:
+        if pid == policy and f"'{setting}" in decl.note:
+            return decl.article, decl.note.split("：policy setting", 1)[0]
+    return "", ""
 
 
 def _orphan(g: Grounded, line: Line) -> Finding:
@@ -214,51 +259,65 @@ def _orphan(g: Grounded, line: Line) -> Finding:
                       if r.clause.policy == line.policy and line.article in (r.clause.article, r.clause.key)
                       and r.subject in (line.item, "-") and r.year in (line.year, None)})
     why = "; ".join(reasons) or "no clause of this article pays this item in this year"
+    clause = next((c for c in g.ruleset.clauses if c.policy == line.policy and line.article in
+                   (c.article, c.key, *(c.part_key(p) for p in c.parts))), None)
     return Finding(f"{line.policy} {line.article}: nothing may be paid to {line.item} in {line.year} ({why})",
-                   "", (line.number,), line.amount, None)
+                   " ".join(clause.texts) if clause else "", (line.number,), line.amount, None, line.policy,
+                   clause.article if clause else line.article)
 
 
-def _decide(g, lines, a, hard, rules, orphans) -> Verdict:
+def _decide(g, lines, a, hard, rules, orphans, timeout: float | None = None) -> Verdict:
+    """PASS with every rule's slack, or FAIL with each smallest set of rules the ledger breaks
+    (unsat cores, one at a time, each minimised), or UNKNOWN when Z3 does not decide in time."""
     solver = z3.Solver()
+    if timeout is not None:
+        solver.set("timeout", max(int(timeout * 1000), 1))
     solver.add(*hard)
     tracks = [z3.Bool(f"rule{n}") for n in range(len(rules))]
     for t, (_, cond, _) in zip(tracks, rules):
         solver.add(z3.Implies(t, cond))
-    if not orphans and solver.check(*tracks) == z3.sat:
+    first = solver.check(*tracks)
+    if first == z3.unknown:
+        return Verdict(False, (), tuple(orphans), tuple(lines), unknown=True)
+    if first == z3.sat and not orphans:
         model = solver.model()
-        return Verdict(True, tuple(_with_slack(r, model, a) for r in rules), (), tuple(lines))
+        return Verdict(True, tuple(_with_slack(r, model) for r in rules), (), tuple(lines))
     index = {str(t): n for n, t in enumerate(tracks)}
     violated: list[Finding] = []
     active = list(tracks)
-    while solver.check(*active) == z3.unsat:
+    while (verdict := solver.check(*active)) == z3.unsat:
         # one minimal core at a time (deletion-based minimisation), then set it aside and look
         # for the next, so that every independent violation of the ledger is reported
         core = [t for t in active if any(z3.eq(t, c) for c in solver.unsat_core())]
+        if not core:  # the lines contradict each other whatever the rules: each line's allocations
+            # are free, so this cannot happen; never loop on it
+            violated.append(Finding("the ledger's lines cannot all be allocated to the payments they name", "",
+                                    tuple(ln.number for ln in lines), None, None))
+            break
         for t in list(core):
             trial = [c for c in core if not z3.eq(c, t)]
             if solver.check(*trial) == z3.unsat:
                 core = trial
-        violated += [_with_excess(rules[index[str(t)]], lines, g) for t in core]
+        violated += [_with_excess(rules[index[str(t)]], lines) for t in core]
         dropped = {str(t) for t in core}
         active = [t for t in active if str(t) not in dropped]
-    return Verdict(False, (), tuple(orphans + violated), tuple(lines))
+    return Verdict(False, (), tuple(orphans + violated), tuple(lines), unknown=verdict == z3.unknown)
 
 
-def _with_slack(rule, model, a) -> Finding:
+def _with_slack(rule, model) -> Finding:
     name, cond, f = rule
     slack = None
     if z3.is_le(cond):
         lhs, rhs = cond.arg(0), cond.arg(1)
         slack = model.eval(rhs - lhs, model_completion=True).as_long()
-    return Finding(f.rule, f.article_text, f.lines, None, slack)
+    return replace(f, slack=slack)
 
 
-def _with_excess(rule, lines, g) -> Finding:
+def _with_excess(rule, lines) -> Finding:
+    """By how much the ledger's lines exceed a sum rule (a rule forbidding a payment outright
+    carries its excess already: the payments that must go)."""
     name, cond, f = rule
-    excess = None
-    if z3.is_le(cond):
+    if f.excess is None and z3.is_le(cond) and z3.is_int_value(cond.arg(1)):
         by_line = {ln.number: ln.amount for ln in lines}
-        limit = cond.arg(1)
-        if z3.is_int_value(limit):
-            excess = sum(by_line[n] for n in f.lines) - limit.as_long()
-    return Finding(f.rule, f.article_text, f.lines, excess, None)
+        return replace(f, excess=sum(by_line[n] for n in f.lines) - cond.arg(1).as_long())
+    return f

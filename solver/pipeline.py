@@ -261,10 +261,11 @@ def read_bounds(path: str, ruleset: Ruleset) -> tuple[dict, int | None]:
 
 
 def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
-          include_drafts: bool = False, readings: list[str] | None = None):
+          include_drafts: bool = False, readings: list[str] | None = None, timeout: float | None = None):
     """Check a payout ledger against every rule that applies to the profile's enterprise, the
-    rules read under the chosen readings."""
+    rules read under the chosen readings; out of time, the verdict is UNKNOWN."""
     from .audit import audit as check_ledger, read_ledger, resolve_lines
+    deadline = _deadline(timeout)
     ruleset = load_rules(rules)
     ruleset = select(ruleset, parse_choices(ruleset, readings or ()))
     profile = load_profile(profile_path, ruleset.vocab)
@@ -275,7 +276,7 @@ def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
             years.add(int(row["year"]))
     grounded = ground(ruleset, profile, tuple(sorted(years)), include_drafts)
     lines = resolve_lines(rows, grounded, ledger_path)
-    return check_ledger(grounded, lines)
+    return check_ledger(grounded, lines, None if deadline is None else max(deadline - time.perf_counter(), 0.001))
 
 
 def explain(profile_path: str, clause: str, rules: list[str] | None = None,

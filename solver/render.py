@@ -156,6 +156,11 @@ def format_explanation(e: dict) -> str:
 
 
 def format_verdict(v, width: int = 160) -> str:
+    if v.unknown:
+        head = (f"{click.style('UNKNOWN', bold=True)}: Z3 did not decide within --timeout whether the ledger's "
+                f"{len(v.lines)} line(s) respect every rule: neither PASS nor FAIL")
+        found = [f"- {f.rule}" for f in v.violated]
+        return "\n".join([head] + ([clean("Found before the limit:")] + [clean(x) for x in found] if found else []))
     if v.passed:
         head = (f"{click.style('PASS', bold=True, fg='green')}: {len(v.lines)} ledger line(s) respect all "
                 f"{len(v.checked)} rule(s) that apply")
@@ -172,7 +177,8 @@ def format_verdict(v, width: int = 160) -> str:
     by_number = {ln.number: ln for ln in v.lines}
     for f in v.violated:
         excess = f" — exceeded by {f.excess:,} 元" if f.excess and f.excess > 0 else ""
-        out.append(f"- {f.rule}{excess}")
+        cite = f" [{f.policy} {f.article}]" if f.article and f.article not in f.rule else ""
+        out.append(f"- {f.rule}{cite}{excess}")
         for n in f.lines:
             ln = by_number[n]
             out.append(f"    ledger line {n}: {ln.policy} {ln.article} {ln.item} {ln.year} {ln.amount:,} 元")

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
 
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 import cli
@@ -85,6 +87,9 @@ def test_two_city_directions_in_one_year(tmp_path):
     assert result.exit_code == 1
     (v,) = json.loads(result.output)["violated"]
     assert "one item.direction" in v["rule"] and v["lines"] == [1, 2]
+    # one direction must go: the smaller, 200万 (an amount in 元, not a count); cited to 四(二)2
+    assert v["excess"] == 2_000_000 and (v["policy"], v["article"]) == ("city2024", "四(二)2")
+    assert "同一项目单位只能获得 2024 年内高精尖资金单个方向支持" in v["article_text"]
 
 
 def test_payment_outside_validity(tmp_path):
@@ -158,6 +163,8 @@ def test_two_clauses_on_one_item_fail(tmp_path):
     assert result.exit_code == 1
     (v,) = json.loads(result.output)["violated"]
     assert "从优不重复" in v["rule"] and v["lines"] == [1, 2]
+    # one clause must give way: the smaller payment, 1000万; the rule is 000 第十八条's
+    assert v["excess"] == 10_000_000 and (v["policy"], v["article"]) == ("tongzhou_mfg", "第十八条")
 
 
 def test_matching_on_a_city_award_not_taken_fails(tmp_path):
@@ -192,3 +199,45 @@ def test_pass_names_the_lines_within_a_discretionary_ceiling(tmp_path):
     assert json.loads(result.output)["discretionary_lines"] == [2]
     text = run("audit", PROFILE, path)
     assert "Ledger line(s) 2 were within a discretionary ceiling" in text.output
+
+
+MUTATIONS = int(os.environ.get("SUBSIDY_FUZZ_EXAMPLES", "100"))
+
+
+@settings(max_examples=MUTATIONS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles(), st.data())
+def test_a_mutated_plan_is_judged_by_the_rule_it_breaks(profile, data):
+    # The optimizer's plan as a ledger, with one mutation: a line written twice must FAIL
+    # (the payment is summed, never merged), citing that payment's rule with the whole repeated
+    # amount as excess unless another rule (a shared ceiling, rounding) is broken first; a line
+    # split into k whole-unit parts must PASS with every rule's slack unchanged.
+    g = ground(RULES, profile, YEARS, include_drafts=False)
+    plan = optimize(g)
+    lines = _ledger_of(g, plan)
+    paid = [n for n, ln in enumerate(lines) if ln.amount > 0]
+    if not paid:
+        return
+    n = data.draw(st.sampled_from(paid), label="line")
+    base = audit(g, lines)
+    assert base.passed
+    doubled = audit(g, lines + [Line(len(lines) + 1, *_fields(lines[n]))])
+    assert not doubled.passed and not doubled.unknown
+    assert any(lines[n].number in f.lines and len(lines) + 1 in f.lines for f in doubled.violated)
+    c = g.candidates[list(plan.amounts)[n]]
+    k = data.draw(st.integers(2, 4), label="parts")
+    units = lines[n].amount // c.unit
+    if units < k:
+        return
+    parts = [units // k * c.unit] * (k - 1)
+    parts.append(lines[n].amount - sum(parts))
+    split = [ln for m, ln in enumerate(lines) if m != n] + [
+        Line(len(lines) + j, lines[n].policy, lines[n].article, lines[n].item, lines[n].year, p, None)
+        for j, p in enumerate(parts, 1)]
+    again = audit(g, split)
+    assert again.passed
+    assert sorted(f.slack for f in again.checked if f.slack is not None) == \
+        sorted(f.slack for f in base.checked if f.slack is not None)
+
+
+def _fields(line: Line) -> tuple:
+    return (line.policy, line.article, line.item, line.year, line.amount, None)
