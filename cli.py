@@ -53,6 +53,8 @@ def _guard(fn):
             sys.exit(EXIT_INPUT)
         except BrokenPipeError:  # the reader stopped early (`| head`): click ends quietly with exit 1
             raise
+        except click.ClickException:  # a bad option value (click.BadParameter): click's usage message, exit 2
+            raise
         except Exception as err:  # a bug of ours: say so plainly
             if os.environ.get("SUBSIDY_DEBUG"):
                 raise
@@ -254,6 +256,8 @@ def _report(proof, out, as_json) -> None:
         click.echo(to_json(proof.to_json()), nl=False)
     else:
         click.echo(f"{proof.verdict}: {proof.claim.describe()} (years {proof.years[0]}-{proof.years[-1]})")
+        if proof.verdict == "PROVED":
+            click.echo(f"  {proof.scope()} (--items and a --bounds file widen or narrow this)")
         for w in proof.witness:
             click.echo(f"  counter-example pays {w['policy']} {w['article']} {w['item']} {w['year']}: {w['amount']:,} 元")
         if proof.verdict == "REFUTED":

@@ -227,10 +227,40 @@ def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] |
         groups = sorted({p.no_duplication for p in ruleset.policies.values() if p.no_duplication})
         raise DiagnosticError(Diagnostic("error", "E601", f"no policy declares non-duplication group '{claim.group}'",
                                          None, f"groups: {', '.join(groups)}"))
+    _check_claim(ruleset, claim, years)
     pinned, money_max = read_bounds(bounds, ruleset) if bounds else ({}, None)
-    kwargs = {"money_max": money_max} if money_max else {}
+    kwargs = {"money_max": money_max} if money_max is not None else {}
     from .prove import prove as prove_claim
     return prove_claim(ruleset, claim, years, items, pinned, deadline=deadline, **kwargs)
+
+
+def _check_claim(ruleset: Ruleset, claim: Claim, years: tuple[int, ...] | None) -> None:
+    """A claim that names an article the policy lacks, or years in which the policy pays nothing,
+    would be decided about nothing (IndexError, or PROVED vacuously): refused, with the nearest name."""
+    from .diagnostics import did_you_mean
+    from .profile import YEAR_RANGE
+    if claim.kind == "at_most" and claim.article:
+        clauses = [c for c in ruleset.clauses if c.policy == claim.policy]
+        if not any(claim.article in (c.article, c.key, c.name) for c in clauses):
+            names = list(dict.fromkeys([c.article for c in clauses] + [c.name for c in clauses]))
+            a = claim.article
+            spelt = next((f"did you mean '{n}'?" for n in (a.replace("(", "（").replace(")", "）"), f"（{a}）", f"第{a}条")
+                          if n in names), None)  # the document's own spelling of the same number
+            raise DiagnosticError(Diagnostic("error", "E607", f"policy '{claim.policy}' has no article or clause "
+                                             f"'{a}'", None, spelt or did_you_mean(a, names)
+                                             or f"articles: {', '.join(names[:12])} …"))
+    policies = [ruleset.policies[claim.policy]] if claim.kind == "at_most" else \
+        [p for p in ruleset.policies.values() if p.no_duplication == claim.group]
+    asked = ([claim.year] if claim.year is not None else []) + list(years or ())
+    for year in asked:
+        if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+            raise DiagnosticError(Diagnostic("error", "E608", f"{year} is not a plausible year", None,
+                                             f"give a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}"))
+    for year in ([claim.year] if claim.year is not None else []):
+        if not any(p.in_force_in(year) for p in policies):
+            spans = "; ".join(f"{p.id} {p.in_force[0]} to {p.in_force[1] or '…'}" for p in policies)
+            raise DiagnosticError(Diagnostic("error", "E608", f"nothing is in force in {year} ({spans}): the claim "
+                                             "would hold vacuously", None, "give a year in which the policy is in force"))
 
 
 def read_bounds(path: str, ruleset: Ruleset) -> tuple[dict, int | None]:
@@ -245,6 +275,8 @@ def read_bounds(path: str, ruleset: Ruleset) -> tuple[dict, int | None]:
     if "money_max" in doc:
         try:
             money_max = parse_money(str(doc["money_max"]))
+            if money_max <= 0:  # no enterprise would exist, and every claim would be PROVED about none
+                raise ValueProblem(f"money_max must be a positive amount, not {doc['money_max']}")
         except ValueProblem as err:
             raise DiagnosticError(Diagnostic("error", "E603", str(err), value_span(path, doc, "money_max"))) from None
     for name in doc.get("facts") or {}:

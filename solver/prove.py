@@ -37,11 +37,20 @@ class Proof(Struct, frozen=True):
     witness: tuple[dict, ...]  # the counter-example's payments
     replay: str | None  # the command that replays it
     by_article: tuple[tuple[str, int], ...] = ()  # PROVED article by article: each article's proven most
+    bounds: dict = {}  # the enterprises the verdict is about: items of each kind, money range, pinned facts
 
     def to_json(self) -> dict:
         return {"verdict": self.verdict, "claim": self.claim.describe(), "years": list(self.years),
+                "bounds": self.bounds,
                 "counterexample": self.counterexample, "witness": list(self.witness), "replay": self.replay,
                 "by_article": [{"article": a, "at_most": most} for a, most in self.by_article]}
+
+    def scope(self) -> str:
+        """What PROVED is relative to, in words."""
+        b = self.bounds
+        pinned = "".join(f", {k} = {v}" for k, v in b.get("pinned", {}).items())
+        return (f"for every enterprise with at most {b.get('items_per_kind')} item(s) of each kind and every money "
+                f"figure at most {b.get('money_max'):,} 元{pinned}") if b else ""
 
 
 def selected(rules: Ruleset, policy: str, article: str | None) -> list[Clause]:
@@ -78,6 +87,8 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
     years = years or default_years(rules, policies)
     per_item = 1 if claim.kind == "at_most" and claim.per == "item" else items
     model = SymbolicModel(rules, clauses, years, per_item, pinned or {}, money_max)
+    scope = {"items_per_kind": per_item, "money_max": money_max,
+             "pinned": {k: str(v) for k, v in sorted((pinned or {}).items())}}
     solver = z3.Solver()
     solver.add(*model.constraints)
     solver.add(_negation(model, claim))
@@ -89,12 +100,14 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
         bounds = _by_article(rules, claim, years, per_item, pinned or {}, money_max,
                              parts_end if deadline is None else min(deadline, parts_end), articles)
         if bounds is not None and sum(most for _, most in bounds) <= claim.amount:
-            return Proof("PROVED", claim, years, None, (), None, tuple(bounds))
+            _not_vacuous(model, claim, deadline)
+            return Proof("PROVED", claim, years, None, (), None, tuple(bounds), scope)
         result = _check(solver, deadline, None)
     if result == z3.unsat:
-        return Proof("PROVED", claim, years, None, (), None)
+        _not_vacuous(model, claim, deadline)
+        return Proof("PROVED", claim, years, None, (), None, (), scope)
     if result == z3.unknown:
-        return Proof("UNKNOWN", claim, years, None, (), None)
+        return Proof("UNKNOWN", claim, years, None, (), None, (), scope)
     m = solver.model()
     profile = model.profile_of(m)
     profile = {"enterprise": "counter-example", "years": f"{years[0]}-{years[-1]}", **profile}
@@ -102,7 +115,7 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
                      "item": c.subject, "year": c.year, "amount": m.eval(c.amount).as_long()}
                     for c in model.candidates if m.eval(c.amount, model_completion=True).as_long() > 0)
     only = claim.policy + (f".{claim.article}" if claim.article else "") if claim.kind == "at_most" else claim.group
-    return Proof("REFUTED", claim, years, profile, witness, f"subsidy optimize COUNTEREXAMPLE --only {only}")
+    return Proof("REFUTED", claim, years, profile, witness, f"subsidy optimize COUNTEREXAMPLE --only {only}", (), scope)
 
 
 #: Seconds the claim is first asked whole when it spans several articles: most claims are
@@ -112,6 +125,19 @@ JOINT_FIRST = 2.0
 #: Seconds the articles may take before the claim is asked whole again: Optimize took up to 6 s
 #: for one 平谷 article, 21 s for all eleven; a claim the parts cannot prove waits at most this.
 PARTS = 60.0
+
+
+def _not_vacuous(model: SymbolicModel, claim: Claim, deadline: float | None) -> None:
+    """PROVED must be about some enterprise: the bounds (money_max, pinned facts, years) admit one
+    that the claim's clauses pay something; else the claim holds of nobody and is refused."""
+    solver = z3.Solver()
+    solver.add(*model.constraints)
+    paid = [c.paid for c in (_mine(model, claim) if claim.kind == "at_most" else model.candidates)]
+    solver.add(z3.Or(paid) if paid else z3.BoolVal(False))
+    if _check(solver, deadline, None) == z3.unsat:
+        raise SymbolicProblem(f"no enterprise the bounds admit is paid anything by {claim.group or claim.policy}"
+                              f"{' ' + claim.article if claim.article else ''} in these years: the claim would hold "
+                              "vacuously; widen the bounds file (money_max, pinned facts) or the years")
 
 
 def _check(solver: z3.Solver, deadline: float | None, at_most: float | None):

@@ -190,3 +190,38 @@ def test_a_claim_article_by_article_cannot_prove_is_asked_whole_again(monkeypatc
     proof = pipeline.prove(Claim("at_most", "pinggu", amount=10 ** 7), items=1)
     assert proof.verdict == "REFUTED" and proof.by_article == ()
     assert sum(w["amount"] for w in proof.witness) > 10 ** 7
+
+
+@pytest.mark.parametrize("args, code, text", [
+    (["at-most", "５万", "--policy", "pinggu"], "", "Invalid value for AMOUNT"),  # full-width digits: usage error
+    (["at-most", "1", "--policy", "tongzhou", "--article", "(十七)"], "E607", "did you mean '（十七）'?"),
+    (["at-most", "1", "--policy", "pinggu", "--article", "十三"], "E607", "did you mean '第十三条'?"),
+    (["at-most", "1", "--policy", "pinggu", "--article", "第九十九条"], "E607", "has no article or clause"),
+    (["at-most", "1", "--policy", "pinggu", "--year", "2019"], "E608", "would hold vacuously"),  # 004 from 2025
+    (["at-most", "1", "--policy", "pinggu", "--year", "-5"], "E608", "not a plausible year"),
+    (["at-most", "1", "--policy", "pinggu", "--year", "99999999999999999999"], "E608", "not a plausible year"),
+])
+def test_a_claim_about_nothing_is_refused_not_proved(args, code, text):
+    result = CliRunner().invoke(cli.main, ["prove", *args])
+    assert result.exit_code == 2, result.output
+    assert (not code or f"error[{code}]" in result.output) and text in result.output, result.output
+
+
+@pytest.mark.parametrize("bounds, code", [("money_max: -1\n", "E603"), ("money_max: 0\n", "E603"),
+                                          # 第十六条 "信用记录良好" pinned false: 004 pays no one
+                                          ("facts:\n  good_credit: false\n", "E606")])
+def test_bounds_that_admit_no_paid_enterprise_are_refused(tmp_path, bounds, code):
+    path = tmp_path / "bounds.yaml"
+    path.write_text(bounds, encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["prove", "at-most", "0", "--policy", "pinggu", "--article", "第三条",
+                                           "--bounds", str(path)])
+    assert result.exit_code == 2 and f"error[{code}]" in result.output, result.output
+
+
+def test_proved_states_the_enterprises_it_is_about():
+    result = CliRunner().invoke(cli.main, ["prove", "at-most", "300万", "--policy", "pinggu", "--article", "第十三条",
+                                           "--per", "item", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["verdict"] == "PROVED" and data["bounds"]["items_per_kind"] == 1
+    assert data["bounds"]["money_max"] == 1_000_000_000_000
