@@ -10,19 +10,39 @@ is ignored, and the command parses and checks as if there were no cache.
 Where: $SUBSIDY_CACHE_DIR, else $XDG_CACHE_HOME/subsidy-solver, else ~/.cache/subsidy-solver.
 SUBSIDY_CACHE_DIR=off turns it off. Every edit of a rule file and every new engine version makes
 a new entry (~110 kB); the folder keeps the KEEP most recently used and deletes the rest.
+
+Entries are pickles, which run code when read, so an entry is read only from a folder that no
+one else can write (as ssh treats ~/.ssh): the folder and the entry must belong to the user,
+be writable by no group or other user, and be a real folder and a regular file (no link). The
+folder is created 0700; a folder that fails the test is neither read nor written. Temporary
+files a killed command left behind are deleted after TMP_AGE seconds.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import pickle
+import stat
 import sys
+import time
 from pathlib import Path
 
 from .resources import grammar_path
 
 _SOURCE = Path(__file__).resolve().parent
 KEEP = 16
+TMP_AGE = 600
+
+
+def trusted(path: Path, folder: bool) -> bool:
+    """`path` is a real folder (or regular file), the user's own, writable by no one else."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    kind_ok = stat.S_ISDIR(st.st_mode) if folder else stat.S_ISREG(st.st_mode)
+    owner_ok = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    return kind_ok and owner_ok and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def cache_dir() -> Path | None:
@@ -49,6 +69,8 @@ def load(name: str):
     if folder is None:
         return None
     entry = folder / f"rules-{name}.pickle"
+    if not (trusted(folder, True) and trusted(entry, False)):  # another user could have planted it
+        return None
     try:
         with open(entry, "rb") as f:
             value = pickle.load(f)
@@ -68,8 +90,12 @@ def store(name: str, value) -> None:
     import tempfile  # only when writing: reading an entry is the common, fast case
     tmp = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            folder.chmod(0o700)  # whatever the umask
+        if not trusted(folder, True):
+            return
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")  # created 0600
         with os.fdopen(fd, "wb") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, folder / f"rules-{name}.pickle")  # readers see the whole entry or none
@@ -89,3 +115,6 @@ def _prune(folder: Path) -> None:
     entries = sorted(folder.glob("rules-*.pickle"), key=used, reverse=True)
     for old in entries[KEEP:]:
         old.unlink(missing_ok=True)
+    for tmp in folder.glob("*.tmp"):  # left by a command killed while writing
+        if used(tmp) < time.time() - TMP_AGE:
+            tmp.unlink(missing_ok=True)

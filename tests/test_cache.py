@@ -78,3 +78,43 @@ def test_the_folder_keeps_the_most_recently_used_entries(tmp_path, monkeypatch):
     kept = {p.name.removeprefix("rules-").removesuffix(".pickle") for p in tmp_path.glob("rules-*.pickle")}
     assert len(kept) == cache.KEEP
     assert {names[5], "f" * 32} <= kept and names[4] not in kept
+
+
+def test_a_folder_others_can_write_is_never_read(rules, monkeypatch):
+    # An entry is a pickle, which runs code when read: from a folder another user could write
+    # (0777 under umask 000), a planted entry must be ignored and the rules parsed instead.
+    pipeline.load_rules([str(rules)])
+    folder = rules.parent / "cache"
+    folder.chmod(0o777)
+    from solver import cache as c
+    (entry,) = folder.glob("rules-*.pickle")
+    assert c.load(entry.name.removeprefix("rules-").removesuffix(".pickle")) is None
+    folder.chmod(0o700)
+    entry.chmod(0o666)  # the entry itself writable by others: ignored too
+    assert c.load(entry.name.removeprefix("rules-").removesuffix(".pickle")) is None
+
+
+def test_a_linked_entry_is_never_read(rules, tmp_path):
+    pipeline.load_rules([str(rules)])
+    folder = rules.parent / "cache"
+    (entry,) = folder.glob("rules-*.pickle")
+    elsewhere = tmp_path / "elsewhere.pickle"
+    entry.rename(elsewhere)
+    entry.symlink_to(elsewhere)
+    assert cache.load(entry.name.removeprefix("rules-").removesuffix(".pickle")) is None
+
+
+def test_the_folder_is_created_private_and_stale_temporary_files_go(rules):
+    import os
+    import time
+    pipeline.load_rules([str(rules)])
+    folder = rules.parent / "cache"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    stale = folder / "tmpkilled.tmp"
+    stale.write_bytes(b"partial")
+    old = time.time() - cache.TMP_AGE - 10
+    os.utime(stale, (old, old))
+    fresh = folder / "tmpwriting.tmp"  # another command may be writing it now: kept
+    fresh.write_bytes(b"partial")
+    cache._prune(folder)
+    assert not stale.exists() and fresh.exists()
