@@ -111,9 +111,12 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
     m = solver.model()
     profile = model.profile_of(m)
     profile = {"enterprise": "counter-example", "years": f"{years[0]}-{years[-1]}", **profile}
+    # the payments the claim is about (a matched city award the model pays 1元 is no figure of the
+    # counter-example: its replay pays the award's own amount)
+    about = _mine(model, claim) if claim.kind == "at_most" else model.candidates
     witness = tuple({"policy": c.clause.policy, "article": c.clause.article, "clause": c.clause.part_key(c.part),
                      "item": c.subject, "year": c.year, "amount": m.eval(c.amount).as_long()}
-                    for c in model.candidates if m.eval(c.amount, model_completion=True).as_long() > 0)
+                    for c in about if m.eval(c.amount, model_completion=True).as_long() > 0)
     only = claim.policy + (f".{claim.article}" if claim.article else "") if claim.kind == "at_most" else claim.group
     return Proof("REFUTED", claim, years, profile, witness, f"subsidy optimize COUNTEREXAMPLE --only {only}", (), scope)
 
