@@ -1,6 +1,8 @@
 """The rule language's syntax tree: immutable nodes, each with the span it came from."""
 from __future__ import annotations
 
+from datetime import date
+from fractions import Fraction
 from typing import Union
 
 from msgspec import Struct
@@ -8,69 +10,97 @@ from msgspec import Struct
 from .diagnostics import Span
 
 
+def to_raw(value):
+    """An exact value as data (the rules cache is data, not a pickle): a Fraction as (numerator,
+    denominator), a date as its ordinal; ints, bools and text as they are."""
+    if isinstance(value, Fraction):
+        return (value.numerator, value.denominator)
+    if isinstance(value, date):
+        return value.toordinal()
+    return value
+
+
+def from_raw(raw, type_name: str):
+    """The exact value `to_raw` stored, read back by its type."""
+    if type_name == "rate":
+        return Fraction(*raw) if isinstance(raw, tuple) else Fraction(raw)
+    if type_name == "date":
+        return date.fromordinal(raw)
+    return raw
+
+
 # ---- expressions ---------------------------------------------------------------------
-class Literal(Struct, frozen=True):
-    value: object  # int 元 for money, Fraction for rate, int for count/year, date, str, bool
+class Literal(Struct, frozen=True, tag=True, tag_field="node"):
+    raw: int | bool | str | tuple[int, int]  # to_raw of the value: see `value`
     type: str  # money | rate | count | date | text | bool
     span: Span
 
+    @classmethod
+    def of(cls, value, type_name: str, span: Span) -> "Literal":
+        return cls(to_raw(value), type_name, span)
 
-class Ref(Struct, frozen=True):
+    @property
+    def value(self):
+        """int 元 for money, Fraction for a rate, int for a count or year, date, str, bool."""
+        return from_raw(self.raw, self.type)
+
+
+class Ref(Struct, frozen=True, tag=True, tag_field="node"):
     """A name: an enterprise fact (`rd_expense`), an item field (`item.level`) or an enum value."""
 
     path: tuple[str, ...]
     span: Span
 
 
-class CurrentYear(Struct, frozen=True):
+class CurrentYear(Struct, frozen=True, tag=True, tag_field="node"):
     span: Span
 
 
-class Call(Struct, frozen=True):
+class Call(Struct, frozen=True, tag=True, tag_field="node"):
     name: str
     args: tuple["Expr", ...]
     span: Span
 
 
-class Arith(Struct, frozen=True):
+class Arith(Struct, frozen=True, tag=True, tag_field="node"):
     op: str  # + - *
     left: "Expr"
     right: "Expr"
     span: Span
 
 
-class Compare(Struct, frozen=True):
+class Compare(Struct, frozen=True, tag=True, tag_field="node"):
     op: str
     left: "Expr"
     right: "Expr"
     span: Span
 
 
-class Member(Struct, frozen=True):
+class Member(Struct, frozen=True, tag=True, tag_field="node"):
     expr: "Expr"
     names: tuple[tuple[str, Span], ...]
     span: Span
 
 
-class BoolOp(Struct, frozen=True):
+class BoolOp(Struct, frozen=True, tag=True, tag_field="node"):
     op: str  # and | or
     items: tuple["Expr", ...]
     span: Span
 
 
-class Not(Struct, frozen=True):
+class Not(Struct, frozen=True, tag=True, tag_field="node"):
     expr: "Expr"
     span: Span
 
 
-class IfElse(Struct, frozen=True):
+class IfElse(Struct, frozen=True, tag=True, tag_field="node"):
     cond: "Expr"
     then: "Expr"
     other: "Expr"
     span: Span
 
 
-class FirstTier(Struct, frozen=True):
+class FirstTier(Struct, frozen=True, tag=True, tag_field="node"):
     """The amount of the highest threshold `series` first reaches this year (0 if none)."""
 
     series: "Expr"
@@ -78,12 +108,12 @@ class FirstTier(Struct, frozen=True):
     span: Span
 
 
-class Neg(Struct, frozen=True):
+class Neg(Struct, frozen=True, tag=True, tag_field="node"):
     expr: "Expr"
     span: Span
 
 
-class Total(Struct, frozen=True):
+class Total(Struct, frozen=True, tag=True, tag_field="node"):
     """The sum of one field over the profile's items of a kind (those `where` holds for), this
     year's value for a yearly field: the enterprise's orders together."""
 

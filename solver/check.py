@@ -294,7 +294,7 @@ def _vocabulary(files: list[ast.RuleFile], diag: Collector) -> Vocab:
                 default = d.default.value
             if not ok:
                 diag.error("E116", f"the default of '{d.name}' is not a constant {d.type}", d.default.span)
-        return FactInfo(d.name, type_name, d.per_year, d.label, d.span, default)
+        return FactInfo(d.name, type_name, d.per_year, d.label, d.span, None if default is None else ast.to_raw(default))
 
     for v in decls:
         for d in v.facts:

@@ -365,7 +365,7 @@ class _Grounder:
         amount = max(c.most for c in members)
         label = (f"{c0.clause.policy} {c0.clause.article} 晋级差额: {c0.subject} and the lower level(s) "
                  f"{', '.join(sorted(lower))} together at most {fmt_money(amount)}")
-        cap = Cap(Literal(amount, "money", c0.part.span), "item", c0.part.span)
+        cap = Cap(Literal.of(amount, "money", c0.part.span), "item", c0.part.span)
         self.ceilings.append(Ceiling(c0.clause, cap, amount, tuple(c.index for c in members) + tuple(paid_lower), label))
         for i in paid_lower:  # no single payment can exceed a ceiling it shares
             c = self.candidates[i]

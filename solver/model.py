@@ -22,11 +22,16 @@ class FactInfo(Struct, frozen=True):
     per_year: bool
     label: str
     span: Span
-    default: object = None  # the exact value used when a profile does not give the fact
+    default_raw: int | bool | str | tuple[int, int] | None = None  # ast.to_raw of the default, if any
+
+    @property
+    def default(self):
+        """The exact value used when a profile does not give the fact (None: no default)."""
+        return None if self.default_raw is None else ast.from_raw(self.default_raw, self.type)
 
     @property
     def has_default(self) -> bool:
-        return self.default is not None
+        return self.default_raw is not None
 
 
 class KindInfo(Struct, frozen=True):

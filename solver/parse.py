@@ -125,7 +125,7 @@ class _Builder(Transformer):
             value = convert(str(tok))
         except ValueProblem as err:
             raise _LiteralError(Diagnostic("error", "E004", str(err), self._tok(tok))) from None
-        return ast.Literal(value, type_name, self._tok(tok))
+        return ast.Literal.of(value, type_name, self._tok(tok))
 
     # -- vocabulary --------------------------------------------------------------------
     def vocabulary(self, meta, items):
@@ -349,13 +349,13 @@ class _Builder(Transformer):
         return self._literal(items[0], parse_date, "date")
 
     def string(self, meta, items):
-        return ast.Literal(_unquote(items[0]), "text", self._tok(items[0]))
+        return ast.Literal.of(_unquote(items[0]), "text", self._tok(items[0]))
 
     def true(self, meta, items):
-        return ast.Literal(True, "bool", self._span(meta))
+        return ast.Literal.of(True, "bool", self._span(meta))
 
     def false(self, meta, items):
-        return ast.Literal(False, "bool", self._span(meta))
+        return ast.Literal.of(False, "bool", self._span(meta))
 
     def current_year(self, meta, items):
         return ast.CurrentYear(self._span(meta))

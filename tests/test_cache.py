@@ -29,7 +29,7 @@ def _no_parsing(monkeypatch):
 
 def test_a_second_load_comes_from_the_cache_and_is_equal(rules, monkeypatch):
     first = pipeline.load_rules([str(rules)])
-    assert list((rules.parent / "cache").glob("rules-*.pickle"))
+    assert list((rules.parent / "cache").glob("rules-*.msgpack"))
     _no_parsing(monkeypatch)
     assert pipeline.load_rules([str(rules)]) == first
 
@@ -45,8 +45,8 @@ def test_a_changed_rule_file_is_parsed_again(rules):
 
 def test_a_corrupt_entry_is_ignored(rules):
     first = pipeline.load_rules([str(rules)])
-    for entry in (rules.parent / "cache").glob("rules-*.pickle"):
-        entry.write_bytes(b"not a pickle")
+    for entry in (rules.parent / "cache").glob("rules-*.msgpack"):
+        entry.write_bytes(b"not an entry")
     assert pipeline.load_rules([str(rules)]) == first
 
 
@@ -71,37 +71,37 @@ def test_the_folder_keeps_the_most_recently_used_entries(tmp_path, monkeypatch):
     for age, name in enumerate(names):
         cache.store(name, {"entry": name})
         stamp = 1_000_000 + age  # mtimes one second apart, in store order
-        os.utime(tmp_path / f"rules-{name}.pickle", (stamp, stamp))
-    assert cache.load(names[0]) is None  # pruned by the later stores
-    assert cache.load(names[5]) == {"entry": names[5]}  # read now: the most recently used
+        os.utime(tmp_path / f"rules-{name}.msgpack", (stamp, stamp))
+    assert cache.load(names[0], dict) is None  # pruned by the later stores
+    assert cache.load(names[5], dict) == {"entry": names[5]}  # read now: the most recently used
     cache.store("f" * 32, {"entry": "new"})
-    kept = {p.name.removeprefix("rules-").removesuffix(".pickle") for p in tmp_path.glob("rules-*.pickle")}
+    kept = {p.name.removeprefix("rules-").removesuffix(".msgpack") for p in tmp_path.glob("rules-*.msgpack")}
     assert len(kept) == cache.KEEP
     assert {names[5], "f" * 32} <= kept and names[4] not in kept
 
 
 def test_a_folder_others_can_write_is_never_read(rules, monkeypatch):
-    # An entry is a pickle, which runs code when read: from a folder another user could write
-    # (0777 under umask 000), a planted entry must be ignored and the rules parsed instead.
+    # From a folder another user could write (0777 under umask 000), a planted entry (altered
+    # rules) must be ignored and the rules parsed instead.
     pipeline.load_rules([str(rules)])
     folder = rules.parent / "cache"
     folder.chmod(0o777)
     from solver import cache as c
-    (entry,) = folder.glob("rules-*.pickle")
-    assert c.load(entry.name.removeprefix("rules-").removesuffix(".pickle")) is None
+    (entry,) = folder.glob("rules-*.msgpack")
+    assert c.load(entry.name.removeprefix("rules-").removesuffix(".msgpack")) is None
     folder.chmod(0o700)
     entry.chmod(0o666)  # the entry itself writable by others: ignored too
-    assert c.load(entry.name.removeprefix("rules-").removesuffix(".pickle")) is None
+    assert c.load(entry.name.removeprefix("rules-").removesuffix(".msgpack")) is None
 
 
 def test_a_linked_entry_is_never_read(rules, tmp_path):
     pipeline.load_rules([str(rules)])
     folder = rules.parent / "cache"
-    (entry,) = folder.glob("rules-*.pickle")
-    elsewhere = tmp_path / "elsewhere.pickle"
+    (entry,) = folder.glob("rules-*.msgpack")
+    elsewhere = tmp_path / "elsewhere.msgpack"
     entry.rename(elsewhere)
     entry.symlink_to(elsewhere)
-    assert cache.load(entry.name.removeprefix("rules-").removesuffix(".pickle")) is None
+    assert cache.load(entry.name.removeprefix("rules-").removesuffix(".msgpack")) is None
 
 
 def test_the_folder_is_created_private_and_stale_temporary_files_go(rules):
@@ -118,3 +118,27 @@ def test_the_folder_is_created_private_and_stale_temporary_files_go(rules):
     fresh.write_bytes(b"partial")
     cache._prune(folder)
     assert not stale.exists() and fresh.exists()
+
+
+class _Planted:
+    """A pickle that runs code when unpickled: it writes a file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_an_entry_runs_no_code(rules, tmp_path):
+    # Entries are msgpack data decoded into typed records: a pickle planted under an entry's name
+    # (or under the old .pickle name) is refused, and its code never runs.
+    import pickle
+    pipeline.load_rules([str(rules)])
+    folder = rules.parent / "cache"
+    (entry,) = folder.glob("rules-*.msgpack")
+    marker = tmp_path / "ran"
+    entry.write_bytes(pickle.dumps(_Planted(str(marker))))
+    (folder / entry.name.replace(".msgpack", ".pickle")).write_bytes(pickle.dumps(_Planted(str(marker))))
+    assert pipeline.load_rules([str(rules)]).policies
+    assert not marker.exists()
