@@ -234,7 +234,11 @@ def explain_clause(g: Grounded, plan: Plan, clause: Clause) -> dict:
     policy = g.ruleset.policies[clause.policy]
     return {
         "policy": clause.policy, "policy_title": policy.title, "article": clause.article, "clause": clause.key,
-        "text": list(clause.texts), "readings": list(clause.readings),
+        "text": list(clause.texts),
+        "readings": list(clause.readings) + [f"{p.name}: {r}" for p in clause.parts for r in p.readings],
+        "readings_in_effect": [{"reading": k, "alternative": in_effect(g.ruleset)[k],
+                                "default": in_effect(g.ruleset)[k] == g.ruleset.readings[k].default}
+                               for k in clause.readings_used],
         "paid": [asdict(p) for p in mine], "total": sum(p.amount for p in mine),
         "not_taken": [asdict(n) for n in reasons], "status": result.status,
     }

@@ -122,9 +122,6 @@ class Reading(Struct, frozen=True):
     def key(self) -> str:
         return f"{self.policy}.{self.name}"
 
-    def alternative(self, name: str) -> Alternative | None:
-        return next((a for a in self.alternatives if a.name == name), None)
-
 
 class Condition(Struct, frozen=True):
     policy: str

@@ -145,6 +145,8 @@ def format_explanation(e: dict) -> str:
     head = _bold(f"{e['policy']} {e['article']}") + clean(f" ({e['clause']}) — {e['policy_title']}")
     out = [f"  “{t}”" for t in e["text"]]
     out += [f"  reading: {rd}" for rd in e["readings"]]
+    out += [f"  read as {r['reading']} = {r['alternative']}" + ("" if r["default"] else " (chosen with --reading)")
+            for r in e["readings_in_effect"]]
     if e["paid"]:
         out.append(f"Paid {_money(e['total'])} in the {e['status']} plan:")
         out += [f"  {p['year']} {p['item']}: {'up to ' if p['up_to'] else ''}{p['amount']:,} 元 — {p['bound_by']}"

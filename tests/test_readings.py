@@ -258,3 +258,13 @@ def test_the_readme_lists_the_readings_of_the_bundled_rules():
     block = readme.split("<!-- readings:start -->\n", 1)[1].split("<!-- readings:end -->", 1)[0]
     assert block == format_readings_markdown(pipeline.readings()), \
         "README's readings differ from the rule files: regenerate with `subsidy readings --markdown`"
+
+
+def test_explain_names_the_reading_and_pays_what_it_says(trial):
+    rules, profile = trial
+    out = run("explain", profile, "trial.第三条", "--rules", rules[0], "--rules", rules[1],
+              "--reading", "trial.rd_amount=flat")
+    assert out.exit_code == 0, out.output
+    # flat: up to 300万 in a year with R&D expense
+    assert "read as trial.rd_amount = flat (chosen with --reading)" in out.output
+    assert "Paid 3,000,000 元" in out.output
