@@ -18,7 +18,7 @@ from msgspec.structs import replace
 
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
 from .ground import Grounded
-from .profile import key_span, node_span, read_document, value_span
+from .profile import key_span, node_span, read_document, spells_year, value_span
 from .values import ValueProblem, fmt_money, parse_money
 
 LEDGER_KEYS = ("policy", "article", "item", "year", "amount")
@@ -76,7 +76,15 @@ def read_ledger(path: str) -> list[dict]:
         if missing:
             raise DiagnosticError(Diagnostic("error", "E501", f"the CSV header lacks {', '.join(missing)}",
                                              Span(path, 1, 1), f"the header is {','.join(LEDGER_KEYS)}"))
-        return [dict(row, _span=Span(path, n + 2, 1)) for n, row in enumerate(reader)]
+        rows = []
+        for n, row in enumerate(reader):
+            span = Span(path, reader.line_num, 1)
+            if None in row:  # more fields than the header: `15,000,000` unquoted reads as 15 and two more
+                raise DiagnosticError(Diagnostic("error", "E509", f"this row has {len(reader.fieldnames) + len(row[None])} "
+                                                 f"fields where the header has {len(reader.fieldnames)}", span,
+                                                 "a thousands separator without quotes? write \"15,000,000\" or 15000000"))
+            rows.append(dict(row, _span=span))
+        return rows
     doc, _ = read_document(path, "ledger")
     if not isinstance(doc, dict) or not isinstance(doc.get("payments"), list):
         raise DiagnosticError(Diagnostic("error", "E502", "a ledger is a mapping with a 'payments' list",
@@ -124,14 +132,19 @@ def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
             diag.error("E507", f"unknown item '{item}' (not in the profile)", where("item"), did_you_mean(item, items))
             continue
         try:
-            year = int(row["year"])
+            year = row["year"]
+            if isinstance(year, bool) or not (isinstance(year, int) or spells_year(str(year))):
+                raise ValueProblem(f"year {year!r} is not a year: write it whole, e.g. 2025")
+            year = int(year)
             raw = row["amount"]
             if isinstance(raw, float) or isinstance(raw, bool):
                 raise ValueProblem(f"amount {raw} is not whole 元: write e.g. 125000 or 12.5万")
             amount = parse_money(str(raw))
         except (ValueError, ValueProblem) as err:
+            about = "year" if "year" in str(err) and "amount" not in str(err) else "amount"
             diag.error("E508", f"payment {n}: {err if isinstance(err, ValueProblem) else 'year and amount are whole numbers'}",
-                       where("amount"), "amounts are whole 元 or text with a unit, e.g. 125000 or 12.5万")
+                       where(about), "years are whole, e.g. 2025; amounts are whole 元 or text with a unit, e.g. "
+                       "125000 or 12.5万")
             continue
         if amount < 0:
             diag.error("E508", f"payment {n}: a negative amount", where("amount"))

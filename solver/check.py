@@ -476,6 +476,10 @@ def _cap(cap: ast.Cap, kind: str | None, exprs: "_Exprs", diag: Collector) -> Ca
     typed = exprs.expect(cap.amount, "money", kind)
     if cap.scope not in SCOPES:
         diag.error("E150", f"unknown scope '{cap.scope}'", cap.span, did_you_mean(cap.scope, SCOPES))
+    if typed and typed.const:
+        from .evaluate import Env, evaluate  # a constant needs no enterprise
+        if evaluate(cap.amount, Env(exprs.vocab, None, None, None)) < 0:
+            diag.error("E153", "a ceiling cannot be negative", cap.amount.span, "write the article's amount, e.g. cap 500万")
     if typed and not typed.const and cap.scope not in ("payment", "item_year", "item"):
         diag.error("E151", f"a ceiling per {cap.scope} must be a constant amount", cap.amount.span,
                    "a ceiling that depends on facts bounds one payment ('per payment') or one item ('per item')")

@@ -158,6 +158,8 @@ def convert(value, info: FactInfo, vocab: Vocab):
         if isinstance(value, bool):
             raise ValueProblem("expected an amount of money, found true/false")
         if isinstance(value, int):
+            if value < 0:  # refused however written, as '-1.8亿' is
+                raise ValueProblem(f"{value} is negative")
             return parse_money(str(value))
         if isinstance(value, float):
             raise ValueProblem(f"{value} is a bare decimal: write the unit, e.g. '{value}万', or whole 元")
@@ -342,6 +344,10 @@ def _items(node, doc, path: str, vocab: Vocab, reader: _Reader, diag: Collector)
             diag.error("E222", f"item without {' and '.join(missing)}", span, "every item has an id and a kind")
             continue
         item_id, kind = str(entry["id"]), str(entry["kind"])
+        if item_id == "enterprise":  # the subject of enterprise-wide payments, in every output and ledger
+            diag.error("E223", "item id 'enterprise' is reserved for the enterprise itself", value_span(path, entry, "id"),
+                       "give the item another id")
+            continue
         if item_id in ids:
             diag.error("E223", f"item id '{item_id}' is used twice", value_span(path, entry, "id"),
                        labels=((ids[item_id], "first used here"),))

@@ -228,7 +228,16 @@ def _negation(model: SymbolicModel, claim: Claim):
 
 
 def restrict(rules: Ruleset, only: list[str]) -> Ruleset:
-    """The rules cut down to the named policies, clauses or groups (and what they match)."""
+    """The rules cut down to the named policies, clauses or groups (and what they match); a name
+    that names none of them is an error with the nearest (never an empty plan called optimal)."""
+    from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
+    groups = {p.no_duplication for p in rules.policies.values() if p.no_duplication}
+    names = set(rules.policies) | groups | {f"{c.policy}.{n}" for c in rules.clauses for n in (c.article, c.name)}
+    for spec in only:
+        if spec not in names:
+            raise DiagnosticError(Diagnostic("error", "E309", f"--only '{spec}' names no policy, article or group",
+                                             None, did_you_mean(spec, sorted(names)) or
+                                             "give POLICY, POLICY.ARTICLE (pinggu.第三条) or a group (平谷区)"))
     keep = []
     for c in rules.clauses:
         group = rules.policies[c.policy].no_duplication

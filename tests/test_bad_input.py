@@ -245,3 +245,49 @@ def test_json_the_fast_reader_refuses_is_located_by_the_yaml_reader(tmp_path):
         result = run("optimize", str(path))
         assert result.exit_code == 2, (name, result.output)
         assert_diagnostic(result.output, name, 1, code, help_text)
+
+
+# ---- wrong answers that used to be accepted silently (issue: hostile input) -----------------
+
+def test_a_csv_row_with_an_unquoted_thousands_separator_is_refused(tmp_path):
+    # `…,2025,15,000,000` is five fields where the header has five plus two: read as 15 元 it
+    # would make a 1500万 overpayment pass. Refused, at its real line (after a blank line).
+    path = tmp_path / "ledger.csv"
+    path.write_text("policy,article,item,year,amount\n\npinggu,第十二条,整车订单,2025,15,000,000\n", encoding="utf-8")
+    result = run("audit", PROFILE, str(path))
+    assert result.exit_code == 2 and "error[E509]" in result.output and "ledger.csv:3:" in result.output
+    assert "thousands separator" in result.output
+
+
+@pytest.mark.parametrize("year", ["2025.7", "true"])
+def test_a_ledger_year_that_is_not_whole_is_refused(tmp_path, year):
+    path = tmp_path / "ledger.yaml"
+    path.write_text(f"payments:\n  - {{policy: pinggu, article: 第三条, item: enterprise, year: {year}, amount: 12.5万}}\n",
+                    encoding="utf-8")
+    result = run("audit", PROFILE, str(path))
+    assert result.exit_code == 2 and "error[E508]" in result.output and "is not a year" in result.output, result.output
+
+
+def test_a_negative_yearly_figure_is_refused_however_written(tmp_path):
+    data = pinggu({"industrial_output": {2024: -180000000, 2025: "2亿"}})
+    result = run("optimize", str(write_profile(tmp_path, data)))
+    assert result.exit_code == 2 and "error[E213]" in result.output and "is negative" in result.output
+
+
+@pytest.mark.parametrize("only, hint", [("pingu", "did you mean 'pinggu'?"), ("", "give POLICY")])
+def test_only_must_name_something(only, hint):
+    result = run("optimize", PROFILE, "--only", only)
+    assert result.exit_code == 2 and "error[E309]" in result.output and hint in result.output
+
+
+def test_a_negative_ceiling_is_refused(tmp_path):
+    folder = broken_rules(tmp_path, "004_pinggu.rules", "cap 500万 per payment", "cap -500万 per payment")
+    result = run("check", folder)
+    assert result.exit_code == 1
+    assert_diagnostic(result.output, "004_pinggu.rules", line_of(folder, "004_pinggu.rules", "cap -500万"), "E153")
+
+
+def test_an_item_cannot_be_called_enterprise(tmp_path):
+    data = pinggu(items=[{"id": "enterprise", "kind": "integration_pilot", "year": 2026}], years=2026)
+    result = run("optimize", str(write_profile(tmp_path, data)))
+    assert result.exit_code == 2 and "error[E223]" in result.output and "reserved" in result.output
