@@ -201,3 +201,13 @@ def test_draft_clauses_vanish_without_the_option(solve):
     r = solve(ft(items=[{"id": "N", "kind": "ft_platform", "level": "国家级", "year": 2025}]))
     assert r.total == 0
     assert {n.kind for n in r.not_taken if n.policy == "fengtai"} == {"draft"}
+
+
+def test_art10_a_little_giant_needs_no_high_growth(solve):
+    # 第十条: "具备高成长性" is a condition of the first sentence (国家高新技术企业、专精特新中小企业);
+    # the 小巨人 sentence asks only "年度营业收入增速超过行业平均水平": met in 2025, 17万.
+    r = solve(ft(items=[title("专精特新小巨人", {2025: True}, high_growth=False)]), include_drafts=True)
+    assert sum(p.amount for p in r.payments if p.article == "第十条") == 170_000
+    # a 国家高新技术企业 without high growth: nothing
+    r = solve(ft(items=[title("国家高新技术企业", {2025: True}, high_growth=False)]), include_drafts=True)
+    assert sum(p.amount for p in r.payments if p.article == "第十条") == 0
