@@ -113,8 +113,12 @@ def _left(timeout: float | None) -> float | None:
               help="List every article of each document: encoded, condition, non-monetary, procedural or not encoded.")
 @click.option("--deep", is_flag=True, help="Ask Z3 about every enterprise: clauses that never pay, ceilings that "
               "never bind, unbounded clauses, overlapping clauses with no non-duplication rule.")
-def check(rules, as_json, show_coverage, deep) -> None:
-    """Check rule files (default: the bundled rules); exit 1 on any error."""
+@_reading_opt
+def check(rules, as_json, show_coverage, deep, readings) -> None:
+    """Check rule files (default: the bundled rules); exit 1 on any error. Every alternative of
+    every reading is checked; --reading chooses the ones --deep asks Z3 about."""
+    if readings and not deep:
+        raise click.UsageError("--reading goes with --deep (every alternative is checked anyway)")
     try:
         ruleset = pipeline.load_rules(list(rules) or None)
     except DiagnosticError as err:
@@ -125,6 +129,12 @@ def check(rules, as_json, show_coverage, deep) -> None:
         sys.exit(EXIT_VERDICT)
     if deep:
         from solver.deep import deep_check
+        from solver.readings import parse_choices, select
+        try:
+            ruleset = select(ruleset, parse_choices(ruleset, readings))
+        except DiagnosticError as err:
+            click.echo(render(err.diagnostics), err=True)
+            sys.exit(EXIT_INPUT)
         findings = deep_check(ruleset)
         if as_json:
             click.echo(to_json({"ok": True, "findings": [f.as_dict() for f in findings]}), nl=False)

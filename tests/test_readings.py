@@ -268,3 +268,11 @@ def test_explain_names_the_reading_and_pays_what_it_says(trial):
     # flat: up to 300万 in a year with R&D expense
     assert "read as trial.rd_amount = flat (chosen with --reading)" in out.output
     assert "Paid 3,000,000 元" in out.output
+
+
+def test_check_deep_reads_the_chosen_alternatives(trial):
+    rules, _ = trial
+    out = run("check", rules[0], rules[1], "--deep", "--reading", "trial.rd_amount=flat")
+    assert out.exit_code == 0 and "finding(s)" in out.output, out.output
+    assert run("check", rules[0], rules[1], "--reading", "trial.rd_amount=flat").exit_code == 2
+    assert run("check", rules[0], rules[1], "--deep", "--reading", "trial.rd_amount=flatt").exit_code == 2
