@@ -238,8 +238,9 @@ def prove() -> None:
 _prove_common = [
     _rules_opt,
     click.option("--years", callback=_years, metavar="YEARS", help="Years to reason about (default: the policy's)."),
-    click.option("--items", type=click.IntRange(1, 6), default=2, show_default=True,
-                 help="Symbolic items of each kind an enterprise may hold."),
+    click.option("--items", type=click.IntRange(1, 6), default=None,
+                 help="Symbolic items of each kind an enterprise may hold. Default: 2, and a PROVED claim about "
+                      "an enterprise's total is asked again with 3."),
     click.option("--bounds", type=click.Path(), help="YAML: money_max and facts pinned to values."),
     click.option("--counterexample", "out", type=click.Path(), help="Write a counter-example profile here."),
     click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON."),

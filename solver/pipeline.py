@@ -210,11 +210,19 @@ def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, dead
     return grounded, solve(grounded, max(deadline - after - time.perf_counter(), 0.0))
 
 
+#: Items of each kind a claim is first proved for when --items is not given; a PROVED claim about
+#: an enterprise's total is then asked again with one more, and the verdict says whether it held.
+DEFAULT_ITEMS = 2
+
+
 def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
-          items: int = 2, bounds: str | None = None, timeout: float | None = None,
+          items: int | None = None, bounds: str | None = None, timeout: float | None = None,
           readings: list[str] | None = None) -> Proof:
     """Decide a claim for every enterprise the rules admit (within the bounds file's limits),
-    the rules read under the chosen readings."""
+    the rules read under the chosen readings. With `items` given, for enterprises with at most
+    that many items of each kind; without, for DEFAULT_ITEMS, and a claim PROVED about the
+    enterprise's total (where more items could pay more) is asked again with one more item of
+    each kind: the answer with more items is the verdict, and the verdict says so."""
     deadline = _deadline(timeout)
     ruleset = load_rules(rules)
     ruleset = select(ruleset, parse_choices(ruleset, readings or ()))
@@ -231,7 +239,13 @@ def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] |
     pinned, money_max = read_bounds(bounds, ruleset) if bounds else ({}, None)
     kwargs = {"money_max": money_max} if money_max is not None else {}
     from .prove import prove as prove_claim
-    return prove_claim(ruleset, claim, years, items, pinned, deadline=deadline, **kwargs)
+    proof = prove_claim(ruleset, claim, years, items or DEFAULT_ITEMS, pinned, deadline=deadline, **kwargs)
+    if items is not None or proof.verdict != "PROVED" or (claim.kind == "at_most" and claim.per == "item"):
+        return proof
+    more = prove_claim(ruleset, claim, years, DEFAULT_ITEMS + 1, pinned, deadline=deadline, **kwargs)
+    if more.verdict == "UNKNOWN":  # no time left to ask again: the first answer, saying so
+        return replace(proof, bounds=proof.bounds | {"rechecked_with": None})
+    return replace(more, bounds=more.bounds | {"rechecked_with": DEFAULT_ITEMS + 1, "first_with": DEFAULT_ITEMS})
 
 
 def _check_claim(ruleset: Ruleset, claim: Claim, years: tuple[int, ...] | None) -> None:

@@ -49,8 +49,15 @@ class Proof(Struct, frozen=True):
         """What PROVED is relative to, in words."""
         b = self.bounds
         pinned = "".join(f", {k} = {v}" for k, v in b.get("pinned", {}).items())
+        if not b:
+            return ""
+        again = ""
+        if "rechecked_with" in b:
+            again = (f"; asked again with {b['rechecked_with']} items of each kind after {b['first_with']}: "
+                     "the same answer" if b["rechecked_with"] else
+                     "; not asked again with more items (no time left)")
         return (f"for every enterprise with at most {b.get('items_per_kind')} item(s) of each kind and every money "
-                f"figure at most {b.get('money_max'):,} 元{pinned}") if b else ""
+                f"figure at most {b.get('money_max'):,} 元{pinned}{again}")
 
 
 def selected(rules: Ruleset, policy: str, article: str | None) -> list[Clause]:

@@ -356,7 +356,7 @@ class SymbolicModel:
             if years and "year" not in kind.fields:
                 entry["years"] = years
             if isinstance(entry.get("year"), int):
-                entry["date"] = self._event_day(entry["year"])
+                entry["date"] = str(self._event_day(entry["year"]))  # text: the JSON verdict carries it too
             items.append(entry)
         return {"facts": facts, "items": items}
 

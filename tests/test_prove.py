@@ -225,3 +225,17 @@ def test_proved_states_the_enterprises_it_is_about():
     data = json.loads(result.output)
     assert data["verdict"] == "PROVED" and data["bounds"]["items_per_kind"] == 1
     assert data["bounds"]["money_max"] == 1_000_000_000_000
+
+
+def test_a_claim_true_for_two_items_but_not_three_is_refuted():
+    # 004 第八条 "给予不超过 30 万元资金奖励" per 融合试点 title: two titles are at most 60万, three are
+    # 90万. With 2 items of each kind the claim "at most 60万" holds; asked again with 3 it does
+    # not: REFUTED, and the verdict's bounds say 3 items after 2.
+    result = run("prove", "at-most", "60万", "--policy", "pinggu", "--article", "第八条", "--json")
+    data = json.loads(result.output)
+    assert result.exit_code == 1 and data["verdict"] == "REFUTED"
+    assert data["bounds"]["items_per_kind"] == 3 and data["bounds"]["first_with"] == 2
+    assert sum(w["amount"] for w in data["witness"]) > 600_000  # any plan above the claim refutes it
+    # with --items 2 exactly, as asked: PROVED, for at most 2 items of each kind
+    result = run("prove", "at-most", "60万", "--policy", "pinggu", "--article", "第八条", "--items", "2")
+    assert result.exit_code == 0 and "at most 2 item(s) of each kind" in result.output
