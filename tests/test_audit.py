@@ -241,3 +241,41 @@ def test_a_mutated_plan_is_judged_by_the_rule_it_breaks(profile, data):
 
 def _fields(line: Line) -> tuple:
     return (line.policy, line.article, line.item, line.year, line.amount, None)
+
+
+@settings(max_examples=MUTATIONS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles(), st.data())
+def test_a_moved_payment_is_judged_as_the_exact_check_judges_it(profile, data):
+    # One line of the optimizer's plan moved to another year, or to another clause part of the
+    # same subject: the audit must PASS exactly when the exact integer check of the engine
+    # (optimize.violations; a granted payment the ledger leaves out is no violation) finds the
+    # moved plan legal, and a line that no clause may pay is a FAIL.
+    from solver.optimize import violations
+    g = ground(RULES, profile, YEARS, include_drafts=False)
+    plan = optimize(g)
+    paid = [i for i, amount in plan.amounts.items() if amount > 0]
+    if not paid:
+        return
+    i = data.draw(st.sampled_from(paid), label="payment")
+    c = g.candidates[i]
+    targets = [d for d in g.candidates if d.subject == c.subject and d.index != i
+               and (d.part_key == c.part_key or d.year == c.year)]
+    years = sorted({y for y in YEARS if y != c.year})
+    move = data.draw(st.sampled_from(["year", "clause"] if targets else ["year"]), label="move")
+    if move == "clause":
+        d = data.draw(st.sampled_from(targets), label="to")
+        line = Line(0, d.policy.id, d.part_key, d.subject, d.year, plan.amounts[i], None)
+    else:
+        year = data.draw(st.sampled_from(years), label="to")
+        line = Line(0, c.policy.id, c.part_key, c.subject, year, plan.amounts[i], None)
+    lines = [ln for ln in _ledger_of(g, plan) if not (ln.article == c.part_key and ln.item == c.subject
+                                                      and ln.year == c.year)]
+    lines.append(Line(len(lines) + 1, *_fields(line)[:-1], None))
+    target = [d.index for d in g.candidates if d.policy.id == line.policy and d.part_key == line.article
+              and d.subject == line.item and d.year == line.year]
+    amounts = {j: a for j, a in plan.amounts.items() if j != i and a > 0}
+    if target:
+        amounts[target[0]] = amounts.get(target[0], 0) + line.amount
+    legal = bool(target) and not [p for p in violations(g, amounts) if "granted payment is missing" not in p]
+    verdict = audit(g, lines, timeout=60)
+    assert not verdict.unknown and verdict.passed == legal, (line, verdict.violated)
