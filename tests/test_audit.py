@@ -220,7 +220,7 @@ def test_a_mutated_plan_is_judged_by_the_rule_it_breaks(profile, data):
     n = data.draw(st.sampled_from(paid), label="line")
     base = audit(g, lines)
     assert base.passed
-    doubled = audit(g, lines + [Line(len(lines) + 1, *_fields(lines[n]))])
+    doubled = audit(g, lines + [Line(len(lines) + 1, *_fields(lines[n]))], timeout=60)
     assert not doubled.passed and not doubled.unknown
     assert any(lines[n].number in f.lines and len(lines) + 1 in f.lines for f in doubled.violated)
     c = g.candidates[list(plan.amounts)[n]]
@@ -233,7 +233,7 @@ def test_a_mutated_plan_is_judged_by_the_rule_it_breaks(profile, data):
     split = [ln for m, ln in enumerate(lines) if m != n] + [
         Line(len(lines) + j, lines[n].policy, lines[n].article, lines[n].item, lines[n].year, p, None)
         for j, p in enumerate(parts, 1)]
-    again = audit(g, split)
+    again = audit(g, split, timeout=60)
     assert again.passed
     assert sorted(f.slack for f in again.checked if f.slack is not None) == \
         sorted(f.slack for f in base.checked if f.slack is not None)

@@ -65,6 +65,11 @@ CLAIMS = [
     (Claim("at_most", "pinggu", "第十条", "enterprise", None, 5_000_000)),
     # 002: a city award's amount is the batch notice's: no ceiling in the guide at all.
     (Claim("at_most", "city2024", None, "enterprise", None, 100_000_000)),
+    # 000 第十一条 "按照市级支持资金最高给予1:1配套支持，…累计最高支持5000万元": a 并购重组 award of
+    # over 1000万 is matched 1:1; the replay needs the award's direction and programme.
+    (Claim("at_most", "tongzhou_mfg", "第十一条", "enterprise", None, 10_000_000)),
+    # 004 第八条: 30万 per 融合试点 title; three titles (the re-check with 3 items) exceed 60万.
+    (Claim("at_most", "pinggu", "第八条", "enterprise", None, 600_000)),
 ]
 
 
