@@ -73,17 +73,33 @@ def _years(ctx, param, value):
         raise click.BadParameter(str(err)) from None
 
 
+class _Seconds(click.ParamType):
+    """A time limit: a finite number of seconds from 0.01 to a million (inf, nan and 1e308 would
+    overflow the solver's millisecond limit)."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not 0.01 <= seconds <= 1e6:  # also refuses nan, whose comparisons are all false
+            self.fail(f"{value!r}: give a number of seconds from 0.01 to 1000000", param, ctx)
+        return seconds
+
+
 _rules_opt = click.option("--rules", "rules", multiple=True, type=click.Path(),
                           help="Rule file or folder (repeatable). Default: the bundled rules.")
 _years_opt = click.option("--years", callback=_years, metavar="YEARS",
                           help="Years to plan: 2025, 2024-2027. Default: the profile's.")
 _drafts_opt = click.option("--include-drafts", is_flag=True, help="Include draft policies (征求意见稿), labelled.")
-_timeout_opt = click.option("--timeout", type=click.FloatRange(min=0.01), default=None, metavar="S",
+_timeout_opt = click.option("--timeout", type=_Seconds(), default=None, metavar="S",
                             help="Give up after S seconds with the best plan found and its proven bound (exit 3).")
 _reading_opt = click.option("--reading", "readings", multiple=True, metavar="ID=ALT",
                             help="Read the rules under this alternative of a reading (repeatable); "
                                  "`subsidy readings` lists them. Default: each reading's default.")
-_prove_timeout_opt = click.option("--timeout", type=click.FloatRange(min=0.01), default=None, metavar="S",
+_prove_timeout_opt = click.option("--timeout", type=_Seconds(), default=None, metavar="S",
                                   help="Give up after S seconds, counted from the start: UNKNOWN (exit 3).")
 
 
@@ -114,6 +130,7 @@ def _left(timeout: float | None) -> float | None:
 @click.option("--deep", is_flag=True, help="Ask Z3 about every enterprise: clauses that never pay, ceilings that "
               "never bind, unbounded clauses, overlapping clauses with no non-duplication rule.")
 @_reading_opt
+@_guard
 def check(rules, as_json, show_coverage, deep, readings) -> None:
     """Check rule files (default: the bundled rules); exit 1 on any error. Every alternative of
     every reading is checked; --reading chooses the ones --deep asks Z3 about."""
@@ -196,7 +213,7 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proo
 @_drafts_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @_reading_opt
-@click.option("--timeout", type=click.FloatRange(min=0.01), default=None, metavar="S",
+@click.option("--timeout", type=_Seconds(), default=None, metavar="S",
               help="Give up after S seconds, counted from the start: UNKNOWN (exit 3).")
 @_guard
 def audit(profile, ledger, rules, include_drafts, as_json, readings, timeout) -> None:
@@ -257,18 +274,15 @@ def _with_common(fn):
 
 def _report(proof, out, as_json) -> None:
     if proof.verdict == "REFUTED" and out:
-        from ruamel.yaml import YAML
-        yaml = YAML()
-        with open(out, "w", encoding="utf-8") as f:
-            f.write(f"# counter-example to: {proof.claim.describe()}\n")
-            f.write(f"# replay: {proof.replay.replace('COUNTEREXAMPLE', out)}\n")
-            yaml.dump(proof.counterexample, f)
+        _write_counterexample(proof, out)
     if as_json:
         click.echo(to_json(proof.to_json()), nl=False)
     else:
         click.echo(f"{proof.verdict}: {proof.claim.describe()} (years {proof.years[0]}-{proof.years[-1]})")
         if proof.verdict == "PROVED":
             click.echo(f"  {proof.scope()} (--items and a --bounds file widen or narrow this)")
+            if out:
+                click.echo(f"  no counter-example: nothing was written to {out}")
         for w in proof.witness:
             click.echo(f"  counter-example pays {w['policy']} {w['article']} {w['item']} {w['year']}: {w['amount']:,} 元")
         if proof.verdict == "REFUTED":
@@ -283,6 +297,35 @@ def _report(proof, out, as_json) -> None:
             click.echo("  Z3 did not decide the claim within --timeout: neither proved nor refuted. Give it more "
                        "time, or ask a smaller question (fewer --items, one --article, one --year).")
     sys.exit({"PROVED": EXIT_OK, "REFUTED": EXIT_VERDICT}.get(proof.verdict, EXIT_GAVE_UP))
+
+
+def _write_counterexample(proof, out: str) -> None:
+    """The counter-example profile, written whole or not at all (a temporary file renamed into
+    place), never through a symbolic link, the replay line quoted (a path may hold a newline)."""
+    import io
+    import shlex
+    import tempfile
+
+    from ruamel.yaml import YAML
+    from solver.diagnostics import Diagnostic
+    if os.path.islink(out) or os.path.isdir(out):
+        raise DiagnosticError(Diagnostic("error", "E609", f"--counterexample '{out}' is a link or a folder", None,
+                                         "name a new or regular file"))
+    text = io.StringIO()
+    text.write(f"# counter-example to: {proof.claim.describe()}\n")
+    text.write("# replay: " + proof.replay.replace("COUNTEREXAMPLE", shlex.quote(out)).replace("\n", "\\n") + "\n")
+    YAML().dump(proof.counterexample, text)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(out)), suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text.getvalue())
+        os.replace(tmp, out)
+    except OSError as err:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise DiagnosticError(Diagnostic("error", "E609", f"cannot write the counter-example to '{out}': "
+                                         f"{err.strerror}", None, "give --counterexample a file you can write")) from None
 
 
 @prove.command("at-most")

@@ -18,7 +18,7 @@ from msgspec.structs import replace
 
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
 from .ground import Grounded
-from .profile import key_span, node_span, read_document, spells_year, value_span
+from .profile import key_span, node_span, read_document, read_limited, spells_year, value_span
 from .values import ValueProblem, fmt_money, parse_money
 
 LEDGER_KEYS = ("policy", "article", "item", "year", "amount")
@@ -68,8 +68,8 @@ def read_ledger(path: str) -> list[dict]:
     """Raw ledger rows with spans: YAML/JSON ({payments: [...]}) or CSV with a header."""
     if Path(path).suffix.lower() == ".csv":
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
+            text = read_limited(path, "ledger").decode("utf-8")
+        except UnicodeDecodeError as err:
             raise DiagnosticError(Diagnostic("error", "E500", f"cannot read ledger '{path}': {err}", None)) from None
         reader = csv.DictReader(io.StringIO(text))
         missing = [k for k in LEDGER_KEYS if k not in (reader.fieldnames or [])]

@@ -31,7 +31,7 @@ def rule_files(paths: list[str] | None) -> list[Path]:
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(p.glob(f"*{RULE_SUFFIX}"))
+            found = sorted(f for f in p.glob(f"*{RULE_SUFFIX}") if f.is_file())  # not a folder named x.rules
             if not found:
                 raise DiagnosticError(Diagnostic("error", "E300", f"no {RULE_SUFFIX} files in '{p}'", None))
             files.extend(found)
@@ -45,7 +45,8 @@ def rule_files(paths: list[str] | None) -> list[Path]:
 def load_rules(paths: list[str] | None = None) -> Ruleset:
     """Parse and check rule files; every syntax error of every file, then every check error.
     A rule set checked before, from the same bytes, comes from the cache (solver/cache.py)."""
-    files = [(f, f.read_bytes()) for f in rule_files(paths)]
+    from .profile import read_limited
+    files = [(f, read_limited(str(f), "rule file")) for f in rule_files(paths)]
     name = cache.key(files)
     cached = cache.load(name)
     if isinstance(cached, Ruleset):

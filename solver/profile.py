@@ -6,6 +6,7 @@ mistake is reported with file, line and column, and the closest known name.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -69,17 +70,29 @@ class Profile(Struct, frozen=True):
         return tuple(sorted(years))
 
 
-def _text(path: str, what: str) -> str:
-    """The file's text: UTF-8, not empty, not over MAX_BYTES; DiagnosticError otherwise."""
-    p = Path(path)
+def read_limited(path: str, what: str) -> bytes:
+    """A regular file's bytes, at most MAX_BYTES: a folder, a FIFO or a device (/dev/zero) is
+    refused before anything is read, and no more than MAX_BYTES + 1 bytes are ever read."""
+    import stat
     try:
-        raw = p.read_bytes()
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise DiagnosticError(Diagnostic("error", "E200", f"{what} '{path}' is not a regular file", None,
+                                             "name a file (not a folder, a pipe or a device)"))
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
     except OSError as err:
         raise DiagnosticError(Diagnostic("error", "E200", f"cannot read {what} '{path}': {err.strerror}",
                                          None)) from None
     if len(raw) > MAX_BYTES:
-        raise DiagnosticError(Diagnostic("error", "E201", f"{what} is {len(raw)} bytes: larger than any "
-                                         f"{what} should be ({MAX_BYTES} bytes at most)", Span(path, 1, 1)))
+        raise DiagnosticError(Diagnostic("error", "E201", f"{what} is larger than any {what} should be "
+                                         f"({MAX_BYTES} bytes at most)", Span(path, 1, 1)))
+    return raw
+
+
+def _text(path: str, what: str) -> str:
+    """The file's text: UTF-8, not empty, not over MAX_BYTES; DiagnosticError otherwise."""
+    raw = read_limited(path, what)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -291,3 +291,46 @@ def test_an_item_cannot_be_called_enterprise(tmp_path):
     data = pinggu(items=[{"id": "enterprise", "kind": "integration_pilot", "year": 2026}], years=2026)
     result = run("optimize", str(write_profile(tmp_path, data)))
     assert result.exit_code == 2 and "error[E223]" in result.output and "reserved" in result.output
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e308", "-1"])
+def test_a_time_limit_must_be_a_finite_number_of_seconds(value):
+    result = run("optimize", PROFILE, "--timeout", value)
+    assert result.exit_code == 2 and "number of seconds" in result.output
+
+
+def test_a_device_or_a_pipe_is_not_read_as_a_profile(tmp_path):
+    import os
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo)):  # /dev/zero never ends; a FIFO blocks until written
+        result = run("optimize", path)
+        assert result.exit_code == 2 and "error[E200]" in result.output and "not a regular file" in result.output
+
+
+def test_a_folder_named_like_a_rule_file_is_passed_over(tmp_path):
+    folder = broken_rules(tmp_path, "004_pinggu.rules", "cap 500万 per payment", "cap 500万 per payment")
+    (tmp_path / "rules" / "notes.rules").mkdir()
+    result = run("check", folder)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_very_long_condition_ends_in_a_message_not_a_traceback(tmp_path):
+    chain = " and ".join(["good_credit"] * 700)
+    folder = broken_rules(tmp_path, "004_pinggu.rules", "require growth(industrial_output) >= 5%",
+                          "require growth(industrial_output) >= 5% and " + chain)
+    result = run("check", folder)
+    assert result.exit_code == 2 and "error[E205]" in result.output
+
+
+@pytest.mark.parametrize("where", ["folder", "link", "missing"])
+def test_a_counterexample_is_never_written_through_a_link_or_into_nothing(tmp_path, where):
+    target = tmp_path / "precious.yaml"
+    target.write_text("keep me\n", encoding="utf-8")
+    out = {"folder": tmp_path, "link": tmp_path / "ce.yaml", "missing": tmp_path / "no" / "ce.yaml"}[where]
+    if where == "link":
+        out.symlink_to(target)
+    result = run("prove", "at-most", "199万", "--policy", "pinggu", "--article", "第六条", "--per", "item",
+                 "--counterexample", str(out))
+    assert result.exit_code == 2 and "error[E609]" in result.output, result.output
+    assert target.read_text(encoding="utf-8") == "keep me\n"
