@@ -111,6 +111,8 @@ def read_document(path: str, what: str, text: str | None = None):
     `text`: the file's text, when already read (`_text`)."""
     if text is None:
         text = _text(path, what)
+    if "*" in text:
+        _refuse_aliases(path, what, text)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -137,6 +139,21 @@ def read_document(path: str, what: str, text: str | None = None):
                                              "write money with its unit (500万, 1.8亿)")) from None
         raise DiagnosticError(Diagnostic("error", "E204", f"{what} is not valid YAML: {type(err).__name__}",
                                          Span(path, 1, 1))) from None
+
+
+def _refuse_aliases(path: str, what: str, text: str) -> None:
+    """A YAML alias (*name) repeats a node: nested, 1.4 kB of them stand for gigabytes of
+    values. No profile or ledger needs one; the first is refused where it stands."""
+    from ruamel.yaml.events import AliasEvent
+    try:
+        for event in YAML(typ="rt").parse(text):
+            if isinstance(event, AliasEvent):
+                mark = event.start_mark
+                raise DiagnosticError(Diagnostic("error", "E215", f"{what} uses a YAML alias (*{event.anchor})",
+                                                 Span(path, mark.line + 1, mark.column + 1),
+                                                 "write the value out; aliases are not accepted"))
+    except (YAMLError, RecursionError, ValueError):
+        return  # malformed: the reader says where
 
 
 def key_span(path: str, node, key, length: int | None = None) -> Span:

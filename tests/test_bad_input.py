@@ -334,3 +334,16 @@ def test_a_counterexample_is_never_written_through_a_link_or_into_nothing(tmp_pa
                  "--counterexample", str(out))
     assert result.exit_code == 2 and "error[E609]" in result.output, result.output
     assert target.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_yaml_aliases_are_refused_before_they_expand(tmp_path):
+    # nested aliases: 1.4 kB that would stand for gigabytes once expanded into an item id
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [*a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}]"
+              for n in range(1, 12)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\nenterprise: x\nitems:\n  - {id: *a11, kind: integration_pilot}\n",
+                    encoding="utf-8")
+    result = run("optimize", str(path))
+    assert result.exit_code == 2 and "error[E215]" in result.output
+    assert_diagnostic(result.output, "bomb.yaml", 2, "E215", "aliases are not accepted")
