@@ -10,7 +10,7 @@ from pathlib import Path
 
 from msgspec import Struct, field
 
-from .table import width
+from .table import clean, width
 
 
 class Span(Struct, frozen=True):
@@ -82,17 +82,19 @@ def did_you_mean(name: str, known) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
-def _source_line(span: Span, sources: dict[str, str]) -> str | None:
-    text = sources.get(span.file)
-    if text is None:
+def _source_line(span: Span, sources: dict) -> str | None:
+    """The span's line, the file split into lines once for all its diagnostics (5,000
+    diagnostics of one file used to split it 5,000 times)."""
+    if span.file not in sources:
         try:
-            text = Path(span.file).read_text(encoding="utf-8")
+            sources[span.file] = Path(span.file).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
-            return None
-        sources[span.file] = text
-    lines = text.splitlines()
-    if 1 <= span.line <= len(lines):
-        return lines[span.line - 1].replace("\t", " ")
+            sources[span.file] = None
+    elif isinstance(sources[span.file], str):  # a caller's own text
+        sources[span.file] = sources[span.file].splitlines()
+    lines = sources[span.file]
+    if lines is not None and 1 <= span.line <= len(lines):
+        return clean(lines[span.line - 1].replace("\t", " "))  # control characters from the file shown escaped
     return None
 
 
@@ -119,12 +121,17 @@ def _snippet(span: Span, label: str, sources: dict[str, str]) -> list[str]:
     return [f"{gutter} |", f"{span.line} | {line}", f"{gutter} | {caret}"]
 
 
+#: Diagnostics shown in full; the rest are counted ("and N more"), as a compiler does.
+SHOWN = 100
+
+
 def render(diagnostics: list[Diagnostic], sources: dict[str, str] | None = None) -> str:
-    """The human form: header, location, source line with caret, labels, help."""
-    sources = {} if sources is None else sources
+    """The human form: header, location, source line with caret, labels, help; the first SHOWN
+    in full. Messages and source lines are cleaned as tables are (no raw escape sequences)."""
+    sources = {} if sources is None else dict(sources)
     out: list[str] = []
-    for d in diagnostics:
-        out.append(f"{d.severity}[{d.code}]: {d.message}")
+    for d in diagnostics[:SHOWN]:
+        out.append(clean(f"{d.severity}[{d.code}]: {d.message}"))
         if d.span:
             out.append(f"  --> {d.span}")
             out.extend("  " + s for s in _snippet(d.span, "", sources))
@@ -132,8 +139,10 @@ def render(diagnostics: list[Diagnostic], sources: dict[str, str] | None = None)
             out.append(f"  ::: {span}")
             out.extend("  " + s for s in _snippet(span, label, sources))
         if d.help:
-            out.append(f"  = help: {d.help}")
+            out.append(clean(f"  = help: {d.help}"))
         out.append("")
+    if len(diagnostics) > SHOWN:
+        out += [f"… and {len(diagnostics) - SHOWN} more", ""]
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = sum(d.severity == "warning" for d in diagnostics)
     if errors or warnings:

@@ -347,3 +347,16 @@ def test_yaml_aliases_are_refused_before_they_expand(tmp_path):
     result = run("optimize", str(path))
     assert result.exit_code == 2 and "error[E215]" in result.output
     assert_diagnostic(result.output, "bomb.yaml", 2, "E215", "aliases are not accepted")
+
+
+def test_many_diagnostics_render_quickly_and_cleanly(tmp_path):
+    # 5,000 mistakes in one file: the file is split into lines once (it was once per diagnostic,
+    # 4.7 s), the first 100 are shown and the rest counted; an escape sequence in a message or
+    # a source line is shown escaped, never sent to the terminal raw.
+    from solver.diagnostics import SHOWN, Diagnostic, Span, render
+    path = tmp_path / "p.yaml"
+    path.write_text("".join(f"k{n}: \x1b[2J\n" for n in range(5000)), encoding="utf-8")
+    many = [Diagnostic("error", "E210", f"unknown fact 'k{n}\x1b[2J'", Span(str(path), n + 1, 1)) for n in range(5000)]
+    text = render(many)
+    assert text.count("error[E210]") == SHOWN and f"… and {5000 - SHOWN} more" in text
+    assert "\x1b" not in text and "\\x1b" in text
