@@ -363,6 +363,30 @@ def prove_no_double(group, rules, years, items, bounds, out, as_json, timeout, r
 
 
 @main.command()
+@click.option("--district", required=True, help="The enterprise's district, e.g. 通州区.")
+@_years_opt
+@_rules_opt
+@_drafts_opt
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the template to this file (it must not exist).")
+@_guard
+def template(district, years, rules, include_drafts, out) -> None:
+    """A profile skeleton (Chinese, commented) asking for every fact and item the district's and the
+    city's policies read, with the articles that need each."""
+    text = pipeline.template(district, years, list(rules) or None, include_drafts)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(out, "x", encoding="utf-8") as f:  # never overwrites a profile someone filled in
+            f.write(text)
+    except OSError as err:
+        from solver.diagnostics import Diagnostic
+        raise DiagnosticError(Diagnostic("error", "E315", f"cannot write '{out}': {err.strerror}", None,
+                                         "name a new file")) from None
+    click.echo(f"template written to {out}", err=True)
+
+
+@main.command()
 @click.argument("policy", required=False)
 @_rules_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the readings as JSON.")

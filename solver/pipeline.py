@@ -170,6 +170,24 @@ def readings(policy: str | None = None, rules: list[str] | None = None) -> list[
     return listing(ruleset, policy)
 
 
+def template(district: str, years: tuple[int, ...] | None = None, rules: list[str] | None = None,
+             include_drafts: bool = False) -> str:
+    """A profile skeleton for an enterprise of `district`: every fact and item its policies read."""
+    from .diagnostics import did_you_mean
+    from .template import policies_for, render
+    ruleset = load_rules(rules)
+    known = ruleset.vocab.enums.get("district", ())
+    if district not in known:
+        raise DiagnosticError(Diagnostic("error", "E314", f"unknown district '{district}'", None,
+                                         did_you_mean(district, known) or f"districts: {', '.join(known)}"))
+    policies = policies_for(ruleset, district, include_drafts)
+    if not years:
+        starts = [p.in_force[0].year for p in policies if p.level == "district"] or [p.in_force[0].year for p in policies]
+        first = max(starts) if starts else 2025
+        years = (first - 1, first, first + 1)
+    return render(ruleset, district, years, include_drafts)
+
+
 def save_proofs(result: Result, folder: str) -> list[Path]:
     """Write each check behind the result's `optimal` as FOLDER/proof-N.smt2; `z3 FILE` reruns it."""
     out = Path(folder)

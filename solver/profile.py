@@ -192,7 +192,10 @@ def convert(value, info: FactInfo, vocab: Vocab):
                 raise ValueProblem(f"{value} is negative")
             return parse_money(str(value))
         if isinstance(value, float):
-            raise ValueProblem(f"{value} is a bare decimal: write the unit, e.g. '{value}万', or whole 元")
+            # never hint a unit for this figure: '180000000.5万' would multiply an amount in 元 by 10,000
+            whole = f"{int(value)}" if value == value and abs(value) < 1e18 else "whole 元"
+            raise ValueProblem(f"{value} is not a whole number of 元: write whole 元 ({whole}; 分 are not paid), or "
+                               "quote the figure with the unit it is written in, e.g. '16.5万'")
         if isinstance(value, str):
             amount = parse_money(value)
             if amount < 0:

@@ -360,3 +360,12 @@ def test_many_diagnostics_render_quickly_and_cleanly(tmp_path):
     text = render(many)
     assert text.count("error[E210]") == SHOWN and f"… and {5000 - SHOWN} more" in text
     assert "\x1b" not in text and "\\x1b" in text
+
+
+def test_a_decimal_in_yuan_is_never_hinted_into_a_larger_unit(tmp_path):
+    # 180000000.50 元 (an accounting export with 分): the hint must not suggest '180000000.5万',
+    # which would read the figure 10,000 times too large
+    data = pinggu({"industrial_output": {2024: 180000000.50, 2025: "2亿"}})
+    result = run("optimize", str(write_profile(tmp_path, data)))
+    assert result.exit_code == 2 and "error[E213]" in result.output
+    assert "180000000.5万" not in result.output and "write whole 元 (180000000" in result.output

@@ -1,0 +1,53 @@
+"""`subsidy template`: a profile skeleton that asks for every fact and item a district's
+policies (and the city's) read, at once."""
+from __future__ import annotations
+
+from click.testing import CliRunner
+from ruamel.yaml import YAML
+
+import cli
+
+from .conftest import EXAMPLES
+
+
+def run(*args):
+    result = CliRunner().invoke(cli.main, list(args))
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_the_pinggu_template_asks_for_every_fact_the_example_needed(tmp_path):
+    out = run("template", "--district", "平谷区", "--years", "2025")
+    assert out.exit_code == 0, out.output
+    skeleton = YAML(typ="safe").load(out.output)
+    example = YAML(typ="safe").load((EXAMPLES / "pinggu-2025.yaml").read_text(encoding="utf-8"))
+    # every fact a complete 平谷 profile states is asked for, the "首次" record and 第十八条 included
+    assert set(example["facts"]) <= set(skeleton["facts"])
+    assert {"rd_expense_record", "pg_other_pinggu_support", "industrial_output_record"} <= set(skeleton["facts"])
+    kinds = {i["kind"] for i in skeleton["items"]}
+    assert {"vehicle_order", "smart_factory_title", "city_award"} <= kinds
+    assert not any(f.startswith(("tz_", "ft_")) for f in skeleton["facts"])  # other districts' facts: not asked
+    assert "pinggu 第十二条" in out.output and "可选：先进级" in out.output  # the articles and enum values
+    # unfilled, it is refused with every missing value located at once, never a crash
+    path = tmp_path / "t.yaml"
+    path.write_text(out.output, encoding="utf-8")
+    result = run("optimize", str(path))
+    assert result.exit_code == 2 and result.output.count("error[E213]") > 30
+
+
+def test_the_tongzhou_template_asks_for_both_documents_facts():
+    out = run("template", "--district", "通州区")
+    skeleton = YAML(typ="safe").load(out.output)
+    assert {"tz_advanced_manufacturing", "tz_one_case_support", "regional_contribution", "tz_chain_head_year"} \
+        <= set(skeleton["facts"])
+    kinds = {i["kind"]: i for i in skeleton["items"]}
+    assert "finances" in kinds["tz_loan"] and "promoted_from" in kinds["tz_innovation_title"]
+
+
+def test_a_misspelt_district_and_an_existing_file(tmp_path):
+    out = run("template", "--district", "平谷")
+    assert out.exit_code == 2 and "did you mean '平谷区'?" in out.output
+    path = tmp_path / "mine.yaml"
+    path.write_text("filled in\n", encoding="utf-8")
+    out = run("template", "--district", "平谷区", "--out", str(path))
+    assert out.exit_code == 2 and "error[E315]" in out.output and path.read_text(encoding="utf-8") == "filled in\n"
