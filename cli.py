@@ -114,12 +114,23 @@ def main(ctx) -> None:
     ctx.obj = _launched if _launched is not None else time.perf_counter()
 
 
-def _left(timeout: float | None) -> float | None:
-    """The time limit left: --timeout counts from the command's start (`STARTED` in the
-    `subsidy` process; the invocation's start when `main` is called in-process)."""
+#: Without --timeout a command still ends: the solver stops at these limits with its best plan
+#: and proven bound (exit 3), never running for an hour. Measured runs take well under a second
+#: (5000 items: about 1 s); a whole-policy `prove` 20-30 s.
+DEFAULT_LIMIT, DEFAULT_PROVE_LIMIT = 60.0, 300.0
+
+
+def _left(timeout: float | None, default: float | None = None) -> float:
+    """The time limit left: --timeout (or the default limit) counts from the command's start
+    (`STARTED` in the `subsidy` process; the invocation's start when `main` is called in-process)."""
+    limit = (DEFAULT_LIMIT if default is None else default) if timeout is None else timeout
+    return max(limit - (time.perf_counter() - click.get_current_context().find_root().obj), 0.0)
+
+
+def _say_default_limit(timeout: float | None, default: float | None = None) -> None:
     if timeout is None:
-        return None
-    return max(timeout - (time.perf_counter() - click.get_current_context().find_root().obj), 0.0)
+        limit = DEFAULT_LIMIT if default is None else default
+        click.echo(f"stopped at the default limit of {limit:g} s: give --timeout S for a longer search", err=True)
 
 
 @main.command()
@@ -199,6 +210,8 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proo
         click.echo(to_json(result.to_json()), nl=False)
     else:
         click.echo(format_result(result, _width()))
+    if result.status != "optimal":
+        _say_default_limit(timeout)
     if proof is not None:
         paths = pipeline.save_proofs(result, proof)
         click.echo(f"proof: {len(paths)} SMT-LIB file(s) in {proof}; `z3 FILE` answers unsat for each"
@@ -223,6 +236,8 @@ def audit(profile, ledger, rules, include_drafts, as_json, readings, timeout) ->
         click.echo(to_json(verdict.to_json()), nl=False)
     else:
         click.echo(format_verdict(verdict, _width()))
+    if verdict.unknown:
+        _say_default_limit(timeout)
     sys.exit(EXIT_GAVE_UP if verdict.unknown else EXIT_OK if verdict.passed else EXIT_VERDICT)
 
 
@@ -272,7 +287,7 @@ def _with_common(fn):
     return fn
 
 
-def _report(proof, out, as_json) -> None:
+def _report(proof, out, as_json, timeout=None) -> None:
     if proof.verdict == "REFUTED" and out:
         _write_counterexample(proof, out)
     if as_json:
@@ -296,6 +311,8 @@ def _report(proof, out, as_json) -> None:
         if proof.verdict == "UNKNOWN":
             click.echo("  Z3 did not decide the claim within --timeout: neither proved nor refuted. Give it more "
                        "time, or ask a smaller question (fewer --items, one --article, one --year).")
+    if proof.verdict == "UNKNOWN":
+        _say_default_limit(timeout, DEFAULT_PROVE_LIMIT)
     sys.exit({"PROVED": EXIT_OK, "REFUTED": EXIT_VERDICT}.get(proof.verdict, EXIT_GAVE_UP))
 
 
@@ -346,8 +363,8 @@ def prove_at_most(amount, policy, article, per, year, rules, years, items, bound
     except ValueProblem as err:
         raise click.BadParameter(str(err), param_hint="AMOUNT") from None
     claim = Claim("at_most", policy, article, per, year, limit)
-    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout), list(readings)),
-            out, as_json)
+    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout, DEFAULT_PROVE_LIMIT),
+                           list(readings)), out, as_json, timeout)
 
 
 @prove.command("no-double")
@@ -358,8 +375,8 @@ def prove_no_double(group, rules, years, items, bounds, out, as_json, timeout, r
     """No item is ever paid by two clauses of non-duplication GROUP (e.g. 平谷区)."""
     from solver.prove import Claim
     claim = Claim("no_double", group=group)
-    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout), list(readings)),
-            out, as_json)
+    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout, DEFAULT_PROVE_LIMIT),
+                           list(readings)), out, as_json, timeout)
 
 
 @main.command()

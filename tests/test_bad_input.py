@@ -369,3 +369,13 @@ def test_a_decimal_in_yuan_is_never_hinted_into_a_larger_unit(tmp_path):
     result = run("optimize", str(write_profile(tmp_path, data)))
     assert result.exit_code == 2 and "error[E213]" in result.output
     assert "180000000.5万" not in result.output and "write whole 元 (180000000" in result.output
+
+
+def test_without_a_timeout_a_command_still_ends_at_the_default_limit(monkeypatch):
+    # No run of the engine may go on for an hour: without --timeout the default limit applies
+    # (60 s; here shrunk to nothing), the best plan so far is printed with its bound, exit 3,
+    # and the message says which limit stopped it.
+    monkeypatch.setattr(cli, "DEFAULT_LIMIT", 0.0)
+    result = run("optimize", PROFILE)
+    assert result.exit_code == 3
+    assert "stopped at the default limit of 0 s" in result.output
