@@ -379,6 +379,18 @@ def prove_no_double(group, rules, years, items, bounds, out, as_json, timeout, r
                            list(readings)), out, as_json, timeout)
 
 
+@main.group("rules")
+def rules_group() -> None:
+    """The bundled rule files."""
+
+
+@rules_group.command("path")
+def rules_path() -> None:
+    """Where the bundled rules are (inside the installed package after `pip install`)."""
+    from solver.resources import rules_dir
+    click.echo(str(rules_dir()))
+
+
 @main.command()
 @click.option("--district", required=True, help="The enterprise's district, e.g. 通州区.")
 @_years_opt

@@ -45,8 +45,14 @@ def rule_files(paths: list[str] | None) -> list[Path]:
 def load_rules(paths: list[str] | None = None) -> Ruleset:
     """Parse and check rule files; every syntax error of every file, then every check error.
     A rule set checked before, from the same bytes, comes from the cache (solver/cache.py)."""
+    import re
+
     from .profile import read_limited
     files = [(f, read_limited(str(f), "rule file")) for f in rule_files(paths)]
+    if not any(re.search(rb"(?m)^\s*vocabulary\s*\{", raw) for _, raw in files):
+        # a new policy's file alone (`subsidy check shunyi.rules`) reads the bundled vocabulary
+        bundled = sorted(rules_dir().glob(f"vocabulary*{RULE_SUFFIX}"))
+        files = [(f, read_limited(str(f), "rule file")) for f in bundled] + files
     name = cache.key(files)
     cached = cache.load(name)
     if isinstance(cached, Ruleset):

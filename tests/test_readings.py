@@ -276,3 +276,15 @@ def test_check_deep_reads_the_chosen_alternatives(trial):
     assert out.exit_code == 0 and "finding(s)" in out.output, out.output
     assert run("check", rules[0], rules[1], "--reading", "trial.rd_amount=flat").exit_code == 2
     assert run("check", rules[0], rules[1], "--deep", "--reading", "trial.rd_amount=flatt").exit_code == 2
+
+
+def test_a_new_policy_file_alone_is_checked_with_the_bundled_vocabulary(tmp_path):
+    # an analyst's new district file names facts of the bundled vocabulary without naming it
+    (tmp_path / "shunyi.rules").write_text(POLICY.replace("policy trial", "policy shunyi").replace("平谷区", "顺义区"),
+                                           encoding="utf-8")
+    out = run("check", str(tmp_path / "shunyi.rules"))
+    assert out.exit_code == 0 and "shunyi" in out.output, out.output
+    where = run("rules", "path")
+    assert where.exit_code == 0
+    from pathlib import Path
+    assert (Path(where.output.strip()) / "vocabulary.rules").is_file()
