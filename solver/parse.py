@@ -72,7 +72,9 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> Diagnostic
     if isinstance(err, UnexpectedCharacters):
         char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
         help_ = "quote text with \"…\"; comments start with #"
-        if char in "，。：；（）“”":
+        if char in _ASCII:
+            help_ = f"'{char}' is full-width: write {_ASCII[char]} (full-width only inside a quoted string)"
+        elif char in "。；“”":
             help_ = f"'{char}' is full-width punctuation: use it only inside a quoted string"
         return Diagnostic("error", "E002", f"unexpected character '{char}'",
                           Span(path, line, col), help_)
@@ -80,10 +82,53 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> Diagnostic
     tok = err.token
     length = max(len(str(tok)), 1)
     help_ = f"expected {_expected(err.expected)}"
-    if tok.type == "NAME" and "RBRACE" in err.expected:
+    labels: tuple = ()
+    opened = _open_block(text, err.pos_in_stream) if "RBRACE" in err.expected else None
+    if opened and str(tok) in _BLOCKS:  # a new block begins inside one left open: the '}' is missing there
+        at, header = opened
+        help_ = f"'{header}' (line {at}) is not closed: add '}}' before line {line}"
+        labels = ((Span(path, at, 1, len(header)), "opened here"),)
+    elif tok.type == "NAME" and "RBRACE" in err.expected:
         help_ += f"; '{tok}' is not a statement here"
     return Diagnostic("error", "E003", f"unexpected {_describe(tok)}", Span(path, line, col, length),
-                      help_)
+                      help_, labels)
+
+
+#: Full-width characters an analyst may type in an expression, and what to write instead.
+_ASCII = {"％": "%", "≥": ">=", "≤": "<=", "（": "(", "）": ")", "：": ":", "，": ",", "＝": "=", "＋": "+",
+          "－": "-", "＞": ">", "＜": "<"}
+#: Keywords that begin a block at the top level or in a clause.
+_BLOCKS = ("policy", "vocabulary", "condition", "clause", "article", "reading", "part", "kind", "when")
+
+
+def _open_block(text: str, pos: int) -> tuple[int, str] | None:
+    """The innermost block still open at `pos`: (its line, its header), strings and comments
+    skipped; None if every '{' before `pos` is closed."""
+    stack: list[tuple[int, str]] = []
+    line, i, start_of_line = 1, 0, 0
+    while i < min(pos, len(text)):
+        ch = text[i]
+        if ch == "\n":
+            line, start_of_line = line + 1, i + 1
+        elif ch == "#":
+            while i < len(text) and text[i] != "\n":
+                i += 1
+            continue
+        elif ch == '"':
+            i += 1
+            while i < len(text) and text[i] not in '"\n':
+                i += 2 if text[i] == "\\" else 1
+        elif ch == "{":
+            header = text[start_of_line:i].strip()
+            if header.split(" ", 1)[0] in _BLOCKS:
+                stack.append((line, header))
+            else:
+                stack.append((line, ""))  # `in {A, B}` and the like
+        elif ch == "}" and stack:
+            stack.pop()
+        i += 1
+    blocks = [b for b in stack if b[1]]
+    return blocks[-1] if blocks else None
 
 
 def _describe(tok: Token) -> str:

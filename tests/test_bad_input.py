@@ -55,7 +55,8 @@ RULE_MISTAKES = [
     ("misspelt fact", "004_pinggu.rules", "require growth(industrial_output) >= 5%",
      "require growth(industrail_output) >= 5%", "industrail_output", "E172", "did you mean 'industrial_output'?"),
     ("missing closing brace", "004_pinggu.rules", "    cap 500万 per payment\n}\n\nclause output_milestone",
-     "    cap 500万 per payment\n\nclause output_milestone", "clause output_milestone", "E003", "expected"),
+     "    cap 500万 per payment\n\nclause output_milestone", "clause output_milestone", "E003",
+     "'clause output_growth \"第三条\"' (line"),
     ("full-width comma outside a string", "004_pinggu.rules", "require item.level in {A级, 引领性}",
      "require item.level in {A级，引领性}", "A级，引领性", "E002", "full-width"),
     ("non-linear product", "004_pinggu.rules", "pay 0.5% of increase(industrial_output)",
@@ -379,3 +380,15 @@ def test_without_a_timeout_a_command_still_ends_at_the_default_limit(monkeypatch
     result = run("optimize", PROFILE)
     assert result.exit_code == 3
     assert "stopped at the default limit of 0 s" in result.output
+
+
+@pytest.mark.parametrize("typed, ascii_", [("≥", ">="), ("％", "%"), ("（", "(")])
+def test_full_width_symbols_in_an_expression_say_what_to_write(tmp_path, typed, ascii_):
+    old = "require growth(industrial_output) >= 5%"
+    new = {"≥": "require growth(industrial_output) ≥ 5%", "％": "require growth(industrial_output) >= 5％",
+           "（": "require growth（industrial_output) >= 5%"}[typed]
+    folder = broken_rules(tmp_path, "004_pinggu.rules", old, new)
+    result = run("check", folder)
+    assert result.exit_code == 1
+    assert_diagnostic(result.output, "004_pinggu.rules", line_of(folder, "004_pinggu.rules", new), "E002",
+                      f"'{typed}' is full-width: write {ascii_}")
