@@ -166,8 +166,10 @@ def installed_command() -> tuple[list[str], str]:
     recompiles every module on every run)."""
     import importlib.util
     script = Path(sys.executable).with_name("subsidy")
-    where = subprocess.run([sys.executable, "-I", "-c", "import cli, solver; print(cli.__file__); print(solver.__file__)"],
-                           capture_output=True, text=True, check=False).stdout.split()
+    # a wheel ships cli.py as solver/_cli.py (solver/command.py); an editable install runs cli.py
+    find = ("import solver, importlib.util as u; s = u.find_spec('solver._cli'); "
+            "c = s.origin if s else __import__('cli').__file__; print(c); print(solver.__file__)")
+    where = subprocess.run([sys.executable, "-I", "-c", find], capture_output=True, text=True, check=False).stdout.split()
     if not script.exists() or len(where) != 2:
         sys.exit('bench: no installed `subsidy` beside this Python: run pip install ".[bench]" first')
     cli_file, package = Path(where[0]), Path(where[1]).parent
