@@ -232,12 +232,12 @@ def explain_clause(g: Grounded, plan: Plan, clause: Clause) -> dict:
     mine = [p for p in result.payments if p.clause == clause.key or p.clause.startswith(clause.key + ".")]
     reasons = [n for n in result.not_taken if n.clause == clause.key or n.clause.startswith(clause.key + ".")]
     policy = g.ruleset.policies[clause.policy]
+    effect = in_effect(g.ruleset)
     return {
         "policy": clause.policy, "policy_title": policy.title, "article": clause.article, "clause": clause.key,
         "text": list(clause.texts),
         "readings": list(clause.readings) + [f"{p.name}: {r}" for p in clause.parts for r in p.readings],
-        "readings_in_effect": [{"reading": k, "alternative": in_effect(g.ruleset)[k],
-                                "default": in_effect(g.ruleset)[k] == g.ruleset.readings[k].default}
+        "readings_in_effect": [{"reading": k, "alternative": effect[k], "default": effect[k] == g.ruleset.readings[k].default}
                                for k in clause.readings_used],
         "paid": [asdict(p) for p in mine], "total": sum(p.amount for p in mine),
         "not_taken": [asdict(n) for n in reasons], "status": result.status,
