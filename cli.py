@@ -206,14 +206,14 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proo
     """The most PROFILE may legally receive, clause by clause, proven optimal."""
     result = pipeline.optimize(profile, list(rules) or None, years, include_drafts, _left(timeout), list(only) or None,
                                list(readings), with_range)
+    paths = None if proof is None else pipeline.save_proofs(result, proof)  # written before the plan is shown
     if as_json:
         click.echo(to_json(result.to_json()), nl=False)
     else:
         click.echo(format_result(result, _width()))
     if result.status != "optimal":
         _say_default_limit(timeout)
-    if proof is not None:
-        paths = pipeline.save_proofs(result, proof)
+    if paths is not None:
         click.echo(f"proof: {len(paths)} SMT-LIB file(s) in {proof}; `z3 FILE` answers unsat for each"
                    + ("" if paths else " (nothing to check: no payment was possible)"), err=as_json)
     sys.exit(EXIT_OK if result.status == "optimal" else EXIT_GAVE_UP)

@@ -2,6 +2,7 @@
 -> result. Each function is one command's whole job; cli.py only calls these and renders."""
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -195,18 +196,33 @@ def template(district: str, years: tuple[int, ...] | None = None, rules: list[st
 
 
 def save_proofs(result: Result, folder: str) -> list[Path]:
-    """Write each check behind the result's `optimal` as FOLDER/proof-N.smt2; `z3 FILE` reruns it."""
+    """Write each check behind the result's `optimal` as FOLDER/proof-N.smt2; `z3 FILE` reruns it.
+    All are written to a fresh folder inside FOLDER first; only then are the old proof-<digits>.smt2
+    (this command's names, never a user's proof-notes.smt2) replaced, so a failure leaves the
+    folder as it was."""
+    import re
+    import shutil
+    import tempfile
     out = Path(folder)
+    fresh = None
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for old in out.glob("proof-*.smt2"):  # a folder reused: no stale proof may stay beside new ones
-            old.unlink()
-        paths = [out / f"proof-{n}.smt2" for n in range(1, len(result.proofs) + 1)]
-        for path, script in zip(paths, result.proofs):
-            path.write_text(script, encoding="utf-8")
+        fresh = Path(tempfile.mkdtemp(dir=out, prefix=".proof-"))
+        for n, script in enumerate(result.proofs, 1):
+            (fresh / f"proof-{n}.smt2").write_text(script, encoding="utf-8")
+        for old in out.glob("proof-*.smt2"):  # no stale proof may stay beside the new ones
+            if re.fullmatch(r"proof-\d+\.smt2", old.name):
+                old.unlink()
+        paths = []
+        for n in range(1, len(result.proofs) + 1):
+            paths.append(out / f"proof-{n}.smt2")
+            os.replace(fresh / f"proof-{n}.smt2", paths[-1])
     except OSError as err:
         raise DiagnosticError(Diagnostic("error", "E304", f"cannot write the proofs to '{folder}': {err.strerror}",
                                          None, "give --proof a folder you can write")) from None
+    finally:
+        if fresh is not None:
+            shutil.rmtree(fresh, ignore_errors=True)
     return paths
 
 

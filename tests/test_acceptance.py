@@ -170,3 +170,25 @@ def test_the_command_flushes_its_answer_then_exits_with_its_code(tmp_path):
                               stdout=write, stderr=subprocess.PIPE, timeout=120)
         assert (gone.returncode, gone.stderr) == (1, b""), extra
     os.close(write)
+
+
+def test_proofs_replace_only_the_commands_own_files(tmp_path, monkeypatch):
+    # a user's proof-notes.smt2 stays; an old proof-7.smt2 of an earlier run goes; and when the
+    # proofs cannot be written, nothing is removed and no plan is printed before the error
+    folder = tmp_path / "proof"
+    folder.mkdir()
+    (folder / "proof-notes.smt2").write_text("; mine\n", encoding="utf-8")
+    (folder / "proof-7.smt2").write_text("; stale\n", encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["optimize", str(EXAMPLES / "tongzhou-projects.yaml"), "--proof", str(folder)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in folder.iterdir())
+    assert "proof-notes.smt2" in names and "proof-7.smt2" not in names
+    assert not any(n.startswith(".proof-") for n in names)  # the fresh folder is gone
+    from pathlib import Path
+
+    def full(self, *args, **kwargs):  # the disk fills up while the proofs are written
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(Path, "write_text", full)
+    result = CliRunner().invoke(cli.main, ["optimize", str(EXAMPLES / "tongzhou-projects.yaml"), "--proof", str(folder)])
+    assert result.exit_code == 2 and "error[E304]" in result.output and "Total" not in result.output
+    assert sorted(p.name for p in folder.iterdir()) == names
