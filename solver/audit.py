@@ -18,6 +18,7 @@ from msgspec.structs import replace
 
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
 from .ground import Grounded
+from .model import document_spelling
 from .profile import key_span, node_span, read_document, read_limited, spells_year, value_span
 from .values import ValueProblem, fmt_money, parse_money
 
@@ -123,6 +124,8 @@ def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
         label = str(row.get("clause") or row["article"])
         clauses = [c for c in g.ruleset.clauses if c.policy == policy]
         names = {c.article for c in clauses} | {c.key for c in clauses} | {c.part_key(p) for c in clauses for p in c.parts}
+        if label not in names and document_spelling(label) in names:  # 第3条, (七): the document's 第三条, （七）
+            label = document_spelling(label)
         if label not in names:
             diag.error("E506", f"policy '{policy}' has no article or clause '{label}'",
                        where("clause" if row.get("clause") else "article"), did_you_mean(label, names))

@@ -206,7 +206,33 @@ class Ruleset(Struct, frozen=True):
     chosen: tuple[tuple[str, str], ...] = ()  # alternatives other than the defaults (solver/readings.py)
 
     def clause(self, key: str) -> Clause | None:
+        """A clause by POLICY.NAME, POLICY.ARTICLE or ARTICLE, the article in the document's own
+        spelling or a common other one (`(七)` for `（七）`, `第3条` for `第三条`), the policy by its
+        id or its district (`通州.（七）`: the one 通州区 document that has a （七）)."""
+        policy, _, rest = key.partition(".")
+        article = document_spelling(rest or key)
         for c in self.clauses:
-            if key in (c.key, f"{c.policy}.{c.article}", c.article, c.name):
+            if key in (c.key, f"{c.policy}.{c.article}", c.article, c.name) or \
+                    (rest and policy == c.policy and article in (c.article, c.name)):
                 return c
-        return None
+        region = policy if policy.endswith("区") else policy + "区"
+        found = [c for c in self.clauses if rest and self.policies[c.policy].region == region and c.article == article]
+        return found[0] if len({c.policy for c in found}) == 1 else None
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1..99 as the documents write them: 三, 十二, 二十, 二十一."""
+    tens, ones = divmod(n, 10)
+    return (("" if tens == 1 else _DIGITS[tens]) + "十" if tens else "") + (_DIGITS[ones] if ones else "")
+
+
+def document_spelling(label: str) -> str:
+    """An article label as the documents spell it: half-width brackets become full-width, and
+    Arabic numbers Chinese (`(7)` → `（七）`, `第3条` → `第三条`); anything else is kept."""
+    import re
+    label = label.strip().replace("(", "（").replace(")", "）")
+    return re.sub(r"(?<=[第（])(\d{1,2})(?=[条）])", lambda m: chinese_number(int(m.group(1))) if 0 < int(m.group(1)) < 100
+                  else m.group(1), label)

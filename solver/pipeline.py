@@ -276,6 +276,9 @@ def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] |
         groups = sorted({p.no_duplication for p in ruleset.policies.values() if p.no_duplication})
         raise DiagnosticError(Diagnostic("error", "E601", f"no policy declares non-duplication group '{claim.group}'",
                                          None, f"groups: {', '.join(groups)}"))
+    if claim.article and not any(claim.article in (c.article, c.name) for c in ruleset.clauses if c.policy == claim.policy):
+        from .model import document_spelling
+        claim = replace(claim, article=document_spelling(claim.article))  # 第3条 → 第三条, (七) → （七）
     _check_claim(ruleset, claim, years)
     pinned, money_max = read_bounds(bounds, ruleset) if bounds else ({}, None)
     kwargs = {"money_max": money_max} if money_max is not None else {}
@@ -375,7 +378,9 @@ def explain(profile_path: str, clause: str, rules: list[str] | None = None,
     target = ruleset.clause(clause)
     if target is None:
         from .diagnostics import did_you_mean
-        names = [c.key for c in ruleset.clauses] + [f"{c.policy}.{c.article}" for c in ruleset.clauses]
+        policy = clause.partition(".")[0]
+        mine = [c for c in ruleset.clauses if c.policy == policy] or list(ruleset.clauses)  # the same document first
+        names = [c.key for c in mine] + [f"{c.policy}.{c.article}" for c in mine]
         raise DiagnosticError(Diagnostic("error", "E303", f"no clause '{clause}'", None,
                                          did_you_mean(clause, names) or "name it as POLICY.CLAUSE, e.g. pinggu.第三条"))
     return explain_clause(*_plan(ruleset, profile_path, years, include_drafts, deadline), target)

@@ -240,6 +240,9 @@ def restrict(rules: Ruleset, only: list[str]) -> Ruleset:
     from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
     groups = {p.no_duplication for p in rules.policies.values() if p.no_duplication}
     names = set(rules.policies) | groups | {f"{c.policy}.{n}" for c in rules.clauses for n in (c.article, c.name)}
+    from .model import document_spelling
+    only = [s if s in names or "." not in s else f"{s.partition('.')[0]}.{document_spelling(s.partition('.')[2])}"
+            for s in only]
     for spec in only:
         if spec not in names:
             raise DiagnosticError(Diagnostic("error", "E309", f"--only '{spec}' names no policy, article or group",

@@ -392,3 +392,29 @@ def test_full_width_symbols_in_an_expression_say_what_to_write(tmp_path, typed, 
     assert result.exit_code == 1
     assert_diagnostic(result.output, "004_pinggu.rules", line_of(folder, "004_pinggu.rules", new), "E002",
                       f"'{typed}' is full-width: write {ascii_}")
+
+
+@pytest.mark.parametrize("name, header", [
+    ("通州.(十七)", "tongzhou （十七）"),   # the district for the policy, half-width brackets
+    ("tongzhou.(十七)", "tongzhou （十七）"),
+    ("pinggu.第3条", "pinggu 第三条"),       # Arabic numbers for the document's Chinese
+    ("pinggu.第12条", "pinggu 第十二条"),
+])
+def test_clause_names_in_other_spellings_of_the_document(name, header):
+    profile = EXAMPLES / ("tongzhou-projects.yaml" if "十七" in name else "pinggu-2025.yaml")
+    result = run("explain", str(profile), name)
+    assert result.exit_code == 0 and result.output.startswith(header), result.output
+
+
+def test_a_clause_name_is_suggested_from_the_same_document_first():
+    # 003 numbers its measures （一）…（二十六）: 第七条 is 000's spelling, （七） 003's
+    result = run("explain", str(EXAMPLES / "tongzhou-projects.yaml"), "tongzhou.第七条")
+    assert result.exit_code == 2 and "did you mean 'tongzhou.（七）'?" in result.output
+
+
+def test_a_ledger_and_a_claim_may_write_the_article_with_arabic_numbers(tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text("policy,article,item,year,amount\npinggu,第3条,enterprise,2025,12.5万\n", encoding="utf-8")
+    assert run("audit", PROFILE, str(path)).exit_code == 0  # 第三条's 12.5万
+    result = run("prove", "at-most", "300万", "--policy", "pinggu", "--article", "第13条", "--per", "item")
+    assert result.exit_code == 0 and "第十三条" in result.output

@@ -199,7 +199,7 @@ def test_a_claim_article_by_article_cannot_prove_is_asked_whole_again(monkeypatc
 
 @pytest.mark.parametrize("args, code, text", [
     (["at-most", "５万", "--policy", "pinggu"], "", "Invalid value for AMOUNT"),  # full-width digits: usage error
-    (["at-most", "1", "--policy", "tongzhou", "--article", "(十七)"], "E607", "did you mean '（十七）'?"),
+    (["at-most", "1", "--policy", "tongzhou", "--article", "十七"], "E607", "did you mean '（十七）'?"),
     (["at-most", "1", "--policy", "pinggu", "--article", "十三"], "E607", "did you mean '第十三条'?"),
     (["at-most", "1", "--policy", "pinggu", "--article", "第九十九条"], "E607", "has no article or clause"),
     (["at-most", "1", "--policy", "pinggu", "--year", "2019"], "E608", "would hold vacuously"),  # 004 from 2025
