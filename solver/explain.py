@@ -55,6 +55,7 @@ class Result(Struct, frozen=True):
     proofs: tuple[str, ...] = ()  # SMT-LIB scripts of the checks behind `optimal` (`--proof DIR`); not in JSON
     readings_in_effect: tuple[tuple[str, str, bool], ...] = ()  # (reading, alternative, is default) behind a payment
     range: dict | None = None  # `--readings`: the optima under other readings (pipeline.reading_range)
+    missing_facts: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (fact, description, articles needing it)
 
     @property
     def computed_total(self) -> int:
@@ -78,6 +79,7 @@ class Result(Struct, frozen=True):
             "payments": [dict(asdict(p), readings=list(p.readings), readings_used=list(p.readings_used))
                          for p in self.payments],
             "readings_in_effect": [{"reading": k, "alternative": a, "default": d} for k, a, d in self.readings_in_effect],
+            "missing_facts": [{"fact": f, "description": d, "articles": list(a)} for f, d, a in self.missing_facts],
             "not_taken": [asdict(n) for n in self.not_taken],
             "benefits": list(self.benefits),
             "assumptions": list(self.assumptions),
@@ -155,7 +157,34 @@ def build_result(g: Grounded, plan: Plan) -> Result:
     benefits = tuple({"policy": c.policy, "article": c.article, "clause": c.key, "benefit": b} for c, b in g.benefits)
     return Result(g.profile.name, g.horizon, plan.status, plan.total, plan.bound, tuple(payments),
                   tuple(not_taken(g, plan)), benefits, tuple(assumptions), certificate, plan.proofs,
-                  readings_in_effect)
+                  readings_in_effect, None, missing_facts(g))
+
+
+def missing_facts(g: Grounded) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Every fact the profile does not give that a clause needed, once, with the articles that
+    need it: all of them in one run, not one per run."""
+    needed: dict[tuple[str, str], list[str]] = {}
+
+    def add(fact: tuple[str, str], where: str) -> None:
+        places = needed.setdefault(fact, [])
+        if where not in places:
+            places.append(where)
+    blocked = []  # policies whose own conditions lack a fact: their clauses were not even tried
+    for r in g.refusals:
+        if r.kind == "missing" and r.fact is not None:
+            add(r.fact, f"{r.clause.policy} {r.clause.article}")
+            if r.part is None and r.clause.policy not in blocked:
+                blocked.append(r.clause.policy)
+    if blocked:  # so also every fact their clauses read that the profile does not give
+        from .template import needs
+        vocab, given = g.ruleset.vocab, g.profile.facts
+        need = needs(g.ruleset, [g.ruleset.policies[p] for p in blocked])
+        for name, places in need.facts.items():
+            info = vocab.facts[name]
+            if name not in given and not info.has_default:
+                for where in places:
+                    add((name, info.label), where)
+    return tuple((name, label, tuple(places)) for (name, label), places in needed.items())
 
 
 def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:

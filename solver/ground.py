@@ -88,6 +88,7 @@ class Refusal(Struct, frozen=True):
     year: int | None
     kind: str  # draft | out_of_force | no_item | missing | ineligible | below_minimum
     reason: str
+    fact: tuple[str, str] | None = None  # missing: (the fact, its description) the profile should give
 
 
 class Grounded(Struct, frozen=True):
@@ -137,8 +138,8 @@ class _Grounder:
     def env(self, item: Item | None, year: int | None) -> Env:
         return Env(self.rules.vocab, self.profile, item, year, self.defaults)
 
-    def refuse(self, clause, part, subject, year, kind, reason) -> None:
-        self.refusals.append(Refusal(clause, part, subject, year, kind, reason))
+    def refuse(self, clause, part, subject, year, kind, reason, fact=None) -> None:
+        self.refusals.append(Refusal(clause, part, subject, year, kind, reason, fact))
 
     # -- one clause ------------------------------------------------------------------------
     def clause(self, clause: Clause) -> None:
@@ -149,8 +150,7 @@ class _Grounder:
             return
         refusal = self.policy_refusal(policy)
         if refusal:
-            kind, reason = refusal
-            self.refuse(clause, None, "-", None, kind, reason)
+            self.refuse(clause, None, "-", None, *refusal)
             return
         for benefit in clause.benefits:
             self.benefits.append((clause, benefit))
@@ -171,7 +171,7 @@ class _Grounder:
         enterprise-wide conditions, its dates), or None if it may pay in some year."""
         if policy.id in self._policy_refusals:
             return self._policy_refusals[policy.id]
-        reasons: list[tuple[str, str]] = []
+        reasons: list[tuple] = []
         for year in self.horizon:
             if not policy.in_force_in(year):
                 continue
@@ -180,7 +180,7 @@ class _Grounder:
                 failed = next(((c, r) for c in self._conditions[policy.id] for r in c.requires
                                if not evaluate(r, env)), None)
             except Missing as m:
-                reasons.append(("missing", f"{policy.id} conditions need {m.describe()}"))
+                reasons.append(("missing", f"{policy.id} conditions need {m.describe()}", (m.name, m.label)))
                 continue
             except Undefined as u:
                 reasons.append(("ineligible", str(u)))
@@ -204,7 +204,7 @@ class _Grounder:
                 year = evaluate(part.subject.timing_expr, self.env(item, None))
             except Missing as m:
                 self.refuse(clause, part, item.id if item else "enterprise", None, "missing",
-                            f"needs {m.describe()}")
+                            f"needs {m.describe()}", (m.name, m.label))
                 return []
             return [year] if year in self.horizon else []
         if item is None:
@@ -221,7 +221,7 @@ class _Grounder:
             try:
                 candidate = self.payment(clause, part, policy, item, year)
             except Missing as m:
-                self.refuse(clause, part, subject, year, "missing", f"needs {m.describe()}")
+                self.refuse(clause, part, subject, year, "missing", f"needs {m.describe()}", (m.name, m.label))
                 continue
             except Undefined as u:
                 self.refuse(clause, part, subject, year, "ineligible", str(u))
@@ -229,7 +229,7 @@ class _Grounder:
             if candidate is not None:
                 self.candidates.append(candidate)
 
-    def out_of_force(self, part: Part, policy: Policy, item: Item | None, year: int) -> tuple[str, str] | None:
+    def out_of_force(self, part: Part, policy: Policy, item: Item | None, year: int) -> tuple | None:
         """Why the policy cannot pay this subject in this year by its dates, or None. An item's
         event (a title, an approval, a contract: paid once) is paid when its date falls while the
         policy is in force; in a year the policy is in force on some days only, an event with no
@@ -248,7 +248,7 @@ class _Grounder:
             return "out_of_force", f"{policy.id} is not in force in {year} ({span})"
         if event and policy.partly_in_force(year):
             return "missing", (f"needs {item.id}'s date (date: YYYY-MM-DD): {policy.id} is in force on some days of "
-                               f"{year} only ({span})")
+                               f"{year} only ({span})"), (f"{item.id}.date", "事件日期")
         if item is None and not policy.pays_year(year):
             return "out_of_force", (f"{policy.id} expires on {end}, before {year}'s figures are claimed in "
                                     f"{year + 1} (year_claims while_in_force; {span})")

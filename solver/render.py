@@ -71,6 +71,8 @@ def format_result(r: Result, width: int = 160) -> str:
     sections = [
         (("Clauses with no item of their kind in the profile", ":"),
          [f"  {kind}: {', '.join(dict.fromkeys(where))}" for kind, where in absent.items()]),
+        (("Facts the profile does not give", " (缺少的事实: give them to have these articles considered):"),
+         [f"  {name} ({label}): {', '.join(places)}" for name, label, places in r.missing_facts]),
         (("Non-monetary benefits", " (never summed):"),
          [f"  {b['policy']} {b['article']}: {b['benefit']}" for b in r.benefits]),
         (("Assumptions", ":"), [f"  - {a}" for a in r.assumptions]),

@@ -51,3 +51,19 @@ def test_a_misspelt_district_and_an_existing_file(tmp_path):
     path.write_text("filled in\n", encoding="utf-8")
     out = run("template", "--district", "平谷区", "--out", str(path))
     assert out.exit_code == 2 and "error[E315]" in out.output and path.read_text(encoding="utf-8") == "filled in\n"
+
+
+def test_optimize_lists_every_missing_fact_at_once(solve):
+    # a 平谷 profile lacking 第十八条's fact (a condition of every clause), the order supplier
+    # fact of 第十二条 and the "首次" history of 第四条: all named in one run, with their articles
+    from .conftest import pinggu
+    data = pinggu({"industrial_output": {2025: "1.8亿", 2026: "2.05亿"}},
+                  items=[{"id": "订单", "kind": "vehicle_order", "new": True, "executed": {2026: "3000万"}}], years=2026)
+    for fact in ("pg_other_pinggu_support", "industrial_output_record", "auto_parts_supplier"):
+        data["facts"].pop(fact, None)
+    r = solve(data)
+    missing = {name: places for name, _, places in r.missing_facts}
+    assert r.total == 0
+    assert "pinggu 第十二条" in missing["pg_other_pinggu_support"]
+    assert missing["auto_parts_supplier"] == ("pinggu 第十二条",)
+    assert missing["industrial_output_record"] == ("pinggu 第四条",)
