@@ -163,15 +163,16 @@ class _WhenResolver:
                             decl.span, "split the clause, or join readings that always go together")
             return None
         default = None
+        # a part rests on the clause's own readings (outside any part) and on its own
+        whole = {_reading_key(self.policy, w.reading) for w in _whens(replace(decl.body, parts=()))}
+        inner = {p.name: {_reading_key(self.policy, w.reading) for w in _whens(p.body)} for p in decl.body.parts}
         for alts in product(*(tuple(a.name for a in self.readings[k].alternatives) for k in keys)):
             on = tuple(zip(keys, alts))
             checked = check_one(replace(decl, body=_resolve(decl.body, self.policy, dict(on))))
             if checked is None:
                 continue
             checked = replace(checked, readings_used=tuple(keys))
-            if isinstance(checked, Clause):  # a part rests on the clause's own readings and its own
-                whole = {_reading_key(self.policy, w.reading) for w in _whens(replace(decl.body, parts=()))}
-                inner = {p.name: {_reading_key(self.policy, w.reading) for w in _whens(p.body)} for p in decl.body.parts}
+            if isinstance(checked, Clause):
                 checked = replace(checked, parts=tuple(
                     replace(p, readings_used=tuple(sorted(whole | inner.get(p.name, set())))) for p in checked.parts))
             variants[checked.key] = variants.get(checked.key, ()) + (Variant(on, **{_field(decl): checked}),)
