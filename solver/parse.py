@@ -34,15 +34,18 @@ def parse_text(text: str, path: str) -> ast.RuleFile:
     """Parse one rule file; raises DiagnosticError with file:line:col on any mistake."""
     try:
         tree = parser().parse(text)
+        builder = _Builder(path)
+        items = builder.transform(tree).children
     except UnexpectedInput as err:
         raise DiagnosticError(_syntax_diagnostic(err, text, path)) from None
-    builder = _Builder(path)
-    try:
-        items = builder.transform(tree).children
     except VisitError as err:
         if isinstance(err.orig_exc, _LiteralError):
             raise DiagnosticError(err.orig_exc.diagnostic) from None
+        if isinstance(err.orig_exc, RecursionError):
+            raise DiagnosticError(_too_deep(text, path)) from None
         raise
+    except RecursionError:
+        raise DiagnosticError(_too_deep(text, path)) from None
     return ast.RuleFile(
         path=path,
         vocabularies=tuple(i for i in items if isinstance(i, ast.Vocabulary)),
@@ -52,6 +55,18 @@ def parse_text(text: str, path: str) -> ast.RuleFile:
         articles=tuple(i for i in items if isinstance(i, ast.ArticleDecl)),
         readings=tuple(i for i in items if isinstance(i, ast.ReadingDecl)),
     )
+
+
+def _too_deep(text: str, path: str) -> Diagnostic:
+    """An expression of hundreds of terms exhausts the parser's recursion: located at the line
+    with the most operators, the likeliest culprit."""
+    import re
+    lines = text.splitlines() or [""]
+    counts = [len(re.findall(r"\b(?:and|or|not)\b|[+*-]", line)) for line in lines]
+    at = max(range(len(lines)), key=counts.__getitem__)
+    return Diagnostic("error", "E005", f"this expression is too long to read ({counts[at]} operators on one line)",
+                      Span(path, at + 1, 1, max(len(lines[at]), 1)),
+                      "split it into several 'require' statements: each must hold, as 'and' says")
 
 
 def _expected(names) -> str:
