@@ -95,7 +95,8 @@ def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int
              include_drafts: bool = False, timeout: float | None = None, only: list[str] | None = None,
              readings: list[str] | None = None, with_range: bool = False) -> Result:
     """The proven optimum under the chosen readings (`--reading ID=ALT`; the defaults elsewhere);
-    `with_range` adds the optima under the other readings (`reading_range`)."""
+    `with_range` adds the optima under the other readings (`reading_range`). `profile_path` is a
+    profile file's path, or the profile itself as a dict (README, "Python API")."""
     deadline = _deadline(timeout)
     ruleset = load_rules(rules)
     choice = parse_choices(ruleset, readings or ())

@@ -67,3 +67,26 @@ def test_optimize_lists_every_missing_fact_at_once(solve):
     assert "pinggu 第十二条" in missing["pg_other_pinggu_support"]
     assert missing["auto_parts_supplier"] == ("pinggu 第十二条",)
     assert missing["industrial_output_record"] == ("pinggu 第四条",)
+
+
+def test_a_program_passes_the_profile_itself():
+    # solver.pipeline.optimize takes a profile as a dict too (a web request's body, a batch row):
+    # the same documented JSON as `subsidy optimize --json` on the file
+    import json
+
+    from solver import pipeline
+    data = YAML(typ="safe").load((EXAMPLES / "pinggu-2025.yaml").read_text(encoding="utf-8"))
+    by_program = pipeline.optimize(data).to_json()
+    by_command = json.loads(run("optimize", str(EXAMPLES / "pinggu-2025.yaml"), "--json").output)
+    assert by_program["total"] == 1_755_000
+    assert {k: v for k, v in by_program.items() if k != "certificate"} == \
+        {k: v for k, v in by_command.items() if k != "certificate"}
+    # a mistake in a dict is still a diagnostic naming the key
+    from solver.diagnostics import DiagnosticError
+    data["facts"]["industral_output"] = data["facts"].pop("industrial_output")
+    try:
+        pipeline.optimize(data)
+    except DiagnosticError as err:
+        assert "did you mean 'industrial_output'?" in str(err.diagnostics[0].help)
+    else:
+        raise AssertionError("a misspelt fact was accepted")
