@@ -255,6 +255,7 @@ def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, dead
 #: Items of each kind a claim is first proved for when --items is not given; a PROVED claim about
 #: an enterprise's total is then asked again with one more, and the verdict says whether it held.
 DEFAULT_ITEMS = 2
+RECHECK, RECHECK_MIN = 2.0, 5.0
 
 
 def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
@@ -284,10 +285,16 @@ def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] |
     pinned, money_max = read_bounds(bounds, ruleset) if bounds else ({}, None)
     kwargs = {"money_max": money_max} if money_max is not None else {}
     from .prove import prove as prove_claim
+    started = time.perf_counter()
     proof = prove_claim(ruleset, claim, years, items or DEFAULT_ITEMS, pinned, deadline=deadline, **kwargs)
     if items is not None or proof.verdict != "PROVED" or (claim.kind == "at_most" and claim.per == "item"):
         return proof
-    more = prove_claim(ruleset, claim, years, DEFAULT_ITEMS + 1, pinned, deadline=deadline, **kwargs)
+    # the re-check may take RECHECK times the first proof's time (at least RECHECK_MIN seconds):
+    # with one item more a whole policy's claim can take minutes, and the first answer stands
+    took = time.perf_counter() - started
+    until = time.perf_counter() + max(RECHECK * took, RECHECK_MIN)
+    more = prove_claim(ruleset, claim, years, DEFAULT_ITEMS + 1, pinned,
+                       deadline=until if deadline is None else min(deadline, until), **kwargs)
     if more.verdict == "UNKNOWN":  # no time left to ask again: the first answer, saying so
         return replace(proof, bounds=proof.bounds | {"rechecked_with": None})
     return replace(more, bounds=more.bounds | {"rechecked_with": DEFAULT_ITEMS + 1, "first_with": DEFAULT_ITEMS})

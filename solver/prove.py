@@ -55,7 +55,8 @@ class Proof(Struct, frozen=True):
         if "rechecked_with" in b:
             again = (f"; asked again with {b['rechecked_with']} items of each kind after {b['first_with']}: "
                      "the same answer" if b["rechecked_with"] else
-                     "; not asked again with more items (no time left)")
+                     "; not confirmed with one more item of each kind (that re-check did not finish in twice "
+                     "the first proof's time)")
         return (f"for every enterprise with at most {b.get('items_per_kind')} item(s) of each kind and every money "
                 f"figure at most {b.get('money_max'):,} 元{pinned}{again}")
 
@@ -189,6 +190,9 @@ def _by_article(rules: Ruleset, claim: Claim, years: tuple[int, ...], per_item: 
                               pinned, money_max)
         mine = _mine(model, part)
         opt = z3.Optimize()
+        # SOLVER-NOTES: with elim_01 on, 0/1 integers become pseudo-Booleans solved without a linear
+        # relaxation: 平谷 第七条 alone took 12.9 s, 0.07 s without
+        opt.set("elim_01", False)
         if deadline is not None:
             left = deadline - time.perf_counter()
             if left <= 0:
