@@ -157,9 +157,8 @@ def check(rules, as_json, show_coverage, deep, readings) -> None:
         sys.exit(EXIT_VERDICT)
     if deep:
         from solver.deep import deep_check
-        from solver.readings import parse_choices, select
         try:
-            ruleset = select(ruleset, parse_choices(ruleset, readings))
+            ruleset = pipeline.read_under(ruleset, list(readings))
         except DiagnosticError as err:
             click.echo(render(err.diagnostics), err=True)
             sys.exit(EXIT_INPUT)
@@ -289,7 +288,7 @@ def _with_common(fn):
 
 def _report(proof, out, as_json, timeout=None) -> None:
     if proof.verdict == "REFUTED" and out:
-        _write_counterexample(proof, out)
+        pipeline.save_counterexample(proof, out)
     if as_json:
         click.echo(to_json(proof.to_json()), nl=False)
     else:
@@ -314,35 +313,6 @@ def _report(proof, out, as_json, timeout=None) -> None:
     if proof.verdict == "UNKNOWN":
         _say_default_limit(timeout, DEFAULT_PROVE_LIMIT)
     sys.exit({"PROVED": EXIT_OK, "REFUTED": EXIT_VERDICT}.get(proof.verdict, EXIT_GAVE_UP))
-
-
-def _write_counterexample(proof, out: str) -> None:
-    """The counter-example profile, written whole or not at all (a temporary file renamed into
-    place), never through a symbolic link, the replay line quoted (a path may hold a newline)."""
-    import io
-    import shlex
-    import tempfile
-
-    from ruamel.yaml import YAML
-    from solver.diagnostics import Diagnostic
-    if os.path.islink(out) or os.path.isdir(out):
-        raise DiagnosticError(Diagnostic("error", "E609", f"--counterexample '{out}' is a link or a folder", None,
-                                         "name a new or regular file"))
-    text = io.StringIO()
-    text.write(f"# counter-example to: {proof.claim.describe()}\n")
-    text.write("# replay: " + proof.replay.replace("COUNTEREXAMPLE", shlex.quote(out)).replace("\n", "\\n") + "\n")
-    YAML().dump(proof.counterexample, text)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(out)), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text.getvalue())
-        os.replace(tmp, out)
-    except OSError as err:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise DiagnosticError(Diagnostic("error", "E609", f"cannot write the counter-example to '{out}': "
-                                         f"{err.strerror}", None, "give --counterexample a file you can write")) from None
 
 
 @prove.command("at-most")

@@ -191,10 +191,8 @@ class _Grounder:
             cond, req = failed
             reasons.append(("ineligible", f"{policy.id} {cond.article}: {why_false(req, env)}"))
         if not reasons:
-            start, end = policy.in_force
             years = ", ".join(map(str, self.horizon))
-            reasons.append(("out_of_force", f"{policy.id} is not in force in {years} (in force {start}"
-                                            f"{f' to {end}' if end else ' on'})"))
+            reasons.append(("out_of_force", f"{policy.id} is not in force in {years} ({policy.validity})"))
         self._policy_refusals[policy.id] = reasons[0]
         return reasons[0]
 
@@ -237,8 +235,7 @@ class _Grounder:
         a year's figures (output, R&D, contribution), paid as the policy's `year_claims` says (a
         reading of its validity article); an item paid over years (a project, an order) is paid in
         a year the policy is in force on some day (001 第二十七条: 期间已立项项目至约定任务期止)."""
-        start, end = policy.in_force
-        span = f"in force {start}{f' to {end}' if end else ' on'}"
+        span = policy.validity
         event = item is not None and part.subject.timing in ("once", "once_in")
         if event and item.date is not None and item.date.year == year:
             if not policy.in_force_on(item.date):
@@ -250,7 +247,7 @@ class _Grounder:
             return "missing", (f"needs {item.id}'s date (date: YYYY-MM-DD): {policy.id} is in force on some days of "
                                f"{year} only ({span})"), (f"{item.id}.date", "事件日期")
         if item is None and not policy.pays_year(year):
-            return "out_of_force", (f"{policy.id} expires on {end}, before {year}'s figures are claimed in "
+            return "out_of_force", (f"{policy.id} expires on {policy.in_force[1]}, before {year}'s figures are claimed in "
                                     f"{year + 1} (year_claims while_in_force; {span})")
         return None
 
@@ -367,10 +364,7 @@ class _Grounder:
                  f"{', '.join(sorted(lower))} together at most {fmt_money(amount)}")
         cap = Cap(Literal.of(amount, "money", c0.part.span), "item", c0.part.span)
         self.ceilings.append(Ceiling(c0.clause, cap, amount, tuple(c.index for c in members) + tuple(paid_lower), label))
-        for i in paid_lower:  # no single payment can exceed a ceiling it shares
-            c = self.candidates[i]
-            if amount < c.most:
-                self.candidates[i] = replace(c, most=amount - amount % c.unit, bound=f"{label} ({c0.clause.article})")
+        self.bind(paid_lower, amount, label)
 
     def window(self, members: list[Candidate]) -> None:
         c0 = members[0]
@@ -397,10 +391,14 @@ class _Grounder:
             label = f"{clause.policy} {clause.article} {bound}"
             if len(group) > 1:
                 self.ceilings.append(Ceiling(clause, cap, amount, tuple(c.index for c in group), label))
-            for c in group:  # no single payment can exceed a ceiling it shares
-                c = self.candidates[c.index]
-                if amount < c.most:
-                    self.candidates[c.index] = replace(c, most=amount - amount % c.unit, bound=bound)
+            self.bind([c.index for c in group], amount, bound)
+
+    def bind(self, indices, amount: int, bound: str) -> None:
+        """No single payment can exceed a ceiling it shares: each is at most `amount` (in its units)."""
+        for i in indices:
+            c = self.candidates[i]
+            if amount < c.most:
+                self.candidates[i] = replace(c, most=amount - amount % c.unit, bound=bound)
 
     def one_per(self, clause: Clause, one, members: list[Candidate]) -> None:
         groups = defaultdict(lambda: defaultdict(list))

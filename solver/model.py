@@ -72,6 +72,12 @@ class Policy(Struct, frozen=True):
     def key(self) -> str:
         return f"policy {self.id}"
 
+    @property
+    def validity(self) -> str:
+        """Its dates, as messages give them: 'in force 2025-08-29 to 2027-08-28'."""
+        start, end = self.in_force
+        return f"in force {start}{f' to {end}' if end else ' on'}"
+
     def in_force_in(self, year: int) -> bool:
         """In force on at least one day of the year."""
         start, end = self.in_force

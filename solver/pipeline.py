@@ -108,6 +108,11 @@ def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int
     return replace(result, range=reading_range(ruleset, choice, only, grounded, result, deadline))
 
 
+def read_under(ruleset: Ruleset, readings: list[str] | None) -> Ruleset:
+    """The rules read under `--reading ID=ALT` options (each reading's default elsewhere)."""
+    return select(ruleset, parse_choices(ruleset, readings or ()))
+
+
 def _read_as(ruleset: Ruleset, choice: dict[str, str], only: list[str] | None) -> Ruleset:
     """The rules under the chosen readings, cut down to `--only`."""
     ruleset = select(ruleset, choice)
@@ -227,6 +232,34 @@ def save_proofs(result: Result, folder: str) -> list[Path]:
     return paths
 
 
+def save_counterexample(proof: Proof, out: str) -> None:
+    """The counter-example profile, written whole or not at all (a temporary file renamed into
+    place), never through a symbolic link, the replay line quoted (a path may hold a newline)."""
+    import io
+    import shlex
+    import tempfile
+
+    from ruamel.yaml import YAML
+    if os.path.islink(out) or os.path.isdir(out):
+        raise DiagnosticError(Diagnostic("error", "E609", f"--counterexample '{out}' is a link or a folder", None,
+                                         "name a new or regular file"))
+    text = io.StringIO()
+    text.write(f"# counter-example to: {proof.claim.describe()}\n")
+    text.write("# replay: " + proof.replay.replace("COUNTEREXAMPLE", shlex.quote(out)).replace("\n", "\\n") + "\n")
+    YAML().dump(proof.counterexample, text)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(out)), suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text.getvalue())
+        os.replace(tmp, out)
+    except OSError as err:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise DiagnosticError(Diagnostic("error", "E609", f"cannot write the counter-example to '{out}': "
+                                         f"{err.strerror}", None, "give --counterexample a file you can write")) from None
+
+
 def _deadline(timeout: float | None) -> float | None:
     """When the command must answer: --timeout counts from the command's start, so reading and
     checking the rules and grounding the profile count against it too."""
@@ -268,7 +301,7 @@ def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] |
     each kind: the answer with more items is the verdict, and the verdict says so."""
     deadline = _deadline(timeout)
     ruleset = load_rules(rules)
-    ruleset = select(ruleset, parse_choices(ruleset, readings or ()))
+    ruleset = read_under(ruleset, readings)
     known = list(ruleset.policies)
     if claim.policy and claim.policy not in known:
         from .diagnostics import did_you_mean
@@ -324,7 +357,7 @@ def _check_claim(ruleset: Ruleset, claim: Claim, years: tuple[int, ...] | None) 
                                              f"give a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}"))
     for year in ([claim.year] if claim.year is not None else []):
         if not any(p.in_force_in(year) for p in policies):
-            spans = "; ".join(f"{p.id} {p.in_force[0]} to {p.in_force[1] or '…'}" for p in policies)
+            spans = "; ".join(f"{p.id} {p.validity}" for p in policies)
             raise DiagnosticError(Diagnostic("error", "E608", f"nothing is in force in {year} ({spans}): the claim "
                                              "would hold vacuously", None, "give a year in which the policy is in force"))
 
@@ -365,7 +398,7 @@ def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
     from .audit import audit as check_ledger, read_ledger, resolve_lines
     deadline = _deadline(timeout)
     ruleset = load_rules(rules)
-    ruleset = select(ruleset, parse_choices(ruleset, readings or ()))
+    ruleset = read_under(ruleset, readings)
     profile = load_profile(profile_path, ruleset.vocab)
     rows = read_ledger(ledger_path)
     years = set(profile.years or profile.mentioned_years(ruleset.vocab))
@@ -382,7 +415,7 @@ def explain(profile_path: str, clause: str, rules: list[str] | None = None,
             timeout: float | None = None, readings: list[str] | None = None) -> dict:
     deadline = _deadline(timeout)
     ruleset = load_rules(rules)
-    ruleset = select(ruleset, parse_choices(ruleset, readings or ()))
+    ruleset = read_under(ruleset, readings)
     target = ruleset.clause(clause)
     if target is None:
         from .diagnostics import did_you_mean
