@@ -15,7 +15,7 @@ from functools import wraps  # noqa: E402
 
 import click  # noqa: E402
 
-from solver import __version__, pipeline  # noqa: E402
+from solver import __version__, i18n, pipeline  # noqa: E402
 from solver.diagnostics import DiagnosticError, SymbolicProblem, render  # noqa: E402
 from solver.optimize import PlanError  # noqa: E402
 from solver.profile import parse_years  # noqa: E402
@@ -34,11 +34,13 @@ def _width() -> int:
 
 
 def _guard(fn):
-    """Bad input ends in a diagnostic and exit 2; never a traceback."""
+    """Bad input ends in a diagnostic and exit 2; never a traceback. The command's messages are in
+    the language of --lang (else the locale's), and only its own: the language is reset after it."""
     @wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with i18n.use(click.get_current_context().meta.get("subsidy_lang") or i18n.from_locale()):
+                return fn(*args, **kwargs)
         except DiagnosticError as err:
             click.echo(render(err.diagnostics), err=True)
             sys.exit(EXIT_INPUT)
@@ -99,6 +101,17 @@ _timeout_opt = click.option("--timeout", type=_Seconds(), default=None, metavar=
 _reading_opt = click.option("--reading", "readings", multiple=True, metavar="ID=ALT",
                             help="Read the rules under this alternative of a reading (repeatable); "
                                  "`subsidy readings` lists them. Default: each reading's default.")
+
+
+def _set_lang(ctx, param, value):
+    if value is not None:
+        ctx.meta["subsidy_lang"] = value
+    return value
+
+
+_lang_opt = click.option("--lang", type=click.Choice(i18n.LANGS), default=None, callback=_set_lang, expose_value=False,
+                         is_eager=True, help="Language of tables and reasons: zh (中文) or en. Default: the locale's "
+                                             "(zh where LC_ALL/LC_MESSAGES/LANG is zh_*; SUBSIDY_LANG overrides).")
 _prove_timeout_opt = click.option("--timeout", type=_Seconds(), default=None, metavar="S",
                                   help="Give up after S seconds, counted from the start: UNKNOWN (exit 3).")
 
@@ -130,7 +143,8 @@ def _left(timeout: float | None, default: float | None = None) -> float:
 def _say_default_limit(timeout: float | None, default: float | None = None) -> None:
     if timeout is None:
         limit = DEFAULT_LIMIT if default is None else default
-        click.echo(f"stopped at the default limit of {limit:g} s: give --timeout S for a longer search", err=True)
+        click.echo(i18n.t(f"stopped at the default limit of {limit:g} s: give --timeout S for a longer search",
+                          f"已在默认时限 {limit:g} 秒处停止：用 --timeout S 给更长的搜索时间"), err=True)
 
 
 @main.command()
@@ -141,6 +155,7 @@ def _say_default_limit(timeout: float | None, default: float | None = None) -> N
 @click.option("--deep", is_flag=True, help="Ask Z3 about every enterprise: clauses that never pay, ceilings that "
               "never bind, unbounded clauses, overlapping clauses with no non-duplication rule.")
 @_reading_opt
+@_lang_opt
 @_guard
 def check(rules, as_json, show_coverage, deep, readings) -> None:
     """Check rule files (default: the bundled rules); exit 1 on any error. Every alternative of
@@ -168,7 +183,7 @@ def check(rules, as_json, show_coverage, deep, readings) -> None:
         else:
             for f in findings:
                 click.echo(f"{f.kind}: {f.clause} ({f.article}): {f.message}")
-            click.echo(f"{len(findings)} finding(s)")
+            click.echo(i18n.t(f"{len(findings)} finding(s)", f"共 {len(findings)} 项发现"))
         return
     if show_coverage:
         from solver.coverage import coverage
@@ -200,6 +215,7 @@ def check(rules, as_json, show_coverage, deep, readings) -> None:
 @click.option("--readings", "with_range", is_flag=True,
               help="Also prove the optimum under the most conservative and the most generous readings, and what "
                    "each reading that matters moves the total (ask the bureau about these).")
+@_lang_opt
 @_guard
 def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proof, readings, with_range) -> None:
     """The most PROFILE may legally receive, clause by clause, proven optimal."""
@@ -213,8 +229,10 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proo
     if result.status != "optimal":
         _say_default_limit(timeout)
     if paths is not None:
-        click.echo(f"proof: {len(paths)} SMT-LIB file(s) in {proof}; `z3 FILE` answers unsat for each"
-                   + ("" if paths else " (nothing to check: no payment was possible)"), err=as_json)
+        click.echo(i18n.t(f"proof: {len(paths)} SMT-LIB file(s) in {proof}; `z3 FILE` answers unsat for each"
+                          + ("" if paths else " (nothing to check: no payment was possible)"),
+                          f"证明：{proof} 中有 {len(paths)} 个 SMT-LIB 文件；对每个运行 `z3 FILE` 都应得到 unsat"
+                          + ("" if paths else "（无需检查：不可能有任何支付）")), err=as_json)
     sys.exit(EXIT_OK if result.status == "optimal" else EXIT_GAVE_UP)
 
 
@@ -227,6 +245,7 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proo
 @_reading_opt
 @click.option("--timeout", type=_Seconds(), default=None, metavar="S",
               help="Give up after S seconds, counted from the start: UNKNOWN (exit 3).")
+@_lang_opt
 @_guard
 def audit(profile, ledger, rules, include_drafts, as_json, readings, timeout) -> None:
     """Check LEDGER (YAML/JSON with a payments list, or CSV) against every rule: PASS or FAIL (exit 1)."""
@@ -249,6 +268,7 @@ def audit(profile, ledger, rules, include_drafts, as_json, readings, timeout) ->
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @_timeout_opt
 @_reading_opt
+@_lang_opt
 @_guard
 def explain(profile, clause, rules, years, include_drafts, as_json, timeout, readings) -> None:
     """Why CLAUSE (e.g. pinggu.第三条 or pinggu.output_growth) pays PROFILE what it pays, or nothing."""
@@ -277,6 +297,7 @@ _prove_common = [
     click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON."),
     _prove_timeout_opt,
     _reading_opt,
+    _lang_opt,
 ]
 
 
@@ -292,24 +313,33 @@ def _report(proof, out, as_json, timeout=None) -> None:
     if as_json:
         click.echo(to_json(proof.to_json()), nl=False)
     else:
-        click.echo(f"{proof.verdict}: {proof.claim.describe()} (years {proof.years[0]}-{proof.years[-1]})")
+        t = i18n.t
+        click.echo(f"{proof.verdict}: {proof.claim.describe()}"
+                   + t(f" (years {proof.years[0]}-{proof.years[-1]})", f"（{proof.years[0]}–{proof.years[-1]} 年）"))
         if proof.verdict == "PROVED":
-            click.echo(f"  {proof.scope()} (--items and a --bounds file widen or narrow this)")
+            click.echo(f"  {proof.scope()}" + t(" (--items and a --bounds file widen or narrow this)",
+                                                "（--items 与 --bounds 文件可放宽或收窄此范围）"))
             if out:
-                click.echo(f"  no counter-example: nothing was written to {out}")
+                click.echo(t(f"  no counter-example: nothing was written to {out}", f"  没有反例：未写入 {out}"))
         for w in proof.witness:
-            click.echo(f"  counter-example pays {w['policy']} {w['article']} {w['item']} {w['year']}: {w['amount']:,} 元")
+            click.echo(t("  counter-example pays ", "  反例支付 ")
+                       + f"{w['policy']} {w['article']} {w['item']} {w['year']}: {w['amount']:,} 元")
         if proof.verdict == "REFUTED":
-            click.echo(f"  replay: {proof.replay.replace('COUNTEREXAMPLE', out or 'FILE (use --counterexample FILE)')}")
+            click.echo(t("  replay: ", "  重现：")
+                       + proof.replay.replace('COUNTEREXAMPLE', out or t('FILE (use --counterexample FILE)',
+                                                                         'FILE（用 --counterexample FILE 写出）')))
         if proof.by_article:
             from solver.values import fmt_money
-            click.echo(f"  article by article (each article's most, proven on its rules alone; the whole is at most "
-                       f"their sum, {fmt_money(sum(most for _, most in proof.by_article))}):")
+            whole = fmt_money(sum(most for _, most in proof.by_article))
+            click.echo(t(f"  article by article (each article's most, proven on its rules alone; the whole is at most "
+                         f"their sum, {whole}):", f"  逐条（每条单独证明的最高额；整体不超过其和 {whole}）："))
             for article, most in proof.by_article:
-                click.echo(f"    {article}: at most {most:,} 元")
+                click.echo(t(f"    {article}: at most {most:,} 元", f"    {article}：最高 {most:,} 元"))
         if proof.verdict == "UNKNOWN":
-            click.echo("  Z3 did not decide the claim within --timeout: neither proved nor refuted. Give it more "
-                       "time, or ask a smaller question (fewer --items, one --article, one --year).")
+            click.echo(t("  Z3 did not decide the claim within --timeout: neither proved nor refuted. Give it more "
+                         "time, or ask a smaller question (fewer --items, one --article, one --year).",
+                         "  Z3 未能在 --timeout 内判定：既未证明也未推翻。请给更多时间，或缩小问题"
+                         "（更少的 --items、单个 --article、单个 --year）。"))
     if proof.verdict == "UNKNOWN":
         _say_default_limit(timeout, DEFAULT_PROVE_LIMIT)
     sys.exit({"PROVED": EXIT_OK, "REFUTED": EXIT_VERDICT}.get(proof.verdict, EXIT_GAVE_UP))
@@ -390,6 +420,7 @@ def template(district, years, rules, include_drafts, out) -> None:
 @_rules_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the readings as JSON.")
 @click.option("--markdown", is_flag=True, help="Print them as the README's list (its section 'Readings taken').")
+@_lang_opt
 @_guard
 def readings(policy, rules, as_json, markdown) -> None:
     """Every reading of an ambiguous sentence (of POLICY): its alternatives, the default and why."""

@@ -18,6 +18,7 @@ from msgspec.structs import replace
 
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
 from .ground import Grounded
+from .i18n import t
 from .model import document_spelling
 from .profile import key_span, node_span, read_document, read_limited, spells_year, value_span
 from .values import ValueProblem, fmt_money, parse_money
@@ -204,14 +205,17 @@ def _rules(g: Grounded, a: dict, line_of: dict[int, tuple[int, ...]], amount_of:
         if c.index not in a:
             continue
         text = " ".join(c.clause.texts)
-        name = f"{c.policy.id} {c.clause.article} {c.part_key}: {c.subject} {c.year} at most {fmt_money(c.most)} ({c.bound})"
+        name = t(f"{c.policy.id} {c.clause.article} {c.part_key}: {c.subject} {c.year} at most {fmt_money(c.most)} ({c.bound})",
+                 f"{c.policy.id} {c.clause.article} {c.part_key}：{c.subject} {c.year} 年最高 {fmt_money(c.most)}（{c.bound}）")
         rules.append((name, a[c.index] <= c.most, Finding(name, text, line_of[c.index], None, None,
                                                           c.policy.id, c.clause.article)))
         if c.unit > 1 or c.minimum > 1:
             k = z3.Int(f"k{c.index}")
             cond = z3.And(a[c.index] == c.unit * k, z3.Or(a[c.index] == 0, a[c.index] >= c.minimum))
-            name = (f"{c.policy.id} rounding: {c.part_key} {c.subject} {c.year} in whole {fmt_money(c.unit)}, "
-                    f"nothing under {fmt_money(c.minimum)}")
+            name = t(f"{c.policy.id} rounding: {c.part_key} {c.subject} {c.year} in whole {fmt_money(c.unit)}, "
+                     f"nothing under {fmt_money(c.minimum)}",
+                     f"{c.policy.id} 取整：{c.part_key} {c.subject} {c.year} 年按整 {fmt_money(c.unit)} 支付，"
+                     f"低于 {fmt_money(c.minimum)} 不支付")
             article, note = _setting_article(g, c.policy.id, "rounding")
             rules.append((name, cond, Finding(name, note, line_of[c.index], None, None, c.policy.id, article)))
     for ceiling in g.ceilings:
@@ -274,10 +278,12 @@ def _orphan(g: Grounded, line: Line) -> Finding:
     reasons = sorted({r.reason for r in g.refusals
                       if r.clause.policy == line.policy and line.article in (r.clause.article, r.clause.key)
                       and r.subject in (line.item, "-") and r.year in (line.year, None)})
-    why = "; ".join(reasons) or "no clause of this article pays this item in this year"
+    why = t("; ", "；").join(reasons) or t("no clause of this article pays this item in this year",
+                                         "本条没有条款在该年度支持该项目")
     clause = next((c for c in g.ruleset.clauses if c.policy == line.policy and line.article in
                    (c.article, c.key, *(c.part_key(p) for p in c.parts))), None)
-    return Finding(f"{line.policy} {line.article}: nothing may be paid to {line.item} in {line.year} ({why})",
+    return Finding(t(f"{line.policy} {line.article}: nothing may be paid to {line.item} in {line.year} ({why})",
+                     f"{line.policy} {line.article}：{line.year} 年不得向 {line.item} 支付（{why}）"),
                    " ".join(clause.texts) if clause else "", (line.number,), line.amount, None, line.policy,
                    clause.article if clause else line.article)
 

@@ -14,7 +14,7 @@ from .model import (BASE_TYPES, RECORD_SUFFIX, SCOPES, YEAR_CLAIMS, Alternative,
                     Reading, Ruleset, Variant, Vocab)
 
 POLICY_SETTINGS = {
-    "title": "string", "document": "string", "issuer": "string", "level": "name", "region": "name",
+    "title": "string", "short": "string", "document": "string", "issuer": "string", "level": "name", "region": "name",
     "issued": "date", "in_force": "date_range|date", "status": "name", "supersedes": "string",
     "rounding": "rounding", "no_duplication": "name", "assume": "string", "year_claims": "name",
 }
@@ -362,7 +362,8 @@ def _policy(decl: ast.PolicyDecl, order: int, diag: Collector) -> Policy | None:
         diag.error("E126", "rounding step must be positive", values["rounding"].value_span)
     return Policy(decl.name, get("title"), get("document"), get("issuer"), get("level"),
                   get("region"), in_force, get("status"), get("supersedes", None), rounding,
-                  get("no_duplication", None), tuple(assumptions), decl.span, order, get("year_claims", "any_day"))
+                  get("no_duplication", None), tuple(assumptions), decl.span, order, get("year_claims", "any_day"),
+                  short=get("short", ""))
 
 
 def _condition(decl: ast.ConditionDecl, policy: Policy, exprs: "_Exprs", diag: Collector) -> Condition:

@@ -12,6 +12,7 @@ from fractions import Fraction
 from msgspec import Struct
 
 from . import ast
+from .i18n import t, zh
 from .model import RECORD_SUFFIX, FactInfo, Vocab
 from .profile import Item, Profile
 from .show import show
@@ -24,6 +25,8 @@ class Missing(Exception):
         super().__init__(self.describe())
 
     def describe(self) -> str:
+        if zh():
+            return f"{self.name}{f'（{self.year} 年）' if self.year is not None else ''}〔{self.label}〕"
         return f"{self.name}{f' for {self.year}' if self.year is not None else ''} ({self.label})"
 
 
@@ -106,7 +109,8 @@ def _call(e: ast.Call, env: Env):
         return current - previous
     if name == "growth":
         if previous <= 0:
-            raise Undefined(f"growth of {show(series)} in {env.year} is undefined: {env.year - 1} is {previous}")
+            raise Undefined(t(f"growth of {show(series)} in {env.year} is undefined: {env.year - 1} is {previous}",
+                              f"{show(series)} 在 {env.year} 年的增长率无定义：{env.year - 1} 年为 {previous}"))
         return Fraction(current - previous, previous)
     raise ValueError(f"unknown function {name}")
 
@@ -147,10 +151,10 @@ def _first_tier(e: ast.FirstTier, env: Env):
     current = _series(e.series, env, env.year)
     best = (None, 0)
     for threshold, amount in e.tiers:
-        t = evaluate(threshold, env)
-        if current >= t and reached_before(e.series, t, env) is None:
-            if best[0] is None or t > best[0]:
-                best = (t, evaluate(amount, env))
+        limit = evaluate(threshold, env)
+        if current >= limit and reached_before(e.series, limit, env) is None:
+            if best[0] is None or limit > best[0]:
+                best = (limit, evaluate(amount, env))
     return best[1]
 
 
@@ -169,7 +173,7 @@ def reached_before(series: ast.Ref, threshold, env: Env) -> tuple[str, object] |
     for y in range(start, env.year):  # a year missing between them hides whether it was reached
         _series(series, env, y)
     record = _ref(ast.Ref(series.path[:-1] + (series.path[-1] + RECORD_SUFFIX,), series.span), env)
-    return (f"before {start} (its record)", record) if record >= threshold else None
+    return (t(f"before {start} (its record)", f"{start} 年以前（历史记录）"), record) if record >= threshold else None
 
 
 def _total(e: ast.Total, env: Env):
@@ -241,31 +245,35 @@ def why_false(e: ast.Expr, env: Env) -> str:
             for item in e.items:
                 if not evaluate(item, env):
                     return why_false(item, env)
-        return " and ".join(why_false(i, env) for i in e.items)
+        return t(" and ", "，且").join(why_false(i, env) for i in e.items)
     if isinstance(e, ast.Not):
-        return f"{show(e.expr)} holds"
+        return t(f"{show(e.expr)} holds", f"{show(e.expr)} 成立")
     if isinstance(e, ast.Compare):
         parts = []
         for side in (e.left, e.right):
             if not isinstance(side, (ast.Literal, ast.CurrentYear)) and not (isinstance(side, ast.Ref) and _lookup(side.path, env)[0] is None):
                 parts.append(f"{show(side)} = {describe_value(side, env)}")
+        if zh():
+            return f"{show(e)} 不成立" + (f"（实际 {'；'.join(parts)}）" if parts else "")
         return f"{show(e)} fails" + (f" ({'; '.join(parts)})" if parts else "")
     if isinstance(e, ast.Member):
-        return f"{show(e.expr)} is {describe_value(e.expr, env)}, not one of {{{', '.join(n for n, _ in e.names)}}}"
+        return t(f"{show(e.expr)} is {describe_value(e.expr, env)}, not one of {{{', '.join(n for n, _ in e.names)}}}",
+                 f"{show(e.expr)} 为 {describe_value(e.expr, env)}，不在 {{{'、'.join(n for n, _ in e.names)}}} 之中")
     if isinstance(e, ast.Call) and e.name == "first_reaches":
         series, threshold = e.args
         info, raw = _lookup(series.path, env)
         cur = raw[env.year]
-        t = evaluate(threshold, env)
-        if cur < t:
-            return f"{show(series)} {env.year} = {fmt_value(cur, info.type)} < {fmt_value(t, info.type)}"
-        when, value = reached_before(series, t, env)
-        return f"not the first time: {show(series)} {when} = {fmt_value(value, info.type)} already reached " \
-               f"{fmt_value(t, info.type)}"
+        limit = evaluate(threshold, env)
+        if cur < limit:
+            return f"{show(series)} {env.year} = {fmt_value(cur, info.type)} < {fmt_value(limit, info.type)}"
+        when, value = reached_before(series, limit, env)
+        return t(f"not the first time: {show(series)} {when} = {fmt_value(value, info.type)} already reached "
+                 f"{fmt_value(limit, info.type)}",
+                 f"并非首次：{show(series)} {when} = {fmt_value(value, info.type)}，已达到 {fmt_value(limit, info.type)}")
     if isinstance(e, ast.Call) and e.name == "consecutive":
         n, cond = e.args
         for k in range(n.value):
             sub = env.at(env.year - k)
             if not evaluate(cond, sub):
-                return f"in {sub.year}: {why_false(cond, sub)}"
-    return f"{show(e)} is false"
+                return t(f"in {sub.year}: {why_false(cond, sub)}", f"{sub.year} 年：{why_false(cond, sub)}")
+    return t(f"{show(e)} is false", f"{show(e)} 为否")

@@ -8,6 +8,7 @@ from msgspec import Struct
 from msgspec.structs import asdict
 
 from .ground import Candidate, Grounded
+from .i18n import name_of, t
 from .linear import Links, whole
 from .model import Clause
 from .optimize import Plan
@@ -56,6 +57,12 @@ class Result(Struct, frozen=True):
     readings_in_effect: tuple[tuple[str, str, bool], ...] = ()  # (reading, alternative, is default) behind a payment
     range: dict | None = None  # `--readings`: the optima under other readings (pipeline.reading_range)
     missing_facts: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (fact, description, articles needing it)
+    policies: dict = {}  # id -> {"title", "short", "document"} of every policy the rules hold (JSON `policies`)
+
+    @property
+    def policy_names(self) -> dict[str, str]:
+        """id -> the name a Chinese table shows: the short title, else the title."""
+        return {pid: p["short"] or p["title"] for pid, p in self.policies.items()}
 
     @property
     def computed_total(self) -> int:
@@ -76,7 +83,9 @@ class Result(Struct, frozen=True):
             "computed_total": self.computed_total,
             "discretionary_total": self.discretionary_total,
             "bound": self.bound,
-            "payments": [dict(asdict(p), readings=list(p.readings), readings_used=list(p.readings_used))
+            "policies": self.policies,
+            "payments": [dict(asdict(p), policy_title=self.policies.get(p.policy, {}).get("title", ""),
+                              readings=list(p.readings), readings_used=list(p.readings_used))
                          for p in self.payments],
             "readings_in_effect": [{"reading": k, "alternative": a, "default": d} for k, a, d in self.readings_in_effect],
             "missing_facts": [{"fact": f, "description": d, "articles": list(a)} for f, d, a in self.missing_facts],
@@ -94,9 +103,9 @@ def bound_by(g: Grounded, plan: Plan, c: Candidate, amount: int) -> str:
     for ceiling in g.ceilings:
         if c.index in ceiling.members and sum(plan.amounts.get(i, 0) for i in ceiling.members) == ceiling.amount:
             others = sorted({g.candidates[i].subject for i in ceiling.members if i != c.index and i in plan.amounts})
-            shared = f", shared with {', '.join(others)}" if others else ""
+            shared = t(f", shared with {', '.join(others)}", f"，与 {'、'.join(others)} 共用") if others else ""
             return f"{ceiling.label.split(' ', 1)[1]}{shared}"
-    return f"{c.bound} (paid {amount} of it)"
+    return t(f"{c.bound} (paid {amount} of it)", f"{c.bound}（本方案付 {amount}）")
 
 
 def build_result(g: Grounded, plan: Plan) -> Result:
@@ -122,29 +131,39 @@ def build_result(g: Grounded, plan: Plan) -> Result:
     assumptions = []
     for pid in sorted(used_policies, key=lambda p: g.ruleset.policies[p].order):
         policy = g.ruleset.policies[pid]
-        assumptions += [f"{pid}: {a}" for a in policy.assumptions]
+        assumptions += [f"{name_of(policy)}{t(': ', '：')}{a}" for a in policy.assumptions]
         if policy.is_draft:
-            assumptions.append(f"{pid}: figures from a draft (征求意见稿), included by --include-drafts")
+            assumptions.append(t(f"{pid}: figures from a draft (征求意见稿), included by --include-drafts",
+                                 f"{name_of(policy)}：数额来自征求意见稿，因 --include-drafts 而计入"))
     for ch in g.choices:  # DESIGN §7: a figure chosen across documents rests on that reading
         members = [i for _, option in ch.options for i in option]
         policies = sorted({g.candidates[i].policy.id for i in members})
         if ch.kind == "duplication" and len(policies) > 1 and any(i in plan.amounts for i in members):
-            assumptions.append(f"{ch.label}: {' and '.join(policies)} are read as one 从优不重复 group "
-                               "(the higher figure of the documents is taken, never both)")
+            assumptions.append(t(f"{ch.label}: {' and '.join(policies)} are read as one 从优不重复 group "
+                                 "(the higher figure of the documents is taken, never both)",
+                                 f"{ch.label}：{'与'.join(name_of(g.ruleset.policies[p]) for p in policies)}"
+                                 "视为同一从优不重复组（取文件中较高的一项，不重复享受）"))
     if any(p.readings for p in payments):
-        assumptions.append("figures marked with readings rest on the team's interpretation of the article "
-                           "(see each payment's readings)")
+        assumptions.append(t("figures marked with readings rest on the team's interpretation of the article "
+                             "(see each payment's readings)",
+                             "标有解读的数额依据团队对条文的理解（见每笔的“所依解读”）"))
     if any(p.up_to for p in payments):
-        assumptions.append("“最高/不超过” with no formula is a ceiling the bureau fills after review (discretionary): "
-                           "the figure is the most the text allows, not an entitlement")
-    assumptions += [f"{k} read as '{a}'" + ("" if d else " (chosen with --reading; not the default)")
+        assumptions.append(t("“最高/不超过” with no formula is a ceiling the bureau fills after review (discretionary): "
+                             "the figure is the most the text allows, not an entitlement",
+                             "没有计算公式的“最高/不超过”是主管部门评审后酌定的上限（酌定）：数额是条文允许的最高额，"
+                             "不是应得金额"))
+    assumptions += [t(f"{k} read as '{a}'", f"{k} 按“{a}”解读")
+                    + ("" if d else t(" (chosen with --reading; not the default)", "（由 --reading 选定，非默认）"))
                     for k, a, d in readings_in_effect]
-    assumptions += [f"{name} not given: read as {value} ({label}), its default, which can only lower a figure"
+    assumptions += [t(f"{name} not given: read as {value} ({label}), its default, which can only lower a figure",
+                      f"未提供 {name}〔{label}〕：按其默认值 {value} 计，只会降低数额")
                     for name, label, value in g.defaults]
     if any(p.year_by_convention for p in payments):
-        assumptions.append("figures marked † are one sum over several years of an item (累计最高…): the text fixes the "
-                           "sum, not the years; placing it in the earliest years is a display convention, not a "
-                           "payment schedule")
+        assumptions.append(t("figures marked † are one sum over several years of an item (累计最高…): the text fixes the "
+                             "sum, not the years; placing it in the earliest years is a display convention, not a "
+                             "payment schedule",
+                             "标 † 的数额是一个项目多年合计（累计最高…）：条文规定总额而不规定年度；放在最早年度只是展示方式，"
+                             "不是拨付计划"))
     certificate = {
         "method": "a plan per independent part in exact arithmetic (z3 Optimize where none is found), then "
                   "one z3 check per batch of parts (a part with ceilings whose plan meets its bound without windows "
@@ -157,7 +176,13 @@ def build_result(g: Grounded, plan: Plan) -> Result:
     benefits = tuple({"policy": c.policy, "article": c.article, "clause": c.key, "benefit": b} for c, b in g.benefits)
     return Result(g.profile.name, g.horizon, plan.status, plan.total, plan.bound, tuple(payments),
                   tuple(not_taken(g, plan)), benefits, tuple(assumptions), certificate, plan.proofs,
-                  readings_in_effect, None, missing_facts(g))
+                  readings_in_effect, None, missing_facts(g), policy_table(g.ruleset))
+
+
+def policy_table(ruleset) -> dict:
+    """Every policy's id with the names people know it by: JSON keeps ids, with these beside them."""
+    return {p.id: {"title": p.title, "short": p.short, "document": p.document}
+            for p in sorted(ruleset.policies.values(), key=lambda p: p.order)}
 
 
 def missing_facts(g: Grounded) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
@@ -206,10 +231,11 @@ def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:
         if why is not None:
             reasons[key].append((c.year, "dominated", why))
         elif plan.status == "optimal":  # nothing in the rules kept it out: the optimum did
-            reasons[key].append((c.year, "dominated", "not taken by the optimal plan"))
+            reasons[key].append((c.year, "dominated", t("not taken by the optimal plan", "最优方案未选")))
         else:
-            reasons[key].append((c.year, "unproven", "not taken by the best plan found before the time limit "
-                                 "(not proven optimal)"))
+            reasons[key].append((c.year, "unproven", t("not taken by the best plan found before the time limit "
+                                                       "(not proven optimal)",
+                                                       "时限前找到的最好方案未选（未证明最优）")))
     out = []
     for key, entries in reasons.items():
         if key in paid_keys:
@@ -218,11 +244,11 @@ def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:
         kinds = {k for _, k, _ in entries}
         kind = next((k for k in ("dominated", "unproven") if k in kinds), None) or \
             (sorted(kinds)[0] if len(kinds) == 1 else "ineligible")
-        texts = sorted({(y or 0, t) for y, _, t in entries})
-        if len({t for _, t in texts}) == 1:
+        texts = sorted({(y or 0, text) for y, _, text in entries})
+        if len({text for _, text in texts}) == 1:
             reason = texts[0][1]
         else:
-            reason = "; ".join(f"{y}: {t}" if y else t for y, t in texts)
+            reason = t("; ", "；").join((t(f"{y}: ", f"{y} 年：") if y else "") + text for y, text in texts)
         out.append((clause.order, NotTaken(clause.policy, clause.article, key[0], key[1], kind, reason)))
     return [n for _, n in sorted(out, key=lambda o: (o[0], o[1].clause, o[1].item))]
 
@@ -239,19 +265,22 @@ def _why_unpaid(g: Grounded, plan: Plan, c: Candidate, links: Links) -> str | No
         if used:
             if ch.kind == "duplication":
                 taker = g.candidates[next(i for i in options[used[0]] if i in plan.amounts)]
-                return (f"从优不重复: {c.subject} is paid by {taker.policy.id} {taker.clause.article} "
-                        f"({used[0]}), which pays more or equal")
-            return f"{ch.label}: {used[0]} was chosen"
+                return t(f"从优不重复: {c.subject} is paid by {taker.policy.id} {taker.clause.article} "
+                         f"({used[0]}), which pays more or equal",
+                         f"从优不重复：{c.subject} 已由{name_of(taker.policy)} {taker.clause.article}（{used[0]}）"
+                         "支持，金额不低于本条")
+            return t(f"{ch.label}: {used[0]} was chosen", f"{ch.label}：已选 {used[0]}")
     for s in (g.supports[n] for n in links.supports[c.index]):
         if not any(i in plan.amounts for i in s.supporters):
-            return f"{s.label}: the plan does not take what it matches"
+            return t(f"{s.label}: the plan does not take what it matches", f"{s.label}：方案未取其所配套的支持")
     for w in (g.windows[n] for n in links.windows[c.index]):
         years = sorted(y for y, i in w.members if i in plan.amounts)
         if years:
-            return f"{w.label}: paid in {', '.join(map(str, years))} instead"
+            return t(f"{w.label}: paid in {', '.join(map(str, years))} instead",
+                     f"{w.label}：已在 {'、'.join(map(str, years))} 年支付")
     for ceiling in (g.ceilings[n] for n in links.ceilings[c.index]):
         if sum(plan.amounts.get(i, 0) for i in ceiling.members) >= ceiling.amount:
-            return f"{ceiling.label} already reached"
+            return t(f"{ceiling.label} already reached", f"{ceiling.label} 已用满")
     return None
 
 

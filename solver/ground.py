@@ -16,6 +16,7 @@ from msgspec.structs import replace
 
 from .ast import Literal
 from .evaluate import Env, Missing, Undefined, evaluate, why_false
+from .i18n import name_of, scope_word, t
 from .model import Cap, Clause, Part, Policy, Ruleset
 from .profile import Item, Profile
 from .show import show
@@ -146,7 +147,8 @@ class _Grounder:
         policy = self.rules.policies[clause.policy]
         if policy.is_draft and not self.include_drafts:
             self.refuse(clause, None, "-", None, "draft",
-                        f"{policy.title} is a draft (征求意见稿): left out unless --include-drafts")
+                        t(f"{policy.title} is a draft (征求意见稿): left out unless --include-drafts",
+                          f"《{policy.title}》是征求意见稿：加 --include-drafts 才计入"))
             return
         refusal = self.policy_refusal(policy)
         if refusal:
@@ -162,7 +164,8 @@ class _Grounder:
             items = [i for i in self.profile.items if i.kind == kind]
             if not items:
                 label = self.rules.vocab.kinds[kind].label
-                self.refuse(clause, part, "-", None, "no_item", f"the profile has no item of kind {kind} ({label})")
+                self.refuse(clause, part, "-", None, "no_item", t(f"the profile has no item of kind {kind} ({label})",
+                                                                   f"企业信息中没有 {kind}（{label}）类项目"))
             for item in items:
                 self.subject(clause, part, policy, item)
 
@@ -180,7 +183,8 @@ class _Grounder:
                 failed = next(((c, r) for c in self._conditions[policy.id] for r in c.requires
                                if not evaluate(r, env)), None)
             except Missing as m:
-                reasons.append(("missing", f"{policy.id} conditions need {m.describe()}", (m.name, m.label)))
+                reasons.append(("missing", t(f"{policy.id} conditions need {m.describe()}",
+                                             f"{name_of(policy)}的申报条件需要 {m.describe()}"), (m.name, m.label)))
                 continue
             except Undefined as u:
                 reasons.append(("ineligible", str(u)))
@@ -189,10 +193,13 @@ class _Grounder:
                 self._policy_refusals[policy.id] = None
                 return None
             cond, req = failed
-            reasons.append(("ineligible", f"{policy.id} {cond.article}: {why_false(req, env)}"))
+            reasons.append(("ineligible", t(f"{policy.id} {cond.article}: {why_false(req, env)}",
+                                            f"{name_of(policy)} {cond.article}：{why_false(req, env)}")))
         if not reasons:
             years = ", ".join(map(str, self.horizon))
-            reasons.append(("out_of_force", f"{policy.id} is not in force in {years} ({policy.validity})"))
+            reasons.append(("out_of_force", t(f"{policy.id} is not in force in {years} ({policy.validity})",
+                                              f"{name_of(policy)}在 {years.replace(', ', '、')} 年不在有效期内"
+                                              f"（{policy.validity}）")))
         self._policy_refusals[policy.id] = reasons[0]
         return reasons[0]
 
@@ -202,7 +209,7 @@ class _Grounder:
                 year = evaluate(part.subject.timing_expr, self.env(item, None))
             except Missing as m:
                 self.refuse(clause, part, item.id if item else "enterprise", None, "missing",
-                            f"needs {m.describe()}", (m.name, m.label))
+                            t(f"needs {m.describe()}", f"需要 {m.describe()}"), (m.name, m.label))
                 return []
             return [year] if year in self.horizon else []
         if item is None:
@@ -219,7 +226,8 @@ class _Grounder:
             try:
                 candidate = self.payment(clause, part, policy, item, year)
             except Missing as m:
-                self.refuse(clause, part, subject, year, "missing", f"needs {m.describe()}", (m.name, m.label))
+                self.refuse(clause, part, subject, year, "missing", t(f"needs {m.describe()}", f"需要 {m.describe()}"),
+                            (m.name, m.label))
                 continue
             except Undefined as u:
                 self.refuse(clause, part, subject, year, "ineligible", str(u))
@@ -239,16 +247,22 @@ class _Grounder:
         event = item is not None and part.subject.timing in ("once", "once_in")
         if event and item.date is not None and item.date.year == year:
             if not policy.in_force_on(item.date):
-                return "out_of_force", f"{policy.id} is not in force on {item.date}, the date of {item.id} ({span})"
+                return "out_of_force", t(f"{policy.id} is not in force on {item.date}, the date of {item.id} ({span})",
+                                         f"{name_of(policy)}在 {item.id} 的日期 {item.date} 不在有效期内（{span}）")
             return None
         if not policy.in_force_in(year):
-            return "out_of_force", f"{policy.id} is not in force in {year} ({span})"
+            return "out_of_force", t(f"{policy.id} is not in force in {year} ({span})",
+                                     f"{name_of(policy)}在 {year} 年不在有效期内（{span}）")
         if event and policy.partly_in_force(year):
-            return "missing", (f"needs {item.id}'s date (date: YYYY-MM-DD): {policy.id} is in force on some days of "
-                               f"{year} only ({span})"), (f"{item.id}.date", "事件日期")
+            return "missing", t(f"needs {item.id}'s date (date: YYYY-MM-DD): {policy.id} is in force on some days of "
+                                f"{year} only ({span})",
+                                f"需要 {item.id} 的日期（date: YYYY-MM-DD）：{name_of(policy)}只在 {year} 年的部分日子有效"
+                                f"（{span}）"), (f"{item.id}.date", "事件日期")
         if item is None and not policy.pays_year(year):
-            return "out_of_force", (f"{policy.id} expires on {policy.in_force[1]}, before {year}'s figures are claimed in "
-                                    f"{year + 1} (year_claims while_in_force; {span})")
+            return "out_of_force", t(f"{policy.id} expires on {policy.in_force[1]}, before {year}'s figures are claimed in "
+                                     f"{year + 1} (year_claims while_in_force; {span})",
+                                     f"{name_of(policy)}于 {policy.in_force[1]} 到期，早于 {year + 1} 年申报 {year} 年数据"
+                                     f"（year_claims while_in_force；{span}）")
         return None
 
     def payment(self, clause: Clause, part: Part, policy: Policy, item: Item | None, year: int) -> Candidate | None:
@@ -258,7 +272,8 @@ class _Grounder:
             for req in cond.requires:
                 if not evaluate(req, enterprise_env):
                     self.refuse(clause, part, subject, year, "ineligible",
-                                f"{policy.id} {cond.article}: {why_false(req, enterprise_env)}")
+                                t(f"{policy.id} {cond.article}: {why_false(req, enterprise_env)}",
+                                  f"{name_of(policy)} {cond.article}：{why_false(req, enterprise_env)}"))
                     return None
         env = self.env(item, year)
         tests = ([part.subject.where] if part.subject.where is not None else []) + list(part.requires)
@@ -269,22 +284,26 @@ class _Grounder:
         raw = Fraction(evaluate(part.pay, env))
         most = max(floor_money(raw), 0)
         bound = f"{show(part.pay)} = {fmt_money(most)}" if not isinstance(part.pay, Literal) else \
-            f"{'up to ' if part.up_to else ''}{fmt_money(most)}"
+            f"{t('up to ', '最高') if part.up_to else ''}{fmt_money(most)}"
         for cap in part.caps + clause.caps:
             if cap.scope in ("payment", "item_year"):
                 amount = floor_money(Fraction(evaluate(cap.amount, env)))
                 if amount < most:
-                    most, bound = amount, f"ceiling {fmt_money(amount)} per {cap.scope.replace('_', '-')}"
+                    most, bound = amount, t(f"ceiling {fmt_money(amount)} per {cap.scope.replace('_', '-')}",
+                                            f"{scope_word(cap.scope)}上限 {fmt_money(amount)}")
         unit, minimum = policy.rounding or (1, 1)
         rounded = most - most % unit
         rounding_loss = most - rounded
         if rounded != most:
-            bound += f", rounded down to {fmt_money(rounded)} ({policy.id} rounding to {fmt_money(unit)})"
+            bound += t(f", rounded down to {fmt_money(rounded)} ({policy.id} rounding to {fmt_money(unit)})",
+                       f"，按{name_of(policy)}取整到 {fmt_money(unit)}，向下取整为 {fmt_money(rounded)}")
             most = rounded
         if most < max(minimum, 1):
-            reason = f"amount {fmt_money(most + rounding_loss)} is 0" if most + rounding_loss <= 0 else \
-                f"amount {fmt_money(most + rounding_loss)} is below the smallest payment {fmt_money(minimum)} " \
-                f"({policy.id} rounding)"
+            reason = t(f"amount {fmt_money(most + rounding_loss)} is 0", f"金额 {fmt_money(most + rounding_loss)} 为零") \
+                if most + rounding_loss <= 0 else \
+                t(f"amount {fmt_money(most + rounding_loss)} is below the smallest payment {fmt_money(minimum)} "
+                  f"({policy.id} rounding)",
+                  f"金额 {fmt_money(most + rounding_loss)} 低于最小支付额 {fmt_money(minimum)}（{name_of(policy)}取整规则）")
             self.refuse(clause, part, subject, year, "below_minimum", reason)
             return None
         forced = bool(part.fixed is not None and evaluate(part.fixed, env))
@@ -304,7 +323,8 @@ class _Grounder:
             if c.part.matches and not any(d.policy.id == c.part.matches and d.subject == c.subject
                                           for d in self.candidates):
                 self.refuse(c.clause, c.part, c.subject, c.year, "ineligible",
-                            f"matches {c.part.matches}, which cannot pay {c.subject} (see its own reason)")
+                            t(f"matches {c.part.matches}, which cannot pay {c.subject} (see its own reason)",
+                              f"配套 {c.part.matches}，而后者不能支持 {c.subject}（见其原因）"))
                 continue
             kept.append(replace(c, index=len(kept)))
         self.candidates = kept
@@ -312,7 +332,8 @@ class _Grounder:
             if c.part.matches:
                 supporters = tuple(d.index for d in kept if d.policy.id == c.part.matches and d.subject == c.subject)
                 self.supports.append(Support(c.index, supporters,
-                                             f"{c.clause.policy} {c.clause.article} matches {c.part.matches} on {c.subject}"))
+                                             t(f"{c.clause.policy} {c.clause.article} matches {c.part.matches} on {c.subject}",
+                                               f"{c.clause.policy} {c.clause.article} 对 {c.subject} 配套 {c.part.matches}")))
 
     def couple(self) -> None:
         by_part_subject = defaultdict(list)
@@ -360,8 +381,10 @@ class _Grounder:
         if not paid_lower:
             return
         amount = max(c.most for c in members)
-        label = (f"{c0.clause.policy} {c0.clause.article} 晋级差额: {c0.subject} and the lower level(s) "
-                 f"{', '.join(sorted(lower))} together at most {fmt_money(amount)}")
+        label = t(f"{c0.clause.policy} {c0.clause.article} 晋级差额: {c0.subject} and the lower level(s) "
+                  f"{', '.join(sorted(lower))} together at most {fmt_money(amount)}",
+                  f"{c0.clause.policy} {c0.clause.article} 晋级差额：{c0.subject} 与较低级别 "
+                  f"{'、'.join(sorted(lower))} 合计最高 {fmt_money(amount)}")
         cap = Cap(Literal.of(amount, "money", c0.part.span), "item", c0.part.span)
         self.ceilings.append(Ceiling(c0.clause, cap, amount, tuple(c.index for c in members) + tuple(paid_lower), label))
         self.bind(paid_lower, amount, label)
@@ -372,9 +395,9 @@ class _Grounder:
         years = sorted(c.year for c in members)
         label = f"{c0.clause.key} {c0.subject}"
         if timing == "once" and len(years) > 1:
-            self.windows.append(Window(label + " once", None, tuple((c.year, c.index) for c in members)))
+            self.windows.append(Window(label + t(" once", " 仅一次"), None, tuple((c.year, c.index) for c in members)))
         elif timing == "consecutive" and years[-1] - years[0] + 1 > limit:
-            self.windows.append(Window(f"{label} {limit} consecutive years", limit,
+            self.windows.append(Window(label + t(f" {limit} consecutive years", f" 连续不超过 {limit} 年"), limit,
                                        tuple((c.year, c.index) for c in members)))
 
     def ceiling(self, clause: Clause, cap: Cap, members: list[Candidate]) -> None:
@@ -387,7 +410,8 @@ class _Grounder:
         for group in groups.values():
             # a ceiling per item may depend on the item's own facts (30% of its approved investment)
             amount = floor_money(Fraction(evaluate(cap.amount, self.env(group[0].item, None))))
-            bound = f"ceiling {fmt_money(amount)} per {cap.scope.replace('_', '-')} ({clause.article})"
+            bound = t(f"ceiling {fmt_money(amount)} per {cap.scope.replace('_', '-')} ({clause.article})",
+                      f"{scope_word(cap.scope)}上限 {fmt_money(amount)}（{clause.article}）")
             label = f"{clause.policy} {clause.article} {bound}"
             if len(group) > 1:
                 self.ceilings.append(Ceiling(clause, cap, amount, tuple(c.index for c in group), label))
@@ -409,7 +433,8 @@ class _Grounder:
                 groups[scope_key][str(c.one_key)].append(c.index)
         for scope_key, options in groups.items():
             if len(options) > 1:
-                label = f"{clause.policy} {clause.article}: one {show(one.key)} per {one.scope.replace('_', '-')}" + \
+                label = t(f"{clause.policy} {clause.article}: one {show(one.key)} per {one.scope.replace('_', '-')}",
+                          f"{clause.policy} {clause.article}：{scope_word(one.scope)}限一个 {show(one.key)}") + \
                     (f" ({scope_key})" if scope_key is not None else "")
                 self.choices.append(Choice("one_per", label, tuple((k, tuple(v)) for k, v in sorted(options.items()))))
 
@@ -429,6 +454,7 @@ class _Grounder:
             groups[(c.policy.no_duplication, matter)][c.clause.key].append(c.index)
         for (group, matter), options in groups.items():
             if len(options) > 1:
-                self.choices.append(Choice("duplication", f"从优不重复 ({group}): {matter.removeprefix('enterprise:').replace(':', ' ')}",
+                about = matter.removeprefix('enterprise:').replace(':', ' ')
+                self.choices.append(Choice("duplication", t(f"从优不重复 ({group}): {about}", f"从优不重复（{group}）：{about}"),
                                            tuple((k, tuple(v)) for k, v in options.items())))
 

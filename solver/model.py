@@ -7,6 +7,7 @@ from msgspec import Struct
 
 from . import ast
 from .diagnostics import Span
+from .i18n import t
 
 BASE_TYPES = ("money", "rate", "count", "bool", "year", "date", "text", "item")  # item: the id of another item
 SCOPES = ("payment", "item_year", "item", "enterprise_year", "enterprise")
@@ -67,6 +68,7 @@ class Policy(Struct, frozen=True):
     order: int
     year_claims: str = "any_day"  # which years' figures it pays: any_day | while_in_force (YEAR_CLAIMS)
     readings_used: tuple[str, ...] = ()  # keys of the readings whose alternative shaped its settings
+    short: str = ""  # the short title people call it by (tables in Chinese); the title when not given
 
     @property
     def key(self) -> str:
@@ -76,7 +78,7 @@ class Policy(Struct, frozen=True):
     def validity(self) -> str:
         """Its dates, as messages give them: 'in force 2025-08-29 to 2027-08-28'."""
         start, end = self.in_force
-        return f"in force {start}{f' to {end}' if end else ' on'}"
+        return t(f"in force {start}{f' to {end}' if end else ' on'}", f"有效期 {start}{f' 至 {end}' if end else ' 起'}")
 
     def in_force_in(self, year: int) -> bool:
         """In force on at least one day of the year."""

@@ -8,6 +8,7 @@ import z3
 from msgspec import Struct
 from msgspec.structs import replace
 
+from .i18n import t, zh
 from .model import Clause, Ruleset
 from .symbolic import MONEY_MAX, SymbolicModel, SymbolicProblem
 
@@ -23,8 +24,12 @@ class Claim(Struct, frozen=True):
 
     def describe(self) -> str:
         if self.kind == "no_double":
-            return f"no item is paid by two clauses of non-duplication group {self.group}"
+            return t(f"no item is paid by two clauses of non-duplication group {self.group}",
+                     f"从优不重复组 {self.group} 中没有任何项目获两个条款支持")
         what = f"{self.policy}{' ' + self.article if self.article else ''}"
+        if zh():
+            per = {"item": "每个项目", "enterprise": "每家企业"}.get(self.per, self.per)
+            return f"{what} {per}{f'在 {self.year} 年' if self.year else '在全部年度'}合计不超过 {self.amount} 元"
         when = f"in {self.year}" if self.year else "over all years"
         return f"the total from {what} per {self.per} {when} is at most {self.amount} 元"
 
@@ -53,12 +58,15 @@ class Proof(Struct, frozen=True):
             return ""
         again = ""
         if "rechecked_with" in b:
-            again = (f"; asked again with {b['rechecked_with']} items of each kind after {b['first_with']}: "
-                     "the same answer" if b["rechecked_with"] else
-                     "; not confirmed with one more item of each kind (that re-check did not finish in twice "
-                     "the first proof's time)")
-        return (f"for every enterprise with at most {b.get('items_per_kind')} item(s) of each kind and every money "
-                f"figure at most {b.get('money_max'):,} 元{pinned}{again}")
+            again = (t(f"; asked again with {b['rechecked_with']} items of each kind after {b['first_with']}: "
+                       "the same answer", f"；每类 {b['first_with']} 个项目之后又以每类 {b['rechecked_with']} 个项目重证："
+                       "结论相同") if b["rechecked_with"] else
+                     t("; not confirmed with one more item of each kind (that re-check did not finish in twice "
+                       "the first proof's time)", "；每类多一个项目的重证未在首次证明两倍的时间内完成，未确认"))
+        return t(f"for every enterprise with at most {b.get('items_per_kind')} item(s) of each kind and every money "
+                 f"figure at most {b.get('money_max'):,} 元{pinned}{again}",
+                 f"适用于每类项目不超过 {b.get('items_per_kind')} 个、每个金额不超过 {b.get('money_max'):,} 元的"
+                 f"任何企业{pinned}{again}")
 
 
 def selected(rules: Ruleset, policy: str, article: str | None) -> list[Clause]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from .explain import Result
+from .i18n import kind_word, t, zh
 from .model import Ruleset
 from .table import clean, render
 from .values import fmt_money
@@ -16,6 +17,15 @@ STATUS_WORDS = {
     "feasible": "feasible (best found; not proven optimal)",
     "unknown": "unknown (the solver found no plan in time)",
 }
+STATUS_WORDS_ZH = {
+    "optimal": "最优（已证明：任何合法方案都不能再多付 1 元）",
+    "feasible": "可行（找到的最好方案，未证明最优）",
+    "unknown": "未知（求解器未能在时限内找到方案）",
+}
+
+
+def status_word(status: str) -> str:
+    return (STATUS_WORDS_ZH if zh() else STATUS_WORDS).get(status, status)
 
 
 def to_json(data: dict) -> str:
@@ -25,7 +35,14 @@ def to_json(data: dict) -> str:
 
 
 def _money(amount: int) -> str:
-    return f"{amount:,} 元" if amount < 10_000 else f"{amount:,} 元 ({fmt_money(amount)})"
+    if amount < 10_000:
+        return f"{amount:,} 元"
+    return t(f"{amount:,} 元 ({fmt_money(amount)})", f"{amount:,} 元（{fmt_money(amount)}）")
+
+
+def _policy(r: Result, pid: str) -> str:
+    """A policy in a table: its id in English; in Chinese the short title the rule file gives."""
+    return r.policy_names.get(pid, pid) if zh() else pid
 
 
 def _bold(text: str) -> str:
@@ -33,23 +50,33 @@ def _bold(text: str) -> str:
 
 
 def format_result(r: Result, width: int = 160) -> str:
-    out = [f"{_bold(r.enterprise)} — years {', '.join(map(str, r.years))}",
-           f"Total: {_bold(_money(r.total))}   status: {STATUS_WORDS.get(r.status, r.status)}",
-           f"  其中按条文公式计算 computed: {_money(r.computed_total)}; "
-           f"主管部门酌定的最高额 discretionary (up to): {_money(r.discretionary_total)}"]
+    if zh():
+        out = [f"{_bold(r.enterprise)} — 年度 {'、'.join(map(str, r.years))}",
+               f"合计：{_bold(_money(r.total))}   状态：{status_word(r.status)}",
+               f"  其中按条文公式计算：{_money(r.computed_total)}；主管部门酌定的最高额：{_money(r.discretionary_total)}"]
+    else:
+        out = [f"{_bold(r.enterprise)} — years {', '.join(map(str, r.years))}",
+               f"Total: {_bold(_money(r.total))}   status: {status_word(r.status)}",
+               f"  其中按条文公式计算 computed: {_money(r.computed_total)}; "
+               f"主管部门酌定的最高额 discretionary (up to): {_money(r.discretionary_total)}"]
     if r.status != "optimal":
-        gap = (", the plan's total: no plan pays more, by the bound's arithmetic; Z3 did not certify it in time"
-               if r.bound == r.total else f" (gap {_money(r.bound - r.total)})")
-        out.append(f"Proven upper bound: {_money(r.bound)}{gap}")
-    out += [_bold("Payments"), render(
-        ["year", "policy", "article", "item", "amount", "kind", "bound by", "readings"],
-        [[str(p.year), p.policy + (" (draft)" if p.draft else ""), p.article, p.item,
-          f"{'up to ' if p.up_to else ''}{p.amount:,}{' †' if p.year_by_convention else ''}",
+        gap = (t(", the plan's total: no plan pays more, by the bound's arithmetic; Z3 did not certify it in time",
+                 "，即方案的合计：按上限的算术没有方案能付更多；Z3 未能在时限内证明")
+               if r.bound == r.total else t(f" (gap {_money(r.bound - r.total)})", f"（差距 {_money(r.bound - r.total)}）"))
+        out.append(t("Proven upper bound: ", "已证明的上限：") + f"{_money(r.bound)}{gap}")
+    draft, up_to = t(" (draft)", "（征求意见稿）"), t("up to ", "最高 ")
+    out += [_bold(t("Payments", "各项支持")), render(
+        t(["year", "policy", "article", "item", "amount", "kind", "bound by", "readings"],
+          ["年度", "政策", "条款", "项目", "金额（元）", "性质", "受限于", "所依解读"]),
+        [[str(p.year), _policy(r, p.policy) + (draft if p.draft and draft not in _policy(r, p.policy) else ""),
+          p.article, p.item, f"{up_to if p.up_to else ''}{p.amount:,}{' †' if p.year_by_convention else ''}",
           "酌定" if p.kind == "discretionary" else "计算", p.bound_by,
           ", ".join(k.split(".", 1)[1] for k in p.readings_used)] for p in r.payments], right=(4,), limit=width)]
     if r.readings_in_effect:
-        out += [_bold("Readings the figures rest on") + " (`subsidy readings` lists every alternative):"]
-        out += [clean(f"  {k} = {a}" + ("" if d else "  (chosen with --reading)")) for k, a, d in r.readings_in_effect]
+        out += [_bold(t("Readings the figures rest on", "数额所依的解读"))
+                + t(" (`subsidy readings` lists every alternative):", "（`subsidy readings` 列出每种解读的全部选项）：")]
+        out += [clean(f"  {k} = {a}" + ("" if d else t("  (chosen with --reading)", "（由 --reading 选定）")))
+                for k, a, d in r.readings_in_effect]
     if r.range is not None:
         out += _range_lines(r.range)
     groups = _same_reason([n for n in r.not_taken if n.kind != "no_item"])
@@ -60,22 +87,27 @@ def format_result(r: Result, width: int = 160) -> str:
             articles = list(dict.fromkeys(m.article for m in group))
             article = ", ".join(articles) if len(articles) <= 3 else f"{articles[0]} … {articles[-1]}"
             names = [m.clause.split(".", 1)[1] for m in group]
-            clause = ", ".join(names) if len(names) <= 3 else f"{len(names)} clauses"
-            rows.append([n.policy, article, clause, n.item, f"[{n.kind}] {n.reason}"])
-        out += [_bold("Clauses not taken"), render(["policy", "article", "clause", "item", "why"], rows, limit=width)]
+            clause = ", ".join(names) if len(names) <= 3 else t(f"{len(names)} clauses", f"{len(names)} 项")
+            rows.append([_policy(r, n.policy), article, clause, n.item, f"[{kind_word(n.kind)}] {n.reason}"])
+        out += [_bold(t("Clauses not taken", "未采用的条款")),
+                render(t(["policy", "article", "clause", "item", "why"], ["政策", "条款", "子项", "项目", "原因"]),
+                       rows, limit=width)]
     absent: dict[str, list[str]] = {}
     for n in r.not_taken:
         if n.kind == "no_item":
-            absent.setdefault(n.reason.removeprefix("the profile has no item of kind "), []).append(
-                f"{n.policy} {n.article}")
+            kind = n.reason.removeprefix("the profile has no item of kind ").removeprefix("企业信息中没有 ")
+            absent.setdefault(kind.removesuffix("类项目"), []).append(
+                f"{_policy(r, n.policy)} {n.article}")
+    sep = t(", ", "、")
     sections = [
-        (("Clauses with no item of their kind in the profile", ":"),
-         [f"  {kind}: {', '.join(dict.fromkeys(where))}" for kind, where in absent.items()]),
-        (("Facts the profile does not give", " (缺少的事实: give them to have these articles considered):"),
-         [f"  {name} ({label}): {', '.join(places)}" for name, label, places in r.missing_facts]),
-        (("Non-monetary benefits", " (never summed):"),
-         [f"  {b['policy']} {b['article']}: {b['benefit']}" for b in r.benefits]),
-        (("Assumptions", ":"), [f"  - {a}" for a in r.assumptions]),
+        (t(("Clauses with no item of their kind in the profile", ":"), ("企业信息中没有对应项目的条款", "：")),
+         [f"  {kind}{t(': ', '：')}{sep.join(dict.fromkeys(where))}" for kind, where in absent.items()]),
+        (t(("Facts the profile does not give", " (缺少的事实: give them to have these articles considered):"),
+           ("企业信息未提供的事实", "（提供后才能审查这些条款）：")),
+         [t(f"  {name} ({label}): ", f"  {name}〔{label}〕：") + sep.join(places) for name, label, places in r.missing_facts]),
+        (t(("Non-monetary benefits", " (never summed):"), ("非资金支持", "（不计入合计）：")),
+         [f"  {_policy(r, b['policy'])} {b['article']}{t(': ', '：')}{b['benefit']}" for b in r.benefits]),
+        (t(("Assumptions", ":"), ("前提与假设", "：")), [f"  - {a}" for a in r.assumptions]),
     ]
     for (title, tail), lines in sections:
         if lines:
@@ -87,22 +119,27 @@ def _range_lines(rng: dict) -> list[str]:
     """`optimize --readings`: the optimum under other readings, and which readings move it."""
     def figure(name: str, label: str) -> str:
         f = rng[name]
-        chosen = ", ".join(f"{k}={a}" for k, a in f["readings"].items()) or "every reading at its default"
-        return clean(f"  {label}: {_money(f['total'])} [{f['status']}] (computed {f['computed_total']:,}, "
-                     f"discretionary {f['discretionary_total']:,}) — {chosen}")
-    out = [_bold("Range over the readings") + " (each figure a proven optimum):",
-           figure("default", "default readings 默认解读"),
-           figure("conservative", "most conservative 最保守"), figure("generous", "most generous 最宽松")]
+        chosen = ", ".join(f"{k}={a}" for k, a in f["readings"].items()) or t("every reading at its default",
+                                                                               "全部按默认解读")
+        return clean(f"  {label}: {_money(f['total'])} [{status_word(f['status']).split('（')[0] if zh() else f['status']}] "
+                     + t(f"(computed {f['computed_total']:,}, discretionary {f['discretionary_total']:,})",
+                         f"（计算 {f['computed_total']:,}，酌定 {f['discretionary_total']:,}）") + f" — {chosen}")
+    out = [_bold(t("Range over the readings", "不同解读下的范围")) + t(" (each figure a proven optimum):",
+                                                                     "（每个数额都是已证明的最优）："),
+           figure("default", t("default readings 默认解读", "默认解读")),
+           figure("conservative", t("most conservative 最保守", "最保守")),
+           figure("generous", t("most generous 最宽松", "最宽松"))]
     if "chosen" in rng:
-        out.append(figure("chosen", "as chosen with --reading"))
+        out.append(figure("chosen", t("as chosen with --reading", "按 --reading 所选")))
     if rng["ask_the_bureau"]:
-        out.append(_bold("Ask the bureau about") + " (readings that move the total, largest first):")
+        out.append(_bold(t("Ask the bureau about", "建议向主管部门确认"))
+                   + t(" (readings that move the total, largest first):", "（影响合计的解读，影响大的在前）："))
         for f in rng["flips"]:
             if f["change"]:
                 out.append(clean(f"  {f['reading']} ({f['article']}) = {f['alternative']}: {f['change']:+,} 元 "
                                  f"→ {f['total']:,} [{f['status']}] — {f['description']}"))
     else:
-        out.append("  No reading changes this enterprise's total.")
+        out.append(t("  No reading changes this enterprise's total.", "  没有解读会改变该企业的合计。"))
     return out
 
 
@@ -111,13 +148,13 @@ def format_readings(readings: list[dict], width: int = 160) -> str:
     out = []
     for r in readings:
         out.append(_bold(f"{r['reading']}") + clean(f" — {r['policy']} {r['article']}"))
-        out += [clean(f"  “{t}”") for t in r["text"]]
+        out += [clean(f"  “{text}”") for text in r["text"]]
         for a in r["alternatives"]:
             mark = "*" if a["name"] == r["default"] else " "
             out.append(clean(f"  {mark} {a['name']}: {a['description']}"))
-        out.append(clean(f"  default {r['default']}: {r['why']}"))
-        out.append(clean(f"  shapes: {', '.join(r['shapes'])}"))
-    out.append(f"{len(readings)} reading(s); * marks the default")
+        out.append(clean(t(f"  default {r['default']}: {r['why']}", f"  默认 {r['default']}：{r['why']}")))
+        out.append(clean(t(f"  shapes: {', '.join(r['shapes'])}", f"  影响：{'、'.join(r['shapes'])}")))
+    out.append(t(f"{len(readings)} reading(s); * marks the default", f"共 {len(readings)} 项解读；* 标出默认选项"))
     return "\n".join(out)
 
 
@@ -145,47 +182,61 @@ def _same_reason(not_taken: list) -> list[list]:
 
 def format_explanation(e: dict) -> str:
     head = _bold(f"{e['policy']} {e['article']}") + clean(f" ({e['clause']}) — {e['policy_title']}")
-    out = [f"  “{t}”" for t in e["text"]]
-    out += [f"  reading: {rd}" for rd in e["readings"]]
-    out += [f"  read as {r['reading']} = {r['alternative']}" + ("" if r["default"] else " (chosen with --reading)")
+    out = [f"  “{text}”" for text in e["text"]]
+    out += [t(f"  reading: {rd}", f"  解读：{rd}") for rd in e["readings"]]
+    out += [t(f"  read as {r['reading']} = {r['alternative']}", f"  按 {r['reading']} = {r['alternative']} 解读")
+            + ("" if r["default"] else t(" (chosen with --reading)", "（由 --reading 选定）"))
             for r in e["readings_in_effect"]]
     if e["paid"]:
-        out.append(f"Paid {_money(e['total'])} in the {e['status']} plan:")
-        out += [f"  {p['year']} {p['item']}: {'up to ' if p['up_to'] else ''}{p['amount']:,} 元 — {p['bound_by']}"
+        out.append(t(f"Paid {_money(e['total'])} in the {e['status']} plan:",
+                     f"在{status_word(e['status']).split('（')[0]}方案中支付 {_money(e['total'])}："))
+        up_to = t("up to ", "最高 ")
+        out += [f"  {p['year']} {p['item']}: {up_to if p['up_to'] else ''}{p['amount']:,} 元 — {p['bound_by']}"
                 for p in e["paid"]]
     else:
-        out.append("Paid nothing in the plan.")
-    out += [f"  not paid: {n['clause']} for {n['item']}: [{n['kind']}] {n['reason']}" for n in e["not_taken"]]
+        out.append(t("Paid nothing in the plan.", "方案中未支付。"))
+    out += [t(f"  not paid: {n['clause']} for {n['item']}: ", f"  未支付：{n['clause']}（{n['item']}）：")
+            + f"[{kind_word(n['kind'])}] {n['reason']}" for n in e["not_taken"]]
     return "\n".join([head] + [clean(line) for line in out])
 
 
 def format_verdict(v, width: int = 160) -> str:
     if v.unknown:
-        head = (f"{click.style('UNKNOWN', bold=True)}: Z3 did not decide within --timeout whether the ledger's "
-                f"{len(v.lines)} line(s) respect every rule: neither PASS nor FAIL")
+        head = (f"{click.style('UNKNOWN', bold=True)}: "
+                + t(f"Z3 did not decide within --timeout whether the ledger's {len(v.lines)} line(s) respect every "
+                    "rule: neither PASS nor FAIL",
+                    f"（未定）Z3 未能在 --timeout 内判定台账的 {len(v.lines)} 行是否符合全部规则：既非 PASS 也非 FAIL"))
         found = [f"- {f.rule}" for f in v.violated]
-        return "\n".join([head] + ([clean("Found before the limit:")] + [clean(x) for x in found] if found else []))
+        return "\n".join([head] + ([clean(t("Found before the limit:", "时限前已发现："))] + [clean(x) for x in found]
+                                   if found else []))
     if v.passed:
-        head = (f"{click.style('PASS', bold=True, fg='green')}: {len(v.lines)} ledger line(s) respect all "
-                f"{len(v.checked)} rule(s) that apply")
+        head = (f"{click.style('PASS', bold=True, fg='green')}: "
+                + t(f"{len(v.lines)} ledger line(s) respect all {len(v.checked)} rule(s) that apply",
+                    f"（通过）台账 {len(v.lines)} 行符合适用的全部 {len(v.checked)} 条规则"))
         rows = [[f.rule, ", ".join(map(str, f.lines)), "" if f.slack is None else f"{f.slack:,}"] for f in v.checked]
-        out = [head, _bold("Rules checked"), render(["rule", "ledger lines", "slack (元)"], rows, limit=width)]
+        out = [head, _bold(t("Rules checked", "已核对的规则")),
+               render(t(["rule", "ledger lines", "slack (元)"], ["规则", "台账行", "余量（元）"]), rows, limit=width)]
         if v.discretionary:
-            out.append(clean(f"Ledger line(s) {', '.join(map(str, v.discretionary))} were within a discretionary ceiling "
-                             "(“最高/不超过” with no formula, 酌定): the text bounds them, the bureau fixes the amount "
-                             "after review; the audit checks the ceiling only."))
+            out.append(clean(t(f"Ledger line(s) {', '.join(map(str, v.discretionary))} were within a discretionary "
+                               "ceiling (“最高/不超过” with no formula, 酌定): the text bounds them, the bureau fixes the "
+                               "amount after review; the audit checks the ceiling only.",
+                               f"台账第 {'、'.join(map(str, v.discretionary))} 行在酌定上限之内（没有计算公式的“最高/不超过”）："
+                               "条文只规定上限，金额由主管部门评审后确定；审计只核对上限。")))
         return "\n".join(out)
-    head = (f"{click.style('FAIL', bold=True, fg='red')}: {len(v.violated)} rule(s) the ledger breaks "
-            "(each group is a smallest set that cannot hold together with the ledger):")
+    head = (f"{click.style('FAIL', bold=True, fg='red')}: "
+            + t(f"{len(v.violated)} rule(s) the ledger breaks (each group is a smallest set that cannot hold together "
+                "with the ledger):",
+                f"（不通过）台账违反 {len(v.violated)} 条规则（每组是与台账不能同时成立的最小规则集）："))
     out = []
     by_number = {ln.number: ln for ln in v.lines}
     for f in v.violated:
-        excess = f" — exceeded by {f.excess:,} 元" if f.excess and f.excess > 0 else ""
+        excess = t(f" — exceeded by {f.excess:,} 元", f" — 超出 {f.excess:,} 元") if f.excess and f.excess > 0 else ""
         cite = f" [{f.policy} {f.article}]" if f.article and f.article not in f.rule else ""
         out.append(f"- {f.rule}{cite}{excess}")
         for n in f.lines:
             ln = by_number[n]
-            out.append(f"    ledger line {n}: {ln.policy} {ln.article} {ln.item} {ln.year} {ln.amount:,} 元")
+            out.append(t(f"    ledger line {n}: ", f"    台账第 {n} 行：")
+                       + f"{ln.policy} {ln.article} {ln.item} {ln.year} {ln.amount:,} 元")
         if f.article_text:
             out.append(f"    “{f.article_text}”")
     return "\n".join([head] + [clean(line) for line in out])
@@ -195,20 +246,24 @@ def format_coverage(report: list[dict], width: int = 160) -> str:
     out = []
     for p in report:
         out += [_bold(f"{p['policy']}: {p['title']} {p['document']} [{p['status']}]"),
-                render(["article", "status", "clauses / note"],
+                render(t(["article", "status", "clauses / note"], ["条款", "状态", "子项 / 说明"]),
                        [[a["article"], a["status"], ", ".join(a["clauses"] + a["notes"])] for a in p["articles"]],
                        limit=width),
-                clean(f"{p['policy']}: {len(p['articles'])} articles, {p['not_encoded']} not encoded")]
+                clean(t(f"{p['policy']}: {len(p['articles'])} articles, {p['not_encoded']} not encoded",
+                        f"{p['policy']}：共 {len(p['articles'])} 条，未编码 {p['not_encoded']} 条"))]
     return "\n".join(out)
 
 
 def format_check(ruleset: Ruleset) -> str:
     parts = sum(len(c.parts) for c in ruleset.clauses)
-    out = [f"checked {len(ruleset.files)} file(s): {len(ruleset.policies)} policies, "
-           f"{len(ruleset.clauses)} clauses ({parts} parts), {len(ruleset.vocab.facts)} facts, "
-           f"{len(ruleset.vocab.kinds)} kinds of item — no errors"]
+    out = [t(f"checked {len(ruleset.files)} file(s): {len(ruleset.policies)} policies, "
+             f"{len(ruleset.clauses)} clauses ({parts} parts), {len(ruleset.vocab.facts)} facts, "
+             f"{len(ruleset.vocab.kinds)} kinds of item — no errors",
+             f"已检查 {len(ruleset.files)} 个文件：{len(ruleset.policies)} 项政策，{len(ruleset.clauses)} 个条款"
+             f"（{parts} 个子项），{len(ruleset.vocab.facts)} 个事实，{len(ruleset.vocab.kinds)} 类项目 — 没有错误")]
     for p in sorted(ruleset.policies.values(), key=lambda p: p.order):
         clauses = [c for c in ruleset.clauses if c.policy == p.id]
         end = p.in_force[1] or "…"
-        out.append(f"  {p.id}: {p.title} [{p.level}, {p.status}, {p.in_force[0]} to {end}] — {len(clauses)} clauses")
+        out.append(t(f"  {p.id}: {p.title} [{p.level}, {p.status}, {p.in_force[0]} to {end}] — {len(clauses)} clauses",
+                     f"  {p.id}：{p.title} [{p.level}，{p.status}，{p.in_force[0]} 至 {end}] — {len(clauses)} 个条款"))
     return "\n".join(clean(line) for line in out)

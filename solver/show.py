@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import ast
+from .i18n import t
 from .values import fmt_money, fmt_rate
 
 _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6}
@@ -29,7 +30,7 @@ def _show(e: ast.Expr) -> tuple[str, int]:
         return f"{e.name}({', '.join(show(a) for a in e.args)})", 9
     if isinstance(e, ast.Arith):
         p = _PREC[e.op]
-        op = " of " if e.op == "*" and _is_rate(e.left) else f" {e.op} "
+        op = t(" of ", " × ") if e.op == "*" and _is_rate(e.left) else f" {e.op} "
         return f"{show(e.left, p)}{op}{show(e.right, p + 1)}", p
     if isinstance(e, ast.Compare):
         return f"{show(e.left, 5)} {e.op} {show(e.right, 5)}", 4

@@ -14,6 +14,9 @@ from solver import pipeline
 # The checked-rules cache of this test run lives in its own folder (and CLI runs in subprocesses
 # inherit it), so tests never read or write the user's ~/.cache.
 os.environ["SUBSIDY_CACHE_DIR"] = tempfile.mkdtemp(prefix="subsidy-cache-")
+# Messages are English unless a test asks for Chinese (--lang zh): the tests read the same words
+# whatever the machine's locale.
+os.environ["SUBSIDY_LANG"] = "en"
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

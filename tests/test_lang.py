@@ -1,0 +1,115 @@
+"""Chinese output (`--lang zh`) and English (`--lang en`): tables, reasons, statuses, policy names.
+
+The golden files in tests/golden/ are the exact text `optimize --lang zh` prints for two bundled
+examples; a change to them is made on purpose (SUBSIDY_REGEN_GOLDEN=1 rewrites them) and read
+as a diff in review."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from solver import i18n, pipeline
+from tests.conftest import EXAMPLES, ROOT
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(cli.main, list(args), env=env)
+
+
+@pytest.mark.parametrize("example", ["pinggu-2025", "tongzhou-projects"])
+def test_chinese_tables_match_the_golden_text(example):
+    result = run("optimize", str(EXAMPLES / f"{example}.yaml"), "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    golden = GOLDEN / f"{example}.zh.txt"
+    if os.environ.get("SUBSIDY_REGEN_GOLDEN"):
+        golden.write_text(result.output, encoding="utf-8")
+    assert result.output == golden.read_text(encoding="utf-8")
+
+
+def test_chinese_plan_names_the_total_kinds_and_policies():
+    # examples/pinggu-2025.yaml: 1,755,000 元 = 255,000 computed (004 第三条 125,000 + 第十二条 130,000)
+    # + 1,500,000 discretionary (第五条 30万 + 第六条 50万 + 第七条 20万 + 50万), as README's table has it
+    out = run("optimize", str(EXAMPLES / "pinggu-2025.yaml"), "--lang", "zh").output
+    assert "合计：1,755,000 元（175.5万）" in out
+    assert "状态：最优（已证明" in out
+    assert "其中按条文公式计算：255,000 元（25.5万）；主管部门酌定的最高额：1,500,000 元（150万）" in out
+    assert "平谷高端制造业若干措施" in out and "│ pinggu " not in out  # the short title, not the slug
+    assert "[不符合条件]" in out
+    with i18n.use("zh"):  # the reason whole, as the table folds it: 004 第六条's 灯塔工厂 part, a 先进级 factory
+        reasons = {n.clause: n.reason for n in pipeline.optimize(str(EXAMPLES / "pinggu-2025.yaml")).not_taken}
+    assert reasons["pinggu.smart_factory.lighthouse"] == "item.level == 灯塔工厂 不成立（实际 item.level = 先进级）"
+    assert "[缺少事实] 需要" in out and "up to" not in out and "Payments" not in out
+
+
+def test_english_stays_as_it_was():
+    out = run("optimize", str(EXAMPLES / "pinggu-2025.yaml"), "--lang", "en").output
+    assert "Total: 1,755,000 元 (175.5万)   status: optimal (proven: no legal plan pays 1元 more)" in out
+    assert "│ pinggu " in out and "[ineligible]" in out
+    reasons = {n.clause: n.reason for n in pipeline.optimize(str(EXAMPLES / "pinggu-2025.yaml")).not_taken}
+    assert reasons["pinggu.smart_factory.lighthouse"] == "item.level == 灯塔工厂 fails (item.level = 先进级)"
+    assert "合计" not in out
+
+
+def test_the_locale_chooses_the_language_when_lang_is_not_given():
+    zh_env = {"SUBSIDY_LANG": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "zh_CN.UTF-8"}
+    assert "合计：1,755,000 元" in run("optimize", str(EXAMPLES / "pinggu-2025.yaml"), env=zh_env).output
+    en_env = dict(zh_env, LANG="en_US.UTF-8")
+    assert "Total: 1,755,000 元" in run("optimize", str(EXAMPLES / "pinggu-2025.yaml"), env=en_env).output
+    # LC_ALL outranks LANG, as POSIX orders them
+    assert i18n.from_locale({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}) == "zh"
+    assert i18n.from_locale({"LC_ALL": "C", "LANG": "zh_CN.UTF-8"}) == "en"
+    assert i18n.from_locale({}) == "en"
+    assert i18n.from_locale({"SUBSIDY_LANG": "zh", "LANG": "C"}) == "zh"
+
+
+def test_a_command_language_does_not_leak_into_the_next_call():
+    run("optimize", str(EXAMPLES / "pinggu-2025.yaml"), "--lang", "zh")
+    assert i18n.current() == "en"
+    result = pipeline.optimize(str(EXAMPLES / "pinggu-2025.yaml"))
+    assert not any("不成立" in n.reason for n in result.not_taken)
+
+
+def test_json_keeps_ids_with_the_titles_beside_them():
+    data = json.loads(run("optimize", str(EXAMPLES / "pinggu-2025.yaml"), "--json", "--lang", "zh").output)
+    assert data["total"] == 1_755_000
+    assert {p["policy"] for p in data["payments"]} == {"pinggu"}
+    assert all(p["policy_title"] == "平谷区促进高端制造业高质量发展若干措施" for p in data["payments"])
+    assert data["policies"]["pinggu"] == {"title": "平谷区促进高端制造业高质量发展若干措施",
+                                          "short": "平谷高端制造业若干措施", "document": "京平科信发〔2025〕8号"}
+    assert {n["kind"] for n in data["not_taken"]} <= {"ineligible", "missing", "draft", "out_of_force", "dominated",
+                                                     "no_item", "below_minimum", "unproven"}  # ids stay English
+    assert "DESIGN" not in json.dumps(data, ensure_ascii=False)  # cites no document users do not have
+
+
+def test_python_api_speaks_chinese_inside_use():
+    with i18n.use("zh"):
+        result = pipeline.optimize(str(EXAMPLES / "pinggu-2025.yaml"))
+    assert any("不成立" in n.reason for n in result.not_taken)
+    assert i18n.current() == "en"
+
+
+def test_audit_and_explain_in_chinese(tmp_path):
+    plan = json.loads(run("optimize", str(EXAMPLES / "pinggu-2025.yaml"), "--json").output)
+    ledger = tmp_path / "ledger.json"
+    ledger.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    passed = run("audit", str(EXAMPLES / "pinggu-2025.yaml"), str(ledger), "--lang", "zh")
+    assert passed.exit_code == 0 and "PASS: （通过）台账 6 行符合适用的全部" in passed.output
+    # 004 第三条 pays 0.5% of the output increase, at most 500万: 125,000 here. 126,000 keeps 第十七条's
+    # rounding (whole 千元, at least 1万) and breaks 第三条's figure alone, by 1,000 元
+    plan["payments"][0]["amount"] += 1000
+    ledger.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    failed = run("audit", str(EXAMPLES / "pinggu-2025.yaml"), str(ledger), "--lang", "zh")
+    assert failed.exit_code == 1 and "（不通过）台账违反 1 条规则" in failed.output and "超出 1,000 元" in failed.output
+    explained = run("explain", str(EXAMPLES / "pinggu-2025.yaml"), "pinggu.第三条", "--lang", "zh").output
+    assert "在最优方案中支付 125,000 元（12.5万）：" in explained
+
+
+def test_unknown_language_is_a_usage_error():
+    result = run("optimize", str(EXAMPLES / "pinggu-2025.yaml"), "--lang", "fr")
+    assert result.exit_code == 2 and "zh" in result.output
