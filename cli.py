@@ -405,14 +405,52 @@ def template(district, years, rules, include_drafts, out) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
+    _write_new(out, text)
+    click.echo(f"template written to {out}", err=True)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the profile to this file (it must not exist).")
+@_guard
+def example(name, out) -> None:
+    """A bundled example profile: NAME's YAML on stdout (or --out FILE); without NAME, the list."""
+    from solver.resources import examples
+    found = examples()
+    if name is None:
+        for stem, path in found.items():
+            click.echo(f"{stem}\t{_first_line(path)}")
+        return
+    path = found.get(name.removesuffix(".yaml"))
+    if path is None:
+        from solver.diagnostics import Diagnostic, did_you_mean
+        raise DiagnosticError(Diagnostic("error", "E316", f"no bundled example '{name}'", None,
+                                         did_you_mean(name, found) or f"one of: {', '.join(found)}"))
+    text = path.read_text(encoding="utf-8")
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    _write_new(out, text)
+    click.echo(f"{name} written to {out}: subsidy optimize {out}", err=True)
+
+
+def _first_line(path) -> str:
+    """An example's own description: its first comment line."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def _write_new(out: str, text: str) -> None:
+    """Write a new file; never overwrite one (a profile someone filled in)."""
     try:
-        with open(out, "x", encoding="utf-8") as f:  # never overwrites a profile someone filled in
+        with open(out, "x", encoding="utf-8") as f:
             f.write(text)
     except OSError as err:
         from solver.diagnostics import Diagnostic
         raise DiagnosticError(Diagnostic("error", "E315", f"cannot write '{out}': {err.strerror}", None,
                                          "name a new file")) from None
-    click.echo(f"template written to {out}", err=True)
 
 
 @main.command()

@@ -1,0 +1,4 @@
+"""`python -m solver …` is the `subsidy` command."""
+from .command import run
+
+run()
