@@ -410,6 +410,18 @@ def template(district, years, rules, include_drafts, out) -> None:
 
 
 @main.command()
+@click.argument("name", type=click.Choice(["profile", "ledger", "optimize", "explain", "audit", "prove"]))
+@_rules_opt
+@_guard
+def schema(name, rules) -> None:
+    """The JSON Schema of NAME: the profile (from the vocabulary of the rules), a ledger, or a
+    command's --json output."""
+    from solver.schema import schema as make
+    vocab = pipeline.load_rules(list(rules) or None).vocab if name == "profile" else None
+    click.echo(to_json(make(name, vocab)), nl=False)
+
+
+@main.command()
 @click.argument("name", required=False)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the profile to this file (it must not exist).")
 @_guard
