@@ -285,3 +285,4 @@ class RuleFile(Struct, frozen=True):
     clauses: tuple[ClauseDecl, ...]
     articles: tuple[ArticleDecl, ...] = ()
     readings: tuple[ReadingDecl, ...] = ()
+    chinese: tuple[tuple[str, str], ...] = ()  # (a note's English words, the same in Chinese: `zh "…"`)

@@ -107,7 +107,7 @@ def check(files: list[ast.RuleFile]) -> Ruleset:
                            did_you_mean(part.matches, policies))
     diag.raise_if_errors()
     return Ruleset(vocab, policies, tuple(conditions), tuple(clauses), tuple(f.path for f in files),
-                   tuple(articles), readings, variants)
+                   tuple(articles), readings, variants, chinese={en: zh for f in files for en, zh in f.chinese})
 
 
 # ---- readings ---------------------------------------------------------------------------

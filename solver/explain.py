@@ -121,7 +121,8 @@ def build_result(g: Grounded, plan: Plan) -> Result:
         c, amount = g.candidates[i], plan.amounts[i]
         used = tuple(sorted(set(c.part.readings_used + by_policy[c.policy.id] + c.policy.readings_used)))
         payments.append(Payment(c.policy.id, c.clause.article, c.part_key, c.subject, c.year, amount,
-                                bound_by(g, plan, c, amount), c.part.up_to, c.clause.readings + c.part.readings,
+                                bound_by(g, plan, c, amount), c.part.up_to,
+                                tuple(map(g.ruleset.say, c.clause.readings + c.part.readings)),
                                 c.policy.is_draft, "discretionary" if c.part.up_to else "computed", used,
                                 i in spread))
     effect = in_effect(g.ruleset)
@@ -294,7 +295,8 @@ def explain_clause(g: Grounded, plan: Plan, clause: Clause) -> dict:
     return {
         "policy": clause.policy, "policy_title": policy.title, "article": clause.article, "clause": clause.key,
         "text": list(clause.texts),
-        "readings": list(clause.readings) + [f"{p.name}: {r}" for p in clause.parts for r in p.readings],
+        "readings": [g.ruleset.say(r) for r in clause.readings]
+        + [f"{p.name}: {g.ruleset.say(r)}" for p in clause.parts for r in p.readings],
         "readings_in_effect": [{"reading": k, "alternative": effect[k], "default": effect[k] == g.ruleset.readings[k].default}
                                for k in clause.readings_used],
         "paid": [asdict(p) for p in mine], "total": sum(p.amount for p in mine),

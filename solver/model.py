@@ -7,7 +7,7 @@ from msgspec import Struct
 
 from . import ast
 from .diagnostics import Span
-from .i18n import t
+from .i18n import t, zh
 
 BASE_TYPES = ("money", "rate", "count", "bool", "year", "date", "text", "item")  # item: the id of another item
 SCOPES = ("payment", "item_year", "item", "enterprise_year", "enterprise")
@@ -212,6 +212,12 @@ class Ruleset(Struct, frozen=True):
     readings: dict[str, Reading] = {}  # by key, POLICY.NAME
     variants: dict[str, tuple[Variant, ...]] = {}  # by clause or condition key: every combination
     chosen: tuple[tuple[str, str], ...] = ()  # alternatives other than the defaults (solver/readings.py)
+    chinese: dict[str, str] = {}  # a rule file's English note -> the same in Chinese (its `zh "…"`)
+
+    def say(self, note: str) -> str:
+        """A note of the rule files (a clause's reading, an alternative, a reason) in the output's
+        language: its Chinese words where the rule file gives them and the output is Chinese."""
+        return self.chinese.get(note, note) if zh() else note
 
     def clause(self, key: str) -> Clause | None:
         """A clause by POLICY.NAME, POLICY.ARTICLE or ARTICLE, the article in the document's own

@@ -54,6 +54,7 @@ def parse_text(text: str, path: str) -> ast.RuleFile:
         clauses=tuple(i for i in items if isinstance(i, ast.ClauseDecl)),
         articles=tuple(i for i in items if isinstance(i, ast.ArticleDecl)),
         readings=tuple(i for i in items if isinstance(i, ast.ReadingDecl)),
+        chinese=tuple(builder.chinese.items()),
     )
 
 
@@ -169,6 +170,7 @@ class _Builder(Transformer):
     def __init__(self, path: str):
         super().__init__()
         self.path = path
+        self.chinese: dict[str, str] = {}  # a note's English words -> its `zh "…"` words
 
     # -- positions ---------------------------------------------------------------------
     def _span(self, meta) -> Span:
@@ -293,12 +295,22 @@ class _Builder(Transformer):
         return ast.ReadingDecl(str(name), _unquote(article), texts, alternatives,
                                defaults[0][0] if defaults else None, self._tok(name), duplicates)
 
+    def zh(self, meta, items):
+        return ("zh", _unquote(items[0]))
+
+    def _chinese(self, english: str, rest: list) -> None:
+        """Record the Chinese words given after an English note (`… zh "…"`)."""
+        for tag, words in rest:
+            self.chinese[english] = words
+
     def alternative(self, meta, items):
-        name, description = items
+        name, description, *rest = items
+        self._chinese(_unquote(description), rest)
         return ("alternative", (str(name), _unquote(description), self._tok(name)), self._span(meta))
 
     def reading_default(self, meta, items):
-        name, reason = items
+        name, reason, *rest = items
+        self._chinese(_unquote(reason), rest)
         return ("default", (str(name), _unquote(reason), self._tok(name)), self._span(meta))
 
     def reading_ref(self, meta, items):
@@ -316,6 +328,7 @@ class _Builder(Transformer):
         return ("texts", _unquote(items[0]), self._span(meta))
 
     def reading(self, meta, items):
+        self._chinese(_unquote(items[0]), items[1:])
         return ("readings", _unquote(items[0]), self._span(meta))
 
     def benefit(self, meta, items):

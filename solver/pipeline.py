@@ -150,7 +150,7 @@ def reading_range(ruleset: Ruleset, choice: dict[str, str], only: list[str] | No
                 continue
             result = optimum(effect | {key: alt.name})
             flips.append({"reading": key, "article": reading.article, "alternative": alt.name,
-                          "description": alt.description, "total": result.total, "status": result.status,
+                          "description": ruleset.say(alt.description), "total": result.total, "status": result.status,
                           "change": result.total - base.total})
             if result.total < low_total.get(key, base.total):
                 low[key], low_total[key] = alt.name, result.total

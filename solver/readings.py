@@ -87,6 +87,6 @@ def listing(ruleset: Ruleset, policy: str | None = None) -> list[dict]:
         if policy and r.policy != policy:
             continue
         out.append({"reading": r.key, "policy": r.policy, "article": r.article, "text": list(r.texts),
-                    "alternatives": [{"name": a.name, "description": a.description} for a in r.alternatives],
-                    "default": r.default, "why": r.reason, "shapes": shaped_by(ruleset, r.key)})
+                    "alternatives": [{"name": a.name, "description": ruleset.say(a.description)} for a in r.alternatives],
+                    "default": r.default, "why": ruleset.say(r.reason), "shapes": shaped_by(ruleset, r.key)})
     return out

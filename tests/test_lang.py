@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import cli
 from solver import i18n, pipeline
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, write_profile
 
 GOLDEN = ROOT / "tests" / "golden"
 
@@ -113,3 +113,55 @@ def test_audit_and_explain_in_chinese(tmp_path):
 def test_unknown_language_is_a_usage_error():
     result = run("optimize", str(EXAMPLES / "pinggu-2025.yaml"), "--lang", "fr")
     assert result.exit_code == 2 and "zh" in result.output
+
+
+TRIAL = '''
+policy trial {
+    title    "试行措施"
+    short    "试行"
+    level    district
+    region   平谷区
+    in_force 2025-01-01 to 2027-12-31
+    status   in_force
+}
+
+reading rd_amount "第三条" {
+    text "按照研发投入情况，每年给予最高300万元支持"
+    alternative within_rd "up to 300万 a year, and no more than the year's R&D expense"
+        zh "每年最高300万元，且不超过当年研发费用"
+    alternative flat "up to 300万 in each year with R&D expense, whatever its amount"
+    default within_rd because "“按照研发投入情况” ties the amount to the expense" zh "“按照研发投入情况”把金额与投入挂钩"
+}
+
+clause rd "第三条" {
+    text "按照研发投入情况，每年给予最高300万元支持。"
+    reading "Paid in each year with R&D expense." zh "有研发费用的年份均可支持。"
+    for enterprise each year
+    require rd_expense > 0元
+    when rd_amount is within_rd { pay up to min(rd_expense, 300万) }
+    when rd_amount is flat { pay up to 300万 }
+}
+'''
+
+
+def test_rule_file_notes_in_chinese_where_the_file_gives_them(tmp_path):
+    """`zh "…"` after a note gives its Chinese words; Chinese output shows them, English keeps the
+    note; a note with no `zh` stays as written in both."""
+    from solver.resources import rules_dir
+    (tmp_path / "trial.rules").write_text(TRIAL, encoding="utf-8")
+    rules = [str(rules_dir() / "vocabulary.rules"), str(tmp_path / "trial.rules")]
+    with i18n.use("zh"):
+        zh_list = pipeline.readings(None, rules)
+    (reading,) = zh_list
+    assert [a["description"] for a in reading["alternatives"]] == [
+        "每年最高300万元，且不超过当年研发费用", "up to 300万 in each year with R&D expense, whatever its amount"]
+    assert reading["why"] == "“按照研发投入情况”把金额与投入挂钩"
+    (english,) = pipeline.readings(None, rules)
+    assert english["why"] == "“按照研发投入情况” ties the amount to the expense"
+    # an enterprise of 平谷区 with 120万 of R&D in 2025: 第三条 pays up to min(120万, 300万) = 120万
+    profile = write_profile(tmp_path, {"enterprise": "试行企业", "years": 2025,
+                                       "facts": {"district": "平谷区", "rd_expense": {2025: "120万"}}, "items": []})
+    with i18n.use("zh"):
+        plan = pipeline.optimize(str(profile), rules)
+    assert plan.total == 1_200_000 and plan.payments[0].readings == ("有研发费用的年份均可支持。",)
+    assert pipeline.optimize(str(profile), rules).payments[0].readings == ("Paid in each year with R&D expense.",)
