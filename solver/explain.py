@@ -56,6 +56,7 @@ class Result(Struct, frozen=True):
     readings_in_effect: tuple[tuple[str, str, bool], ...] = ()  # (reading, alternative, is default) behind a payment
     range: dict | None = None  # `--readings`: the optima under other readings (pipeline.reading_range)
     missing_facts: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (fact, description, articles needing it)
+    policy_titles: tuple[tuple[str, str], ...] = ()  # (policy id, title) of the policies named; not in JSON
 
     @property
     def computed_total(self) -> int:
@@ -157,7 +158,8 @@ def build_result(g: Grounded, plan: Plan) -> Result:
     benefits = tuple({"policy": c.policy, "article": c.article, "clause": c.key, "benefit": b} for c, b in g.benefits)
     return Result(g.profile.name, g.horizon, plan.status, plan.total, plan.bound, tuple(payments),
                   tuple(not_taken(g, plan)), benefits, tuple(assumptions), certificate, plan.proofs,
-                  readings_in_effect, None, missing_facts(g))
+                  readings_in_effect, None, missing_facts(g),
+                  tuple((pid, policy.title) for pid, policy in g.ruleset.policies.items()))
 
 
 def missing_facts(g: Grounded) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
