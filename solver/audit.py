@@ -68,8 +68,9 @@ def read_ledger(path: str, unit: str | None = None, sheet: str | None = None):
     """Raw ledger rows with spans: YAML/JSON ({payments: [...]}); or a CSV or .xlsx table,
     read by solver.tabular into a `Ledger` (its rows, and whether a unit was given)."""
     from . import tabular
-    if tabular.is_tabular(path):
-        return tabular.read(path, read_limited(path, "ledger"), unit, sheet)
+    raw = read_limited(path, "ledger")
+    if tabular.is_tabular(path, raw):
+        return tabular.read(path, raw, unit, sheet)
     if unit is not None or sheet is not None:
         raise DiagnosticError(Diagnostic("error", "E523", "--unit and --sheet are for CSV and .xlsx ledgers", None,
                                          "amounts in YAML or JSON carry their unit in the text: 1200万"))

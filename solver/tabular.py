@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
-from .values import MONEY_LIMIT, ValueProblem, number, parse_money, shown
+from .values import MONEY_LIMIT, ValueProblem, fmt_value, number, parse_money, shown
 
 LEDGER_KEYS = ("policy", "article", "item", "year", "amount")
 #: Header names of each ledger column, compared after NFKC (full-width letters and brackets
@@ -60,9 +60,11 @@ class Ledger:
 
 
 # ---- reading --------------------------------------------------------------------------------
-def is_tabular(path: str, raw: bytes | None = None) -> bool:
+def is_tabular(path: str, raw: bytes) -> bool:
+    """A CSV or workbook by its name (.csv, .tsv, .xlsx, .xlsm, .xls) or its first bytes (a zip:
+    a workbook saved under another name; a UTF-16 BOM: Excel's "Unicode text", saved as .txt)."""
     suffix = path.lower().rsplit(".", 1)[-1] if "." in path else ""
-    return suffix in ("csv", "tsv", "txt", "xlsx", "xlsm", "xls") or (raw is not None and raw.startswith(XLSX_MAGIC))
+    return suffix in ("csv", "tsv", "xlsx", "xlsm", "xls") or raw.startswith((XLSX_MAGIC, b"\xff\xfe", b"\xfe\xff"))
 
 
 def read(path: str, raw: bytes, unit: str | None = None, sheet: str | None = None) -> Ledger:
@@ -74,8 +76,8 @@ def read(path: str, raw: bytes, unit: str | None = None, sheet: str | None = Non
         raise DiagnosticError(Diagnostic("error", "E510", f"'{path}' is an Excel 97-2003 workbook (.xls), which is not read",
                                          Span(path, 1, 1), "in Excel: 文件 → 另存为 → Excel 工作簿 (*.xlsx), or CSV UTF-8"))
     if raw.startswith(XLSX_MAGIC):
-        grid, name = _xlsx_grid(path, raw, sheet)
-        return _rows(path, grid, unit, name)
+        grid, name, formulas = _xlsx_grid(path, raw, sheet)
+        return _rows(path, grid, unit, name, formulas)
     if sheet is not None:
         raise DiagnosticError(Diagnostic("error", "E511", "--sheet names a sheet of an .xlsx workbook; this ledger is CSV",
                                          None, "leave --sheet out for a CSV ledger"))
@@ -158,9 +160,8 @@ def _xlsx_grid(path: str, raw: bytes, sheet: str | None):
             raise DiagnosticError(Diagnostic("error", "E519", f"sheet '{ws.title}' has more than {MAX_ROWS} rows",
                                              Span(path, row, 1), "split it into several ledgers"))
         grid.append((row, row, list(cells), None))
-    formulas = _Formulas(raw, ws.title)
     book.close()
-    return (grid, formulas), ws.title
+    return grid, ws.title, _Formulas(raw, ws.title)
 
 
 class _Formulas:
@@ -188,10 +189,16 @@ def _norm(value) -> str:
 
 
 def _header_key(cell) -> tuple[str | None, str | None]:
-    """('amount', '万元') for 金额（万元）; (None, None) for a column the ledger does not read."""
-    text = re.sub(r"\s+", "", _norm(cell or "")).lower()
-    if not text:
-        return None, None
+    """('amount', '万元') for 金额（万元）; ('clause', None) for `条款键 clause` (a Chinese name with
+    its English gloss, as our own files write it); (None, None) for a column not read."""
+    words = _norm(cell or "").lower().split()
+    found = _named("".join(words))
+    if found[0] is None and len(words) > 1 and re.fullmatch(r"[a-z ]+", " ".join(words[1:])):
+        return _named(words[0])
+    return found
+
+
+def _named(text: str) -> tuple[str | None, str | None]:
     if text in _NAME_OF:
         return _NAME_OF[text], None
     m = re.fullmatch(r"(.+?)(?:\((.*)\)|/(.+)|(万元|元))", text)
@@ -201,14 +208,17 @@ def _header_key(cell) -> tuple[str | None, str | None]:
 
 
 def _letter(column: int) -> str:
-    from openpyxl.utils import get_column_letter
-    return get_column_letter(column)
+    """1 -> A, 27 -> AA: the column as Excel names it (openpyxl is not imported for a CSV)."""
+    name = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
 
 
-def _rows(path: str, grid, unit: str | None, sheet: str | None) -> Ledger:
-    formulas = None
-    if sheet is not None:
-        grid, formulas = grid
+def _rows(path: str, grid, unit: str | None, sheet: str | None, formulas: _Formulas | None = None) -> Ledger:
+    """The ledger's rows from a grid of (row, line, cells, the line's text): the header found,
+    each cell read, each mistake collected with its place."""
     diag = Collector()
     kind = "CSV" if sheet is None else f"sheet '{sheet}'"
 
@@ -217,7 +227,7 @@ def _rows(path: str, grid, unit: str | None, sheet: str | None) -> Ledger:
             + f" ({header})"
 
     # the header: the first row (of the first HEADER_SCAN) with an amount column, else the first non-empty one
-    rows = [(r, s, [c for c in cells], text) for r, s, cells, text in grid]
+    rows = grid
     filled = [x for x in rows[:HEADER_SCAN] if any(_norm(c) for c in x[2] if c is not None)]
     if not filled:
         raise DiagnosticError(Diagnostic("error", "E501", f"the ledger '{path}' is empty: no header row", Span(path, 1, 1),
@@ -388,13 +398,9 @@ def _money(value, scale: int) -> tuple[int, bool]:
         raise ValueProblem(f"{shown(spelt)} is larger than any subsidy figure (limit 10万亿元)")
     if amount.denominator != 1:
         unit = "万元" if scale == 10_000 and bare else "元"
-        raise ValueProblem(f"{shown(spelt)} {unit} is not a whole number of 元 ({_decimal(amount)} 元)")
+        exact = "" if scale == 1 or not bare else f" ({fmt_value(amount, 'money')})"
+        raise ValueProblem(f"{shown(spelt)} {unit} is not a whole number of 元{exact}")
     return int(amount), bare
-
-
-def _decimal(value: Fraction) -> str:
-    from .values import _decimal as exact
-    return exact(value)
 
 
 def _money_help(value, scale: int) -> str:

@@ -111,6 +111,15 @@ def test_gbk_csv_of_chinese_windows(tmp_path):
         assert next(r for r in verdict["checked"] if "第三条" in r["rule"] and "at most" in r["rule"])["slack"] == 0
 
 
+@pytest.mark.parametrize("header", ["金额（万元）", "金额(万元)", "金额 (万元)", "金额/万元", "拨付金额（万元） amount"])
+def test_the_unit_in_the_header_in_gbk(tmp_path, header):
+    # tongzhou-city-direction's two 1200万 payments (README total 24000000), booked in 万元, saved as GBK
+    text = f"政策,条款,项目,年度,{header}\r\ncity2024,四(二)2,并购重组项目,2024,1200\r\n" \
+           "tongzhou_mfg,第十一条,并购重组项目,2025,\"1,200\"\r\n"
+    code, verdict, output = audit_json(TONGZHOU, write(tmp_path, "ledger.csv", text.encode("gbk")))
+    assert code == 0 and sum(ln["amount"] for ln in verdict["ledger"]) == 24_000_000, output
+
+
 def test_utf16_unicode_text_export_is_tab_separated(tmp_path):
     text = "政策\t条款\t项目\t年度\t金额\r\npinggu\t第三条\tenterprise\t2025\t125000\r\n"
     path = write(tmp_path, "ledger.txt", b"\xff\xfe" + text.encode("utf-16-le"))
