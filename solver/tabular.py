@@ -45,6 +45,9 @@ UNITS = {"元": 1, "人民币元": 1, "yuan": 1, "万元": 10_000, "万": 10_000
 TOTAL_WORDS = {"合计", "总计", "小计", "total", "sum", "合计金额"}
 #: Rows before the header a sheet may have (a title line, a blank line); rows read at most.
 HEADER_SCAN, MAX_ROWS, MAX_COLUMNS = 10, 100_000, 64
+#: What a workbook may unpack to (its zip's stated sizes): a 5 MB zip could otherwise stand for
+#: gigabytes of XML.
+MAX_UNPACKED = 200_000_000
 #: Below this (1万元) every bare amount of a ledger is a sign its column is in 万元.
 WAN = 10_000
 XLSX_MAGIC = b"PK\x03\x04"
@@ -130,18 +133,30 @@ def _csv_grid(path: str, raw: bytes) -> list[tuple[int, int, list, str | None]]:
     return grid
 
 
+def _unreadable(path: str, err: Exception) -> DiagnosticError:
+    return DiagnosticError(Diagnostic("error", "E510", f"'{path}' is not a readable .xlsx workbook "
+                                      f"({type(err).__name__}: {shown(str(err), 80)})", Span(path, 1, 1),
+                                      "save it from Excel as an .xlsx workbook or as CSV UTF-8"))
+
+
 def _xlsx_grid(path: str, raw: bytes, sheet: str | None):
     import warnings
 
     from openpyxl import load_workbook
+    try:  # a workbook is a zip: what it unpacks to is bounded before anything is unpacked
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(raw)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as err:
+        raise _unreadable(path, err) from None
+    if unpacked > MAX_UNPACKED:
+        raise DiagnosticError(Diagnostic("error", "E519", f"the workbook unpacks to {unpacked:,} bytes, more than "
+                                         f"any ledger ({MAX_UNPACKED:,} at most)", Span(path, 1, 1),
+                                         "save the ledger's sheet alone, as .xlsx or CSV"))
     try:
         with warnings.catch_warnings():  # "Workbook contains no default style": nothing for the user
             warnings.simplefilter("ignore")
             book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as err:  # a damaged or foreign zip: openpyxl raises many kinds
-        raise DiagnosticError(Diagnostic("error", "E510", f"'{path}' is not a readable .xlsx workbook "
-                                         f"({type(err).__name__}: {shown(str(err), 80)})", Span(path, 1, 1),
-                                         "save it from Excel as an .xlsx workbook or as CSV UTF-8")) from None
+        raise _unreadable(path, err) from None
     names = book.sheetnames
     if sheet is None:
         ws = book.worksheets[0]
@@ -155,11 +170,16 @@ def _xlsx_grid(path: str, raw: bytes, sheet: str | None):
                                          f"name a sheet of rows with --sheet: {', '.join(names)}"))
     ws.reset_dimensions()  # a workbook's stated size may be wrong; read what is there
     grid = []
-    for row, cells in enumerate(ws.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), 1):
-        if row > MAX_ROWS:
-            raise DiagnosticError(Diagnostic("error", "E519", f"sheet '{ws.title}' has more than {MAX_ROWS} rows",
-                                             Span(path, row, 1), "split it into several ledgers"))
-        grid.append((row, row, list(cells), None))
+    try:
+        for row, cells in enumerate(ws.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), 1):
+            if row > MAX_ROWS:
+                raise DiagnosticError(Diagnostic("error", "E519", f"sheet '{ws.title}' has more than {MAX_ROWS} rows",
+                                                 Span(path, row, 1), "split it into several ledgers"))
+            grid.append((row, row, list(cells), None))
+    except DiagnosticError:
+        raise
+    except Exception as err:  # a cell openpyxl cannot read (a number of 5000 digits, broken XML)
+        raise _unreadable(path, err) from None
     book.close()
     return grid, ws.title, _Formulas(raw, ws.title)
 
@@ -174,13 +194,17 @@ class _Formulas:
     def at(self, row: int, column: int):
         if self.cells is None:
             from openpyxl import load_workbook
-            ws = load_workbook(io.BytesIO(self.raw), read_only=True)[self.title]
-            ws.reset_dimensions()
             self.cells = {}
-            for r, cells in enumerate(ws.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), 1):
-                self.cells.update({(r, c): v for c, v in enumerate(cells, 1) if isinstance(v, str) and v.startswith("=")})
-                if r >= MAX_ROWS:
-                    break
+            try:  # read once already: only a failure of this second reading is left, and it tells nothing
+                ws = load_workbook(io.BytesIO(self.raw), read_only=True)[self.title]
+                ws.reset_dimensions()
+                for r, cells in enumerate(ws.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), 1):
+                    self.cells.update({(r, c): v for c, v in enumerate(cells, 1)
+                                       if isinstance(v, str) and v.startswith("=")})
+                    if r >= MAX_ROWS:
+                        break
+            except Exception:  # noqa: BLE001
+                pass
         return self.cells.get((row, column))
 
 
@@ -582,12 +606,14 @@ def _book(kind: str):
 
 def _sheet(book, title: str, header: tuple, rows: list[list], total: list | None = None, money: tuple = ()) -> None:
     """One sheet: a bold frozen header, integer 元 cells shown with thousands separators."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
     ws = book.create_sheet(title[:31])
     ws.append(list(header))
     for r, row in enumerate(rows + ([total] if total is not None else []), 2):
         for c, value in enumerate(row, 1):
+            if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):  # a control character from a
+                value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)  # user's file, shown
             cell = ws.cell(r, c, value)
             if isinstance(value, str) and value.startswith("="):  # a name or reason, never a formula
                 cell.data_type = "s"
@@ -603,7 +629,7 @@ def _sheet(book, title: str, header: tuple, rows: list[list], total: list | None
                 cell.number_format = "#,##0"
     for col, name in enumerate(header, 1):
         longest = max([_width(name)] + [_width(r[col - 1]) for r in rows[:500] if col - 1 < len(r)])
-        ws.column_dimensions[get_column_letter(col)].width = min(max(longest + 2, 8), 60)
+        ws.column_dimensions[_letter(col)].width = min(max(longest + 2, 8), 60)
 
 
 def _width(value) -> int:

@@ -11,12 +11,15 @@ import os
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cli
 from solver import pipeline, tabular
 from solver.diagnostics import DiagnosticError
 
 from .conftest import EXAMPLES
+from .test_fuzz import FUZZ
 
 PINGGU = str(EXAMPLES / "pinggu-2025.yaml")  # README: total 1755000
 PINGGU_CITY = str(EXAMPLES / "pinggu-city-2024-2027.yaml")  # README: total 12850000
@@ -379,7 +382,58 @@ def test_writers_never_overwrite_what_they_did_not_write(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["link.csv", "notes.xlsx", "plan.xlsx", "profile.yaml"]  # no temporary left
 
 
+def test_control_characters_and_formula_text_are_written_as_text():
+    from msgspec.structs import replace
+    result = pipeline.optimize(PINGGU)
+    odd = replace(result, payments=(replace(result.payments[0], item="=HYPERLINK(\"x\")\x1f"),) + result.payments[1:])
+    ws = openpyxl.load_workbook(io.BytesIO(tabular.plan_xlsx(odd)))["支付明细 payments"]
+    assert ws["F2"].value == '=HYPERLINK("x")\\x1f' and ws["F2"].data_type == "s"  # text, shown escaped
+    assert "'=HYPERLINK" in tabular.plan_csv(odd)  # Excel's mark for text in a CSV cell
+
+
 def test_read_rejects_a_unit_it_does_not_know():
     with pytest.raises(DiagnosticError) as err:
         tabular.read("l.csv", f"{EN}\n".encode(), unit="美元")
     assert err.value.diagnostics[0].code == "E516"
+
+
+# ---- generated tables: a reading or a located message, never a traceback ----------------------
+
+CELLS = st.one_of(
+    st.none(), st.integers(-10**16, 10**16), st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(), st.dates(), st.sampled_from(["pinggu", "第三条", "企业", "2025", "2025年", "125,000", "12,50,00",
+                                                "12.5万", "１２５０００", "合计", "¥1,200.50", "=SUM(E2:E3)", "", " "]),
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12))  # openpyxl refuses control characters
+HEADERS = st.lists(st.sampled_from(["政策", "条款", "项目", "年度", "金额", "金额（万元）", "金额(美元)", "amount", "policy",
+                                    "备注", "条款键 clause", "", "年份"]), min_size=1, max_size=7)
+
+
+@FUZZ
+@given(header=HEADERS, body=st.lists(st.lists(CELLS, max_size=8), max_size=6),
+       unit=st.sampled_from([None, "元", "万元"]))
+def test_generated_workbooks_read_or_are_refused_located(header, body, unit):
+    book = openpyxl.Workbook()
+    for row in [header] + body:
+        book.active.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    _read_or_located("l.xlsx", data.getvalue(), unit)
+
+
+@FUZZ
+@given(header=HEADERS, body=st.lists(st.lists(CELLS.map(lambda v: "" if v is None else str(v)), max_size=8), max_size=6),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]), unit=st.sampled_from([None, "万元"]))
+def test_generated_csv_read_or_are_refused_located(header, body, encoding, unit):
+    text = io.StringIO()
+    csv.writer(text).writerows([header] + body)
+    _read_or_located("l.csv", text.getvalue().encode(encoding, "replace"), unit)
+
+
+def _read_or_located(name, data, unit):
+    try:
+        ledger = tabular.read(name, data, unit)
+    except DiagnosticError as err:
+        assert all(d.code.startswith("E5") and (d.span is not None or d.code in ("E516",)) for d in err.diagnostics)
+        return
+    for row in ledger.rows:
+        assert row["_row"] >= 2 and (row.get("amount") is None or type(row["amount"]) is int)
