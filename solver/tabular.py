@@ -24,6 +24,8 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from msgspec import Struct
+
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
 from .values import MONEY_LIMIT, ValueProblem, fmt_value, number, parse_money, shown
 
@@ -54,12 +56,12 @@ XLSX_MAGIC = b"PK\x03\x04"
 CREATOR = "subsidy-solver"  # written into our workbooks: `save` overwrites only its own files
 
 
-class Ledger:
+class Ledger(Struct, frozen=True):
     """What `read` found: the rows (dicts as audit.resolve_lines reads them) and whether a unit
-    was stated (header, `--unit` or the cell): the 万元 check looks at bare amounts only."""
+    was stated for the bare amounts (the header or `--unit`): if not, the 万元 check applies."""
 
-    def __init__(self, rows: list[dict], unit_given: bool):
-        self.rows, self.unit_given = rows, unit_given
+    rows: list[dict]
+    unit_given: bool
 
 
 # ---- reading --------------------------------------------------------------------------------
@@ -251,8 +253,7 @@ def _rows(path: str, grid, unit: str | None, sheet: str | None, formulas: _Formu
             + f" ({header})"
 
     # the header: the first row (of the first HEADER_SCAN) with an amount column, else the first non-empty one
-    rows = grid
-    filled = [x for x in rows[:HEADER_SCAN] if any(_norm(c) for c in x[2] if c is not None)]
+    filled = [x for x in grid[:HEADER_SCAN] if any(_norm(c) for c in x[2] if c is not None)]
     if not filled:
         raise DiagnosticError(Diagnostic("error", "E501", f"the ledger '{path}' is empty: no header row", Span(path, 1, 1),
                                          "the header is policy,article,item,year,amount or 政策,条款,项目,年度,金额"))
@@ -292,7 +293,7 @@ def _rows(path: str, grid, unit: str | None, sheet: str | None, formulas: _Formu
     unit_given = (header_unit or unit) is not None
     out: list[dict] = []
     totals: list[tuple[int, Span, str, object]] = []
-    for r, line, cells, text in rows:
+    for r, line, cells, text in grid:
         if r <= h_row:
             continue
         if sheet is None and len(cells) > len(h_cells) and any(c.strip() for c in cells[len(h_cells):]):
@@ -339,14 +340,15 @@ def _rows(path: str, grid, unit: str | None, sheet: str | None, formulas: _Formu
                 row[key] = _text(raw)
         if row is not None:
             out.append(row)
-    for r, span, name, raw in totals[-1:]:  # the last total line sums the rows above it
+    if len(totals) == 1 and not diag.errors:  # one total line sums the payment rows; subtotals are passed over
+        _, span, name, raw = totals[0]
         try:
             stated = _money(raw, scale)[0] if raw is not None and _norm(raw) else None
         except ValueProblem:
-            stated = None
+            stated = None  # a total that is no amount states nothing to check
         rows_sum = sum(x["amount"] for x in out if isinstance(x.get("amount"), int))
-        if stated is not None and len(totals) == 1 and not diag.errors and stated != rows_sum:
-            diag.error("E518", f"{name}: the total line says {stated:,} 元, the rows above add up to {rows_sum:,} 元",
+        if stated is not None and stated != rows_sum:
+            diag.error("E518", f"{name}: the total line says {stated:,} 元, the payment rows add up to {rows_sum:,} 元",
                        span, "correct the total or the rows; a ledger whose total disagrees with its lines is not audited")
     diag.raise_if_errors()
     return Ledger(out, unit_given)

@@ -184,6 +184,15 @@ def test_xlsx_ledger_with_numbers_text_and_a_formula(tmp_path):
     assert code == 0 and [(ln["line"], ln["amount"]) for ln in verdict["ledger"]] == [(2, 125_000), (3, 300_000)], output
 
 
+def test_a_title_above_the_header(tmp_path):
+    # row 1 a title, row 2 blank, the header in row 3: the payment is row 4, as Excel numbers it
+    path = workbook(tmp_path, [["2025年度平谷区产业资金拨付明细"], [], ["序号", "政策", "条款", "项目", "年度", "金额（元）"],
+                               [1, "pinggu", "第三条", "enterprise", 2025, 126000]])
+    code, verdict, output = audit_json(PINGGU, path)
+    # 第三条 allows 125000 (0.5% of the 2500万 increase): 1000 over, at row 4
+    assert code == 1 and verdict["violated"][0]["lines"] == [4] and verdict["violated"][0]["excess"] == 1000, output
+
+
 def test_xlsx_money_that_is_not_whole_yuan_names_sheet_and_cell(tmp_path):
     path = workbook(tmp_path, [["政策", "条款", "项目", "年度", "金额"], ["pinggu", "第三条", "enterprise", 2025, 125000.5]])
     result = run("audit", PINGGU, path)
