@@ -126,8 +126,9 @@ def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
         if label not in names and document_spelling(label) in names:  # 第3条, (七): the document's 第三条, （七）
             label = document_spelling(label)
         if label not in names:
-            diag.error("E506", f"policy '{policy}' has no article or clause '{label}'{at('clause' if row.get('clause') else 'article')}",
-                       where("clause" if row.get("clause") else "article"), did_you_mean(label, names))
+            key = "clause" if row.get("clause") else "article"
+            diag.error("E506", f"policy '{policy}' has no article or clause '{label}'{at(key)}", where(key),
+                       did_you_mean(label, names))
             continue
         item = str(row["item"])
         if item not in items and item in ("企业", "本企业"):  # a spreadsheet's word for the enterprise itself
@@ -148,8 +149,8 @@ def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
         except (ValueError, ValueProblem) as err:
             about = "year" if "year" in str(err) and "amount" not in str(err) else "amount"
             diag.error("E508", f"{name}: {err if isinstance(err, ValueProblem) else 'year and amount are whole numbers'}"
-                       f"{at(about)}", where(about), "years are whole, e.g. 2025; amounts are whole 元 or text with a unit, e.g. "
-                       "125000 or 12.5万")
+                       f"{at(about)}", where(about),
+                       "years are whole, e.g. 2025; amounts are whole 元 or text with a unit, e.g. 125000 or 12.5万")
             continue
         if amount < 0:
             diag.error("E508", f"{name}: a negative amount{at('amount')}", where("amount"))

@@ -56,7 +56,7 @@ class Result(Struct, frozen=True):
     readings_in_effect: tuple[tuple[str, str, bool], ...] = ()  # (reading, alternative, is default) behind a payment
     range: dict | None = None  # `--readings`: the optima under other readings (pipeline.reading_range)
     missing_facts: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (fact, description, articles needing it)
-    policy_titles: tuple[tuple[str, str], ...] = ()  # (policy id, title) of the policies named; not in JSON
+    policy_titles: tuple[tuple[str, str], ...] = ()  # (id, title) of every policy: the tables' 政策名称; not in JSON
 
     @property
     def computed_total(self) -> int:
