@@ -114,6 +114,12 @@ _lang_opt = click.option("--lang", type=click.Choice(i18n.LANGS), default=None, 
                                              "(zh where LC_ALL/LC_MESSAGES/LANG is zh_*; SUBSIDY_LANG overrides).")
 _prove_timeout_opt = click.option("--timeout", type=_Seconds(), default=None, metavar="S",
                                   help="Give up after S seconds, counted from the start: UNKNOWN (exit 3).")
+_csv_opt = click.option("--csv", "csv_out", type=click.Path(dir_okay=False), metavar="FILE",
+                        help="Also write the table (payments, or the ledger's lines and what they break) as CSV "
+                             "for Excel (UTF-8 with BOM, Chinese headers).")
+_xlsx_opt = click.option("--xlsx", "xlsx_out", type=click.Path(dir_okay=False), metavar="FILE",
+                         help="Also write an .xlsx workbook: payments / not taken / notes; or verdict / ledger / "
+                              "violations / rules checked.")
 
 
 _launched: float | None = None  # when the `subsidy` process started its work (set by `run`)
@@ -215,13 +221,17 @@ def check(rules, as_json, show_coverage, deep, readings) -> None:
 @click.option("--readings", "with_range", is_flag=True,
               help="Also prove the optimum under the most conservative and the most generous readings, and what "
                    "each reading that matters moves the total (ask the bureau about these).")
+@_csv_opt
+@_xlsx_opt
 @_lang_opt
 @_guard
-def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proof, readings, with_range) -> None:
+def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proof, readings, with_range,
+             csv_out, xlsx_out) -> None:
     """The most PROFILE may legally receive, clause by clause, proven optimal."""
     result = pipeline.optimize(profile, list(rules) or None, years, include_drafts, _left(timeout), list(only) or None,
                                list(readings), with_range)
     paths = None if proof is None else pipeline.save_proofs(result, proof)  # written before the plan is shown
+    _tables("plan", result, csv_out, xlsx_out, (profile,))
     if as_json:
         click.echo(to_json(result.to_json()), nl=False)
     else:
@@ -245,18 +255,36 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proo
 @_reading_opt
 @click.option("--timeout", type=_Seconds(), default=None, metavar="S",
               help="Give up after S seconds, counted from the start: UNKNOWN (exit 3).")
+@click.option("--unit", type=click.Choice(["元", "万元"]), default=None,
+              help="The unit of a CSV or .xlsx ledger's bare amounts (default 元; a header 金额（万元） says it too).")
+@click.option("--sheet", default=None, metavar="NAME", help="The sheet of an .xlsx ledger (default: the first).")
+@_csv_opt
+@_xlsx_opt
 @_lang_opt
 @_guard
-def audit(profile, ledger, rules, include_drafts, as_json, readings, timeout) -> None:
-    """Check LEDGER (YAML/JSON with a payments list, or CSV) against every rule: PASS or FAIL (exit 1)."""
-    verdict = pipeline.audit(profile, ledger, list(rules) or None, include_drafts, list(readings), _left(timeout))
+def audit(profile, ledger, rules, include_drafts, as_json, readings, timeout, unit, sheet, csv_out, xlsx_out) -> None:
+    """Check LEDGER (YAML/JSON with a payments list, CSV or .xlsx) against every rule: PASS or FAIL (exit 1).
+    A CSV or .xlsx ledger whose amounts look like 万元 read as 元 is a warning, exit 1, unless --unit is given."""
+    verdict = pipeline.audit(profile, ledger, list(rules) or None, include_drafts, list(readings), _left(timeout),
+                             unit, sheet)
+    _tables("audit", verdict, csv_out, xlsx_out, (profile, ledger))
+    if verdict.warnings:
+        click.echo(render(list(verdict.warnings)), err=True)
     if as_json:
         click.echo(to_json(verdict.to_json()), nl=False)
     else:
         click.echo(format_verdict(verdict, _width()))
     if verdict.unknown:
         _say_default_limit(timeout)
-    sys.exit(EXIT_GAVE_UP if verdict.unknown else EXIT_OK if verdict.passed else EXIT_VERDICT)
+    sys.exit(EXIT_GAVE_UP if verdict.unknown else EXIT_OK if verdict.passed and not verdict.warnings else EXIT_VERDICT)
+
+
+def _tables(kind: str, data, csv_out: str | None, xlsx_out: str | None, inputs: tuple) -> None:
+    """--csv/--xlsx: written before the result is shown; never over a file not written by this command."""
+    from solver import tabular
+    build = {"plan": (tabular.plan_csv, tabular.plan_xlsx), "audit": (tabular.audit_csv, tabular.audit_xlsx)}[kind]
+    for path in tabular.save_all(lambda suffix: build[suffix == "xlsx"](data), kind, csv_out, xlsx_out, inputs):
+        click.echo(f"{kind} written to {path}", err=True)
 
 
 @main.command()

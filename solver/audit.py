@@ -7,10 +7,7 @@ the smallest set of rules that cannot hold together with the ledger.
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
-from pathlib import Path
 
 import z3
 from msgspec import Struct
@@ -53,6 +50,7 @@ class Verdict(Struct, frozen=True):
     lines: tuple[Line, ...]
     discretionary: tuple[int, ...] = ()  # ledger lines paid under a ceiling with no formula (最高/不超过)
     unknown: bool = False  # Z3 did not decide within the time limit: neither PASS nor FAIL
+    warnings: tuple[Diagnostic, ...] = ()  # e.g. E520: a CSV/workbook's amounts look like 万元 read as 元
 
     def to_json(self) -> dict:
         def f(x: Finding) -> dict:
@@ -62,31 +60,21 @@ class Verdict(Struct, frozen=True):
                 "checked": [f(x) for x in self.checked], "violated": [f(x) for x in self.violated],
                 "ledger": [{"line": ln.number, "policy": ln.policy, "article": ln.article, "item": ln.item,
                             "year": ln.year, "amount": ln.amount} for ln in self.lines],
-                "discretionary_lines": list(self.discretionary)}
+                "discretionary_lines": list(self.discretionary),
+                "warnings": [d.as_dict() for d in self.warnings]}
 
 
 # ---- reading a ledger ------------------------------------------------------------------
-def read_ledger(path: str) -> list[dict]:
-    """Raw ledger rows with spans: YAML/JSON ({payments: [...]}) or CSV with a header."""
-    if Path(path).suffix.lower() == ".csv":
-        try:
-            text = read_limited(path, "ledger").decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise DiagnosticError(Diagnostic("error", "E500", f"cannot read ledger '{path}': {err}", None)) from None
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [k for k in LEDGER_KEYS if k not in (reader.fieldnames or [])]
-        if missing:
-            raise DiagnosticError(Diagnostic("error", "E501", f"the CSV header lacks {', '.join(missing)}",
-                                             Span(path, 1, 1), f"the header is {','.join(LEDGER_KEYS)}"))
-        rows = []
-        for n, row in enumerate(reader):
-            span = Span(path, reader.line_num, 1)
-            if None in row:  # more fields than the header: `15,000,000` unquoted reads as 15 and two more
-                raise DiagnosticError(Diagnostic("error", "E509", f"this row has {len(reader.fieldnames) + len(row[None])} "
-                                                 f"fields where the header has {len(reader.fieldnames)}", span,
-                                                 "a thousands separator without quotes? write \"15,000,000\" or 15000000"))
-            rows.append(dict(row, _span=span))
-        return rows
+def read_ledger(path: str, unit: str | None = None, sheet: str | None = None):
+    """Raw ledger rows with spans: YAML/JSON ({payments: [...]}); or a CSV or .xlsx table,
+    read by solver.tabular into a `Ledger` (its rows, and whether a unit was given)."""
+    from . import tabular
+    raw = read_limited(path, "ledger")
+    if tabular.is_tabular(path, raw):
+        return tabular.read(path, raw, unit, sheet)
+    if unit is not None or sheet is not None:
+        raise DiagnosticError(Diagnostic("error", "E523", "--unit and --sheet are for CSV and .xlsx ledgers", None,
+                                         "amounts in YAML or JSON carry their unit in the text: 1200万"))
     doc, _ = read_document(path, "ledger")
     if not isinstance(doc, dict) or not isinstance(doc.get("payments"), list):
         raise DiagnosticError(Diagnostic("error", "E502", "a ledger is a mapping with a 'payments' list",
@@ -110,17 +98,28 @@ def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
     lines = []
     for n, row in enumerate(rows, 1):
         span, node = row["_span"], row.get("_node")
+        cells = row.get("_cells", {})  # a CSV or workbook row: each key's span and cell name (Sheet1!E7)
+        n = row.get("_row", n)  # a table's line is the spreadsheet's row
+        name = row.get("_label", f"payment {n}")
 
         def where(key):
-            return key_span(path, node, key) if node is not None else span
+            return key_span(path, node, key) if node is not None else cells[key][0] if key in cells else span
+
+        def at(key):
+            return f" ({cells[key][1]})" if key in cells else ""
 
         missing = [k for k in LEDGER_KEYS if k not in row or row[k] in (None, "")]
+        if "clause" in row and row["clause"] not in (None, "") and "article" in missing:
+            missing.remove("article")
         if missing:
-            diag.error("E504", f"payment {n} lacks {', '.join(missing)}", span, f"each payment has {', '.join(LEDGER_KEYS)}")
+            diag.error("E504", f"{name} lacks {', '.join(missing)}", span, f"each payment has {', '.join(LEDGER_KEYS)}")
             continue
         policy = str(row["policy"])
+        if policy not in g.ruleset.policies:  # a spreadsheet may name it by its title or document number
+            policy = next((p.id for p in g.ruleset.policies.values() if policy in (p.title, p.document)), policy)
         if policy not in g.ruleset.policies:
-            diag.error("E505", f"unknown policy '{policy}'", where("policy"), did_you_mean(policy, g.ruleset.policies))
+            diag.error("E505", f"unknown policy '{policy}'{at('policy')}", where("policy"),
+                       did_you_mean(policy, g.ruleset.policies))
             continue
         label = str(row.get("clause") or row["article"])
         clauses = [c for c in g.ruleset.clauses if c.policy == policy]
@@ -128,12 +127,16 @@ def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
         if label not in names and document_spelling(label) in names:  # 第3条, (七): the document's 第三条, （七）
             label = document_spelling(label)
         if label not in names:
-            diag.error("E506", f"policy '{policy}' has no article or clause '{label}'",
-                       where("clause" if row.get("clause") else "article"), did_you_mean(label, names))
+            key = "clause" if row.get("clause") else "article"
+            diag.error("E506", f"policy '{policy}' has no article or clause '{label}'{at(key)}", where(key),
+                       did_you_mean(label, names))
             continue
         item = str(row["item"])
+        if item not in items and item in ("企业", "本企业"):  # a spreadsheet's word for the enterprise itself
+            item = "enterprise"
         if item not in items:
-            diag.error("E507", f"unknown item '{item}' (not in the profile)", where("item"), did_you_mean(item, items))
+            diag.error("E507", f"unknown item '{item}' (not in the profile){at('item')}", where("item"),
+                       did_you_mean(item, items))
             continue
         try:
             year = row["year"]
@@ -146,12 +149,12 @@ def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
             amount = parse_money(str(raw))
         except (ValueError, ValueProblem) as err:
             about = "year" if "year" in str(err) and "amount" not in str(err) else "amount"
-            diag.error("E508", f"payment {n}: {err if isinstance(err, ValueProblem) else 'year and amount are whole numbers'}",
-                       where(about), "years are whole, e.g. 2025; amounts are whole 元 or text with a unit, e.g. "
-                       "125000 or 12.5万")
+            diag.error("E508", f"{name}: {err if isinstance(err, ValueProblem) else 'year and amount are whole numbers'}"
+                       f"{at(about)}", where(about),
+                       "years are whole, e.g. 2025; amounts are whole 元 or text with a unit, e.g. 125000 or 12.5万")
             continue
         if amount < 0:
-            diag.error("E508", f"payment {n}: a negative amount", where("amount"))
+            diag.error("E508", f"{name}: a negative amount{at('amount')}", where("amount"))
             continue
         lines.append(Line(n, policy, label, item, year, amount, span))
     diag.raise_if_errors()

@@ -237,7 +237,6 @@ def save_counterexample(proof: Proof, out: str) -> None:
     place), never through a symbolic link, the replay line quoted (a path may hold a newline)."""
     import io
     import shlex
-    import tempfile
 
     from ruamel.yaml import YAML
     if os.path.islink(out) or os.path.isdir(out):
@@ -247,17 +246,27 @@ def save_counterexample(proof: Proof, out: str) -> None:
     text.write(f"# counter-example to: {proof.claim.describe()}\n")
     text.write("# replay: " + proof.replay.replace("COUNTEREXAMPLE", shlex.quote(out)).replace("\n", "\\n") + "\n")
     YAML().dump(proof.counterexample, text)
+    try:
+        write_atomic(out, text.getvalue().encode("utf-8"))
+    except OSError as err:
+        raise DiagnosticError(Diagnostic("error", "E609", f"cannot write the counter-example to '{out}': "
+                                         f"{err.strerror}", None, "give --counterexample a file you can write")) from None
+
+
+def write_atomic(out: str, data: bytes) -> None:
+    """OUT holds DATA whole or is left as it was: a temporary file beside it, renamed into place
+    (a rename replaces a symbolic link itself, never the file it points to). OSError on failure."""
+    import tempfile
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(out)), suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text.getvalue())
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.replace(tmp, out)
-    except OSError as err:
+    except OSError:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        raise DiagnosticError(Diagnostic("error", "E609", f"cannot write the counter-example to '{out}': "
-                                         f"{err.strerror}", None, "give --counterexample a file you can write")) from None
+        raise
 
 
 def _deadline(timeout: float | None) -> float | None:
@@ -392,22 +401,29 @@ def read_bounds(path: str, ruleset: Ruleset) -> tuple[dict, int | None]:
 
 
 def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
-          include_drafts: bool = False, readings: list[str] | None = None, timeout: float | None = None):
+          include_drafts: bool = False, readings: list[str] | None = None, timeout: float | None = None,
+          unit: str | None = None, sheet: str | None = None):
     """Check a payout ledger against every rule that applies to the profile's enterprise, the
-    rules read under the chosen readings; out of time, the verdict is UNKNOWN."""
+    rules read under the chosen readings; out of time, the verdict is UNKNOWN. `unit` (元 or
+    万元) is the unit of a CSV or workbook ledger's bare amounts, `sheet` the workbook's sheet;
+    a tabular ledger whose bare amounts look like 万元 read as 元 gets a warning (E520)."""
     from .audit import audit as check_ledger, read_ledger, resolve_lines
+    from .tabular import Ledger, scale_warning
     deadline = _deadline(timeout)
     ruleset = load_rules(rules)
     ruleset = read_under(ruleset, readings)
     profile = load_profile(profile_path, ruleset.vocab)
-    rows = read_ledger(ledger_path)
+    ledger = read_ledger(ledger_path, unit, sheet)
+    rows = ledger.rows if isinstance(ledger, Ledger) else ledger
     years = set(profile.years or profile.mentioned_years(ruleset.vocab))
     for row in rows:
         if spells_year(str(row.get("year", ""))):  # else the ledger check reports it
             years.add(int(row["year"]))
     grounded = ground(ruleset, profile, tuple(sorted(years)), include_drafts)
     lines = resolve_lines(rows, grounded, ledger_path)
-    return check_ledger(grounded, lines, None if deadline is None else max(deadline - time.perf_counter(), 0.001))
+    verdict = check_ledger(grounded, lines, None if deadline is None else max(deadline - time.perf_counter(), 0.001))
+    warning = scale_warning(grounded, lines, ledger, ledger_path) if isinstance(ledger, Ledger) else None
+    return verdict if warning is None else replace(verdict, warnings=(warning,))
 
 
 def explain(profile_path: str, clause: str, rules: list[str] | None = None,

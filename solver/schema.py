@@ -189,6 +189,17 @@ class LedgerLine(_Doc):
     amount: Money
 
 
+class DiagnosticDoc(_Doc):
+    """A diagnostic as JSON: `file`, `line`, `column` where it has a place, `help` where it has one."""
+    severity: Literal["error", "warning", "note"]
+    code: str
+    message: str
+    file: Union[str, None] = None
+    line: Union[int, None] = None
+    column: Union[int, None] = None
+    help: Union[str, None] = None
+
+
 class AuditDoc(_Doc):
     """`subsidy audit --json`."""
     verdict: Literal["PASS", "FAIL", "UNKNOWN"]
@@ -196,6 +207,7 @@ class AuditDoc(_Doc):
     violated: list[Finding]
     ledger: list[LedgerLine]
     discretionary_lines: list[int]
+    warnings: list[DiagnosticDoc]  # e.g. E520: a spreadsheet's amounts look like 万元 read as 元
 
 
 # -- prove ----------------------------------------------------------------------------------
