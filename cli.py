@@ -511,6 +511,22 @@ def readings(policy, rules, as_json, markdown) -> None:
         click.echo(format_readings(data, _width()))
 
 
+def _utf8_out() -> None:
+    """Output piped or redirected (JSON, a file, another program) is UTF-8 whatever the locale;
+    a terminal keeps its own encoding (a GBK console shows Chinese), and a character it cannot
+    show is written as an escape, never a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        if not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            if stream.isatty():
+                stream.reconfigure(errors="backslashreplace")
+            else:
+                stream.reconfigure(encoding="utf-8", errors="strict")
+        except (OSError, ValueError):
+            pass
+
+
 def run() -> None:
     """The `subsidy` command (the console script): `main`, then, once its output is flushed, an
     immediate exit. Python's own exit would then collect every object still alive and tear down
@@ -520,6 +536,7 @@ def run() -> None:
     traceback, as click does when a write fails."""
     global _launched
     _launched = STARTED
+    _utf8_out()
     try:
         main()
         code: int | str | None = EXIT_OK
