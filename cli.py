@@ -402,6 +402,17 @@ def readings(policy, rules, as_json, markdown) -> None:
         click.echo(format_readings(data, _width()))
 
 
+@main.command("test")
+@click.argument("cases", nargs=-1, required=True, type=click.Path())
+@_guard
+def test_cases(cases) -> None:
+    """Run analysts' test cases (YAML: profiles and what they must be paid); exit 1 if any fails."""
+    from solver.cases import report, run as run_cases
+    outcomes = run_cases(list(cases))
+    click.echo(report(outcomes, _width()))
+    sys.exit(EXIT_OK if all(o.passed for o in outcomes) else EXIT_VERDICT)
+
+
 def run() -> None:
     """The `subsidy` command (the console script): `main`, then, once its output is flushed, an
     immediate exit. Python's own exit would then collect every object still alive and tear down
