@@ -103,6 +103,7 @@ class _CaseFile:
 
     def __init__(self, path: str, rulesets: dict):
         self.path, self.rulesets, self.diag = path, rulesets, Collector()
+        self.checked: set[str] = set()  # profile files validated alone
         self.base_dir = Path(path).parent
 
     def read(self) -> list[Case]:
@@ -213,6 +214,13 @@ class _CaseFile:
             return None
         doc, origin = own
         if any(k in node for k in ("facts", "items", "years")):
+            if origin != self.path and origin not in self.checked:  # the file alone first: located in it
+                try:
+                    _validated(doc, origin, self.vocab)
+                except DiagnosticError as err:
+                    self.diag.items.extend(err.diagnostics)
+                    return None
+                self.checked.add(origin)
             doc, origin = _overlay(doc, node), self.path
         try:
             profile = _validated(doc, origin, self.vocab)
