@@ -413,6 +413,20 @@ def test_cases(cases) -> None:
     sys.exit(EXIT_OK if all(o.passed for o in outcomes) else EXIT_VERDICT)
 
 
+@main.command("fmt")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 listing the files that would change.")
+@_guard
+def fmt_rules(files, check_only) -> None:
+    """Lay out rule files (or folders of them) canonically, comments kept."""
+    from solver.fmt import fmt
+    changed = fmt(list(files), check_only)
+    for f in changed:
+        click.echo(f"{'would reformat' if check_only else 'reformatted'} {f}")
+    click.echo(f"{len(changed)} file(s) {'would change' if check_only else 'reformatted'}", err=True)
+    sys.exit(EXIT_VERDICT if check_only and changed else EXIT_OK)
+
+
 def run() -> None:
     """The `subsidy` command (the console script): `main`, then, once its output is flushed, an
     immediate exit. Python's own exit would then collect every object still alive and tear down
