@@ -563,8 +563,9 @@ def _audit(case: Case, spec, readings: tuple[str, ...], under: str) -> list[Fail
     cited = {(f.policy, f.article) for f in found.violated}
     failures = []
     for label, where in violates:
-        policy, _, article = label.rpartition(".")
-        policy = policy or case.policy
+        found_clause = case.ruleset.clause(label if "." in label and label.partition(".")[0] in case.ruleset.policies
+                                           else f"{case.policy}.{label}")
+        policy, article = (found_clause.policy, found_clause.article) if found_clause else (case.policy, label)
         if (policy, article) not in cited:
             failures.append(Failure(where, f"audit{under}: {label} is not among the rules broken ("
                                     + (", ".join(f"{p}.{a}" for p, a in sorted(cited)) or "none") + ")"))

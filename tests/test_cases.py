@@ -133,7 +133,7 @@ policy: pinggu
 profile: p.yaml
 cases:
   - name: over the ceiling
-    expect: {audit: {ledger: ledger.yaml, verdict: FAIL, violates: [第十二条]}}
+    expect: {audit: {ledger: ledger.yaml, verdict: FAIL, violates: [vehicle_orders]}}
   - name: said to pass
     expect: {audit: {ledger: ledger.yaml, verdict: PASS}}
 """)
