@@ -511,6 +511,31 @@ def readings(policy, rules, as_json, markdown) -> None:
         click.echo(format_readings(data, _width()))
 
 
+@main.command("test")
+@click.argument("cases", nargs=-1, required=True, type=click.Path())
+@_guard
+def test_cases(cases) -> None:
+    """Run analysts' test cases (YAML: profiles and what they must be paid); exit 1 if any fails."""
+    from solver.cases import report, run as run_cases
+    outcomes = run_cases(list(cases))
+    click.echo(report(outcomes, _width()))
+    sys.exit(EXIT_OK if all(o.passed for o in outcomes) else EXIT_VERDICT)
+
+
+@main.command("fmt")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 listing the files that would change.")
+@_guard
+def fmt_rules(files, check_only) -> None:
+    """Lay out rule files (or folders of them) canonically, comments kept."""
+    from solver.fmt import fmt
+    changed = fmt(list(files), check_only)
+    for f in changed:
+        click.echo(f"{'would reformat' if check_only else 'reformatted'} {f}")
+    click.echo(f"{len(changed)} file(s) {'would change' if check_only else 'reformatted'}", err=True)
+    sys.exit(EXIT_VERDICT if check_only and changed else EXIT_OK)
+
+
 def _utf8_out() -> None:
     """Output piped or redirected (JSON, a file, another program) is UTF-8 whatever the locale;
     a terminal keeps its own encoding (a GBK console shows Chinese), and a character it cannot
