@@ -169,7 +169,12 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
     # Its amount is then the option's 0/1 times its maximum, with no variable of its own —
     # which spares Z3 a knapsack over hundreds of 0/1 integers with large coefficients.
     linked = {i for n in scope.supports for i in (g.supports[n].member,) + g.supports[n].supporters}
-    constrained = coupled | linked | {i for n in windows for i in _window_members(g.windows[n])}
+    matching = {g.supports[n].member for n in scope.supports}
+    windowed = {i for n in windows for i in _window_members(g.windows[n])}
+    # A payment that only others match (a city award its district matches, 配套) is bound by
+    # nothing else for being matched: paying it only lets more be matched, so it too is paid in
+    # full whenever its option is chosen (or always, bound by nothing at all).
+    constrained = coupled | matching | windowed
     in_options: dict[int, int] = {}
     for n in scope.choices:
         for i in _choice_members(g.choices[n]):
@@ -192,9 +197,22 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
     # proves that no run pays more than the best one, without a case split.
     bound = coupled | linked | set(in_options) | {i for i in scope.members if g.candidates[i].forced}
     starts, run_of = _runs(g, windows, m, bound)
+    # A matching payment bound by nothing but what it matches is paid in full whenever what it
+    # matches is paid: it follows that payment's 0/1 (decided after the others, below). On a
+    # 通州 enterprise with 400 candidate city awards this leaves Z3 one term per direction, not
+    # 800 large coefficients (the check: 2-5 s -> see README, "How the optimizer works").
+    supports_of: dict[int, list[int]] = {}
+    for n in scope.supports:
+        supports_of.setdefault(g.supports[n].member, []).append(n)
+    matched = {i for n in scope.supports for i in g.supports[n].supporters}
+    trailing = {i for i, ns in supports_of.items() if len(ns) == 1 and i not in windowed and i not in matched
+                and i not in in_options and not g.candidates[i].forced
+                and (i not in coupled or relaxed or g.candidates[i].minimum <= g.candidates[i].unit)}
     x = {}
     for i in sorted(scope.members):
         c = g.candidates[i]
+        if i in trailing:
+            continue
         if i in follows:
             m.amounts[i] = {of_option[i]: c.most}
             continue
@@ -220,6 +238,27 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
             m.amounts[i] = {k: c.unit}
         else:
             m.amounts[i] = {x[i]: c.most}
+
+    def paid(i: int) -> list[int]:
+        """The 0/1 variables whose sum says whether candidate i is paid."""
+        return [x[i]] if i in x else list(m.amounts[i])
+    trailing_rows = []
+    for i in sorted(trailing):
+        c = g.candidates[i]
+        (n,) = supports_of[i]
+        ways = {v for s in g.supports[n].supporters for v in paid(s)}
+        if i in coupled:
+            # shared ceilings bind it, and any amount from its smallest unit up is payable: an
+            # amount of 0 to its maximum, in units, and no 0/1 of its own — at most its maximum
+            # times whether what it matches is paid
+            k = m.var(f"k{i}", 0, c.most // c.unit)
+            m.amounts[i] = {k: c.unit}
+            trailing_rows.append({k: 1} | {v: -(c.most // c.unit) for v in ways})
+        elif len(ways) == 1 and all(len(paid(s)) == 1 for s in g.supports[n].supporters):
+            m.amounts[i] = {ways.pop(): c.most}
+        else:
+            x[i] = m.var(f"x{i}", 0, 1)
+            m.amounts[i] = {x[i]: c.most}
     for ceiling in ceilings:
         m.row(m.combine(dict.fromkeys(ceiling.members, 1)), -INF, ceiling.amount)
     for n in windows:
@@ -244,11 +283,15 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
                 if i in x:
                     m.row({x[i]: 1, option_var[n, k]: -1}, -INF, 0)
         m.row({option_var[n, k]: 1 for k in range(len(ch.options))}, -INF, 1)
+    for row in trailing_rows:
+        m.row(row, -INF, 0)
     for n in scope.supports:
         s = g.supports[n]
+        if s.member not in x:  # it follows what it matches, or is bounded by it (trailing_rows)
+            continue
         row = {x[s.member]: 1}
-        for i in s.supporters:
-            row[x[i]] = row.get(x[i], 0) - 1
+        for v in {v for i in s.supporters for v in paid(i)}:
+            row[v] = -1  # runs of years and options are exclusive: their sum is at most 1
         m.row(row, -INF, 0)
     return m
 

@@ -96,6 +96,10 @@ def _fits(paid_years: list[int], year: int, span: int | None) -> bool:
     return max(chosen) - min(chosen) + 1 <= span
 
 
+#: Up to this many options over all of a part's choices, each is also tried first (`propose`).
+OPTIONS_TRIED = 16
+
+
 def propose(g: Grounded, scope: Scope) -> Proposal | None:
     """The best of a few greedy plans for one part, or None if none keeps every granted payment."""
     members = scope.members
@@ -107,6 +111,16 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
         sorted(members, key=lambda i: (c[i].year, -c[i].most, i)),
         sorted(members, key=lambda i: (-links.option_value[i], -c[i].most, c[i].year, i)),
     ]
+    # Each option of a choice taken first, in turn (a city direction and the district's matching
+    # of its awards, which `option_value` does not see): where the options are few, the best of
+    # them is usually the optimum, and Z3 is asked once instead of climbing (400 candidate city
+    # awards in 4 directions: two SAT answers, 0.9 s, before the UNSAT one).
+    options = [option for n in scope.choices for _, option in g.choices[n].options]
+    if len(options) <= OPTIONS_TRIED:
+        base = orders[0]
+        for option in options:
+            first = set(option)
+            orders.append([i for i in base if i in first] + [i for i in base if i not in first])
     best = None
     for n, order in enumerate(orders):
         if order in orders[:n]:  # the same order gives the same plan (one payment: all three agree)
