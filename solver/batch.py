@@ -32,6 +32,7 @@ from .model import FactInfo, Ruleset, Vocab
 
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 OUTPUTS = (".csv", ".xlsx", ".jsonl")
+CONNECT = "15s"  # how long --cluster waits for its scheduler
 #: A batch's input file may be far larger than one profile (10,000 rows): read up to this many bytes.
 MAX_INPUT = 500_000_000
 #: An item row's line in one profile's positions: items come from another sheet or file, and a
@@ -561,7 +562,7 @@ def _dask(tasks: list[Task], blob: bytes, options: Options, address: str):
     except ImportError:
         raise _problem("E710", "--cluster needs Dask", None, "pip install 'subsidy-solver[cluster]'") from None
     try:
-        client = Client(address, timeout="15s", set_as_default=False)
+        client = Client(address, timeout=CONNECT)
     except (OSError, TimeoutError, ValueError) as err:
         raise _problem("E711", f"cannot reach the Dask scheduler at '{address}': {err}", None,
                        "give the scheduler's address, e.g. tcp://10.0.0.5:8786 (`dask scheduler` prints it)") from None
