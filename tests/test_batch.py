@@ -298,3 +298,32 @@ def test_a_sheet_without_the_enterprise_column_or_with_a_row_twice(tmp_path):
         batch.run(str(tmp_path / "b.csv"), str(tmp_path / "r.csv"))
     d = err.value.diagnostics[0]
     assert (d.code, d.span.line, d.labels[0][0].line) == ("E708", 3, 2)
+
+
+def test_a_terminal_sees_the_progress_bar(tmp_path):
+    # the command on a pseudo-terminal 100 columns wide, as a user's shell runs it: count, rate
+    # and ETA on stderr, then the summary (piped, stderr stays empty: see the CSV test above)
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    run = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "batch", str(EXAMPLES), "--out", "r.jsonl",
+                            "--jobs", "1"], cwd=tmp_path, stdin=child, stdout=child, stderr=child, close_fds=True)
+    os.close(child)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main)
+    assert run.wait(timeout=300) == 0
+    text = seen.decode("utf-8", "replace")
+    assert "企业 enterprises: 100%" in text and "5/5 [" in text and "家/s]" in text
+    assert "5 家企业（最优 5）" in text
