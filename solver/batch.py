@@ -146,7 +146,8 @@ def _folder(folder: Path, options: Options) -> list[Task]:
     tasks = []
     for n, f in enumerate(files):
         try:
-            content = f.read_bytes()[:MAX_INPUT]
+            with f.open("rb") as opened:
+                content = opened.read(MAX_INPUT)
         except OSError:
             content = b""  # the worker's reading says why
         tasks.append(Task(n, str(f), _key(options, f.name, content), str(f), f.stem))
@@ -200,7 +201,7 @@ def _starts(line: str) -> list[int]:
 
 def _csv_rows(path: Path) -> _Sheet:
     text = _text(path)
-    lines = text.splitlines()
+    lines = re.split(r"\r\n|\r|\n", text)  # the lines csv counts (not str.splitlines's \x0b, \u2028 …)
     reader = csv.reader(io.StringIO(text, newline=""))
     records, last = [], 0
     try:
@@ -589,6 +590,10 @@ def run(input_path: str, out: str, options: Options = Options(), rules: list[str
                        "e.g. --out results.xlsx")
     if os.path.isdir(out):
         raise _problem("E712", f"--out '{out}' is a folder", None, "name a file")
+    written = [out, journal_path(out), budget_path(out)]
+    if any(_same(input_path, w) for w in written):
+        raise _problem("E712", f"--out '{out}' would overwrite the input '{input_path}'", None,
+                       "write the results to another file")
     ruleset = pipeline.load_rules(rules)
     parse_choices(ruleset, options.readings)  # a wrong --reading stops the batch before any work
     tasks = read_input(input_path, ruleset.vocab, options)
@@ -623,6 +628,13 @@ def run(input_path: str, out: str, options: Options = Options(), rules: list[str
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     total = sum(r["result"]["total"] for r in records if "result" in r)
     return Summary(len(records), statuses, total, kept, tuple(files))
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # b does not exist yet
+        return False
 
 
 def journal_path(out: str) -> str:

@@ -280,12 +280,25 @@ def test_cli_over_a_workbook_writes_a_workbook(tmp_path):
 @pytest.mark.parametrize("args, code", [
     (["missing-folder", "--out", "r.csv"], "E700"),
     ([EXAMPLES, "--out", "r.txt"], "E712"),
+    ([EXAMPLES / "pinggu-2025.yaml", "--out", "r.csv"], "E700"),  # one profile is optimize's, not a batch
     ([EXAMPLES, "--out", "r.csv", "--reading", "pinggu.validity=sometimes"], "E"),
 ])
 def test_cli_refuses_a_batch_it_cannot_run_before_any_work(tmp_path, args, code):
     done = cli(*args, cwd=tmp_path)
     assert done.returncode == 2 and f"error[{code}" in done.stderr and "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_output_never_overwrites_the_input(tmp_path):
+    # --out the input itself (a .jsonl output is its own journal), or a .csv output whose
+    # journal, NAME.journal.jsonl, is the input
+    line = json.dumps(generated(1, broken=None)[0], ensure_ascii=False) + "\n"
+    for source, out in (("a.jsonl", "a.jsonl"), ("b.journal.jsonl", "b.csv")):
+        (tmp_path / source).write_text(line, encoding="utf-8")
+        with pytest.raises(DiagnosticError) as err:
+            batch.run(str(tmp_path / source), str(tmp_path / out))
+        assert err.value.diagnostics[0].code == "E712"
+        assert (tmp_path / source).read_text(encoding="utf-8") == line
 
 
 def test_a_sheet_without_the_enterprise_column_or_with_a_row_twice(tmp_path):
