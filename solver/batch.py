@@ -67,6 +67,7 @@ class Task(Struct, frozen=True):
     file: str = ""  # where spans at <profile> point: a JSONL file or the enterprises sheet
     line: int = 0  # the JSONL line
     items_file: str = ""  # the items sheet, for positions past OFFSET
+    row: int = 0  # the enterprise's row in its sheet
     text: str | None = None  # the JSONL line, read again with positions when refused
     broken: Diagnostic | None = None  # the line is not a JSON object
 
@@ -369,20 +370,20 @@ def _sheets(path: Path, main: _Sheet, items: _Sheet | None, vocab: Vocab, option
     docs = []
     for line, cells in main.rows:
         values = list(_row_values(main, line, cells, columns, lambda n: vocab.facts.get(n)))
-        named = {n: (v, at) for n, y, v, _, at in values if y is None and n in ("enterprise", "years")}
+        named = {n: (v, key_at, at) for n, y, v, key_at, at in values if y is None and n in ("enterprise", "years")}
         if "enterprise" not in named:
             raise _problem("E708", f"row {line} names no enterprise", Span(main.file, line, 1),
                            "give every row its enterprise's name in the column 'enterprise'")
-        name, at = str(named["enterprise"][0]), Span(main.file, line, named["enterprise"][1][1])
+        name, at = str(named["enterprise"][0]), Span(main.file, line, named["enterprise"][2][1])
         if name in by_name:
             raise DiagnosticError(Diagnostic("error", "E708", f"enterprise '{name}' has two rows", at,
                                              "give each enterprise one row (its items go in the items sheet)",
                                              ((by_name[name][1], "first row here"),)))
         by_name[name] = (len(docs), at)
         doc = _mapping(line, 1)
-        _put(doc, "enterprise", name, (main.header_line, 1), named["enterprise"][1])
+        _put(doc, "enterprise", name, *named["enterprise"][1:])
         if "years" in named:
-            _put(doc, "years", _years_cell(named["years"][0]), (main.header_line, 1), named["years"][1])
+            _put(doc, "years", _years_cell(named["years"][0]), *named["years"][1:])
         facts = _mapping(line, 1)
         _fill(facts, [v for v in values if v[0] not in ("enterprise", "years")], line, 1)
         _put(doc, "facts", facts, (main.header_line, 1), (line, 1))
@@ -394,7 +395,7 @@ def _sheets(path: Path, main: _Sheet, items: _Sheet | None, vocab: Vocab, option
     for n, (line, doc, cells) in enumerate(docs):
         content = json.dumps([[str(v) for _, v in cells], _plain(doc["items"])], ensure_ascii=False, default=str)
         tasks.append(Task(n, f"{main.file}:{line}", _key(options, content), doc, str(doc["enterprise"]), main.file,
-                          items_file=items.file if items else ""))
+                          items_file=items.file if items else "", row=line))
     return tasks
 
 
@@ -492,6 +493,8 @@ def _relocated(d: Diagnostic, task: Task) -> Diagnostic:
             return span
         if task.line:  # JSONL: the mapping is one line
             return Span(task.file, task.line + span.line - 1, span.column, span.length)
+        if (span.line, span.column) == (1, 1) and task.row:  # the profile as a whole (e.g. it gives no year): its row
+            return Span(task.file, task.row, 1, span.length)
         if span.line > OFFSET and task.items_file:
             return Span(task.items_file, span.line - OFFSET, span.column, span.length)
         return Span(task.file, span.line, span.column, span.length)
