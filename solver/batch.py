@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -33,6 +34,9 @@ from .model import FactInfo, Ruleset, Vocab
 PROFILE_SUFFIXES = (".yaml", ".yml", ".json")
 OUTPUTS = (".csv", ".xlsx", ".jsonl")
 CONNECT = "15s"  # how long --cluster waits for its scheduler
+#: Enterprises in flight per worker: enough to keep every worker busy, few enough that the
+#: lines finished behind a slow enterprise (held to keep the journal in input order) stay few.
+WINDOW = 16
 #: A batch's input file may be far larger than one profile (10,000 rows): read up to this many bytes.
 MAX_INPUT = 500_000_000
 #: An item row's line in one profile's positions: items come from another sheet or file, and a
@@ -541,21 +545,25 @@ def _on_dask(blob: bytes, options: Options, task: Task) -> tuple[int, str]:
 
 def _local(tasks: list[Task], ruleset: Ruleset, blob: bytes, options: Options, jobs: int):
     """(index, line) of each task as it completes: in this process for one job, else a pool of
-    `jobs` processes (spawned: Z3 is not safe across fork)."""
+    `jobs` processes (spawned: Z3 is not safe across fork), WINDOW tasks in flight per process."""
     if jobs == 1 or len(tasks) == 1:
         for task in tasks:
             yield task.index, run_one(ruleset, options, task)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    queue = iter(tasks)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_init_worker, initargs=(blob, options)) as pool:
-        futures = [pool.submit(_work, task) for task in tasks]
+        pending = {pool.submit(_work, task) for task in itertools.islice(queue, jobs * WINDOW)}
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+                    pending |= {pool.submit(_work, task) for task in itertools.islice(queue, 1)}
         finally:
-            for future in futures:
+            for future in pending:
                 future.cancel()
 
 
@@ -570,12 +578,17 @@ def _dask(tasks: list[Task], blob: bytes, options: Options, address: str):
     except (OSError, TimeoutError, ValueError) as err:
         raise _problem("E711", f"cannot reach the Dask scheduler at '{address}': {err}", None,
                        "give the scheduler's address, e.g. tcp://10.0.0.5:8786 (`dask scheduler` prints it)") from None
+    queue = iter(tasks)
     with client:
         rules = client.scatter(blob, broadcast=True)
-        futures = [client.submit(_on_dask, rules, options, task, pure=False) for task in tasks]
-        for future in as_completed(futures):
+        workers = max(len(client.scheduler_info().get("workers", {})), 1)
+        running = as_completed([client.submit(_on_dask, rules, options, task, pure=False)
+                                for task in itertools.islice(queue, workers * WINDOW)])
+        for future in running:
             yield future.result()
             future.release()
+            for task in itertools.islice(queue, 1):
+                running.add(client.submit(_on_dask, rules, options, task, pure=False))
 
 
 # ---------------------------------------------------------------------------------------- output
@@ -624,13 +637,7 @@ def run(input_path: str, out: str, options: Options = Options(), rules: list[str
                     following += 1
                 bar.update(1)
         os.fsync(f.fileno())
-    records = [json.loads(line) for line in Path(journal).read_text(encoding="utf-8").splitlines()]
-    files = write_outputs(records, out, ruleset, options.with_range)
-    statuses: dict[str, int] = {}
-    for r in records:
-        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-    total = sum(r["result"]["total"] for r in records if "result" in r)
-    return Summary(len(records), statuses, total, kept, tuple(files))
+    return write_outputs(journal, out, ruleset, options.with_range, kept)
 
 
 def _same(a: str, b: str) -> bool:
@@ -700,96 +707,113 @@ def _enterprise_cells(r: dict, with_range: bool) -> list:
     return cells
 
 
-def payment_rows(records: list[dict], with_range: bool) -> list[list]:
-    """One row per enterprise × payment (an enterprise that is paid nothing, or whose profile
-    was refused, has one row with its status and message)."""
-    rows = []
-    for r in records:
-        head = _enterprise_cells(r, with_range)
-        payments = (r.get("result") or {}).get("payments", [])
-        for p in payments:
-            rows.append(head + [p["policy"], p["article"], p["clause"], p["item"], p["year"], p["amount"],
-                                KIND_ZH.get(p["kind"], p["kind"]), p["bound_by"], "是" if p["draft"] else "", ""])
-        if not payments:
-            rows.append(head + [""] * (len(LINE_COLUMNS) - 1) + [r.get("message", "")])
-    return rows
+def payment_rows(r: dict, with_range: bool) -> list[list]:
+    """One enterprise's rows: one per payment (an enterprise that is paid nothing, or whose
+    profile was refused, has one row with its status and message)."""
+    head = _enterprise_cells(r, with_range)
+    payments = (r.get("result") or {}).get("payments", [])
+    rows = [head + [p["policy"], p["article"], p["clause"], p["item"], p["year"], p["amount"],
+                    KIND_ZH.get(p["kind"], p["kind"]), p["bound_by"], "是" if p["draft"] else "", ""]
+            for p in payments]
+    return rows or [head + [""] * (len(LINE_COLUMNS) - 1) + [r.get("message", "")]]
 
 
-def budget_rows(records: list[dict], ruleset: Ruleset, with_range: bool) -> list[list]:
-    """Per policy and article, per year and over all years: how many enterprises it pays and how
-    much, computed and discretionary; then per policy, then the whole batch (with --readings,
-    the batch's totals under the most conservative and the most generous readings)."""
-    rank: dict[tuple[str, str], int] = {}
-    for c in ruleset.clauses:
-        rank[(c.policy, c.article)] = min(rank.get((c.policy, c.article), c.order), c.order)
-    policy_rank = {p: n for n, p in enumerate(ruleset.policies)}
-    sums: dict[tuple, list] = {}  # (policy, article, year) -> [enterprises, total, computed, discretionary]
+class Budget:
+    """Per policy and article, per year and over all years: how many enterprises it pays and
+    how much, computed and discretionary; then per policy, then the whole batch (with
+    --readings, the batch's totals under the most conservative and the most generous
+    readings). Fed one enterprise at a time, so a batch is never held in memory whole."""
 
-    def add(key: tuple, index: int, amount: int, kind: str) -> None:
-        s = sums.setdefault(key, [set(), 0, 0, 0])
-        s[0].add(index)
-        s[1] += amount
-        s[2 if kind == "computed" else 3] += amount
-    for r in records:
-        for p in (r.get("result") or {}).get("payments", []):
+    def __init__(self) -> None:
+        self.sums: dict[tuple, list] = {}  # (policy, article, year) -> [enterprises, total, computed, discretionary]
+        self.low = self.high = 0
+        self.statuses: dict[str, int] = {}
+        self.count = self.total = 0
+
+    def add(self, r: dict) -> None:
+        self.count += 1
+        self.statuses[r["status"]] = self.statuses.get(r["status"], 0) + 1
+        result = r.get("result") or {}
+        self.total += result.get("total", 0)
+        if result.get("range"):
+            self.low += result["range"]["conservative"]["total"]
+            self.high += result["range"]["generous"]["total"]
+        for p in result.get("payments", []):
             for key in ((p["policy"], p["article"], p["year"]), (p["policy"], p["article"], ALL),
                         (p["policy"], ALL, ALL), (ALL, ALL, ALL)):
-                add(key, r["index"], p["amount"], p["kind"])
+                s = self.sums.setdefault(key, [set(), 0, 0, 0])
+                s[0].add(r["index"])
+                s[1] += p["amount"]
+                s[2 if p["kind"] == "computed" else 3] += p["amount"]
 
-    def order(key: tuple) -> tuple:
-        policy, article, year = key
-        return (policy == ALL, policy_rank.get(policy, len(policy_rank)), policy, article == ALL,
-                rank.get((policy, article), 1 << 30), article, year == ALL, str(year))
-    rows = []
-    for key in sorted(sums, key=order):
-        s = sums[key]
-        rows.append(list(key) + [len(s[0]), s[1], s[2], s[3]] + (["", ""] if with_range else []))
-    if with_range:
-        low = sum(r["result"]["range"]["conservative"]["total"] for r in records if (r.get("result") or {}).get("range"))
-        high = sum(r["result"]["range"]["generous"]["total"] for r in records if (r.get("result") or {}).get("range"))
-        if not rows or rows[-1][0] != ALL:
-            rows.append([ALL, ALL, ALL, 0, 0, 0, 0, "", ""])
-        rows[-1][-2:] = [low, high]
-    return rows
+    def rows(self, ruleset: Ruleset, with_range: bool) -> list[list]:
+        rank: dict[tuple[str, str], int] = {}
+        for c in ruleset.clauses:
+            rank[(c.policy, c.article)] = min(rank.get((c.policy, c.article), c.order), c.order)
+        policy_rank = {p: n for n, p in enumerate(ruleset.policies)}
+
+        def order(key: tuple) -> tuple:
+            policy, article, year = key
+            return (policy == ALL, policy_rank.get(policy, len(policy_rank)), policy, article == ALL,
+                    rank.get((policy, article), 1 << 30), article, year == ALL, str(year))
+        rows = [list(key) + [len(s[0]), s[1], s[2], s[3]] + (["", ""] if with_range else [])
+                for key, s in sorted(self.sums.items(), key=lambda kv: order(kv[0]))]
+        if with_range:
+            if not rows or rows[-1][0] != ALL:
+                rows.append([ALL, ALL, ALL, 0, 0, 0, 0, "", ""])
+            rows[-1][-2:] = [self.low, self.high]
+        return rows
 
 
-def write_outputs(records: list[dict], out: str, ruleset: Ruleset, with_range: bool) -> list[str]:
-    """The output file (and, for .csv and .jsonl, the budget report beside it), each written
-    whole or not at all. The journal of a .jsonl output is the output itself."""
+def write_outputs(journal: str, out: str, ruleset: Ruleset, with_range: bool, resumed: int = 0) -> Summary:
+    """The output file (and, for .csv and .jsonl, the budget report beside it) from the journal,
+    read one line at a time; each file written whole or not at all. The journal of a .jsonl
+    output is the output itself."""
     head = PAYMENT_COLUMNS + (RANGE_COLUMNS if with_range else []) + LINE_COLUMNS
     budget_head = BUDGET_COLUMNS + (RANGE_COLUMNS if with_range else [])
-    payments = payment_rows(records, with_range)
-    budget = budget_rows(records, ruleset, with_range)
+    budget = Budget()
+
+    def records():
+        with open(journal, encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                budget.add(r)
+                yield r
     suffix = Path(out).suffix.lower()
     if suffix == ".xlsx":
-        enterprises = [_enterprise_cells(r, with_range) + [r.get("message", "")] for r in records]
-        _atomic(out, lambda path: _xlsx_write(path, [
-            ("支付明细 payments", head, payments),
-            ("企业 enterprises", PAYMENT_COLUMNS + (RANGE_COLUMNS if with_range else []) + ["说明 message"], enterprises),
-            ("预算 budget", budget_head, budget)]))
-        return [out, journal_path(out)]
-    if suffix == ".csv":
-        _atomic(out, lambda path: _csv_write(path, head, payments))
-    _atomic(budget_path(out), lambda path: _csv_write(path, budget_head, budget))
-    return [out, budget_path(out)] + ([journal_path(out)] if suffix == ".csv" else [])
+        from openpyxl import Workbook
+
+        def workbook(path: str) -> None:
+            book = Workbook(write_only=True)  # rows streamed to disk, not held
+            lines, firms = book.create_sheet("支付明细 payments"), book.create_sheet("企业 enterprises")
+            lines.append(head)
+            firms.append(PAYMENT_COLUMNS + (RANGE_COLUMNS if with_range else []) + ["说明 message"])
+            for r in records():
+                for row in payment_rows(r, with_range):
+                    lines.append(row)
+                firms.append(_enterprise_cells(r, with_range) + [r.get("message", "")])
+            sheet = book.create_sheet("预算 budget")
+            for row in [budget_head] + budget.rows(ruleset, with_range):
+                sheet.append(row)
+            book.save(path)
+        _atomic(out, workbook)
+        files = [out, journal]
+    else:
+        if suffix == ".csv":
+            _atomic(out, lambda path: _csv_write(path, head, (row for r in records() for row in payment_rows(r, with_range))))
+        else:
+            for _ in records():
+                pass
+        _atomic(budget_path(out), lambda path: _csv_write(path, budget_head, budget.rows(ruleset, with_range)))
+        files = [out, budget_path(out)] + ([journal] if suffix == ".csv" else [])
+    return Summary(budget.count, budget.statuses, budget.total, resumed, tuple(files))
 
 
-def _csv_write(path: str, head: list[str], rows: list[list]) -> None:
+def _csv_write(path: str, head: list[str], rows) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as f:  # the BOM: Excel then reads UTF-8
         writer = csv.writer(f)
         writer.writerow(head)
         writer.writerows(rows)
-
-
-def _xlsx_write(path: str, sheets: list[tuple[str, list[str], list[list]]]) -> None:
-    from openpyxl import Workbook
-    book = Workbook(write_only=True)
-    for title, head, rows in sheets:
-        sheet = book.create_sheet(title)
-        sheet.append(head)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
 
 
 def _atomic(out: str, write) -> None:
