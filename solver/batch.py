@@ -353,7 +353,7 @@ def _row_values(sheet: _Sheet, line: int, cells, columns, infos, shift: int = 0)
             yield name, year, value, (sheet.header_line + shift, col), (line + shift, cells[j][0])
 
 
-def _fill(m, values, line: int, col: int) -> None:
+def _fill(m, values) -> None:
     """Put each value in m; name[YEAR] values gather into a yearly mapping."""
     for name, year, value, key_at, value_at in values:
         if year is None:
@@ -389,7 +389,7 @@ def _sheets(path: Path, main: _Sheet, items: _Sheet | None, vocab: Vocab, option
         if "years" in named:
             _put(doc, "years", _years_cell(named["years"][0]), *named["years"][1:])
         facts = _mapping(line, 1)
-        _fill(facts, [v for v in values if v[0] not in ("enterprise", "years")], line, 1)
+        _fill(facts, [v for v in values if v[0] not in ("enterprise", "years")])
         _put(doc, "facts", facts, (main.header_line, 1), (line, 1))
         doc["items"] = CommentedSeq()
         docs.append((line, doc, cells))
@@ -397,7 +397,8 @@ def _sheets(path: Path, main: _Sheet, items: _Sheet | None, vocab: Vocab, option
         _sheet_items(items, docs, by_name, vocab)
     tasks = []
     for n, (line, doc, cells) in enumerate(docs):
-        content = json.dumps([[str(v) for _, v in cells], _plain(doc["items"])], ensure_ascii=False, default=str)
+        content = json.dumps([[h for _, h in main.header], [str(v) for _, v in cells], _plain(doc["items"])],
+                             ensure_ascii=False, default=str)  # the header too: a renamed column is new input
         tasks.append(Task(n, f"{main.file}:{line}", _key(options, content), doc, str(doc["enterprise"]), main.file,
                           items_file=items.file if items else "", row=line))
     return tasks
@@ -433,7 +434,7 @@ def _sheet_items(sheet: _Sheet, docs, by_name, vocab: Vocab) -> None:
                 continue
             if name == "years" and year is None:
                 value = _years_cell(value)
-            _fill(item, [(name, year, value, key_at, value_at)], line + OFFSET, 1)
+            _fill(item, [(name, year, value, key_at, value_at)])
         seq = doc["items"]
         seq.append(item)
         seq.lc.add_kv_line_col(len(seq) - 1, [line + OFFSET - 1, 0])
