@@ -159,6 +159,9 @@ def test_resume_after_an_interruption_gives_the_same_output(two_hundred, tmp_pat
     assert summary.resumed == complete > 0
     assert cut.read_bytes() == whole
     assert (tmp_path / "results.budget.csv").read_bytes() == open(batch.budget_path(str(out)), "rb").read()
+    # resumed once more, complete: nothing is solved again, nothing changes
+    assert batch.run(str(source), str(cut), Options(), jobs=2, resume=True).resumed == 200
+    assert cut.read_bytes() == whole
     # another input or other options: nothing of the journal is kept
     again = batch.run(str(source), str(cut), Options(include_drafts=True), jobs=1, resume=True)
     assert again.resumed == 0
