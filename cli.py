@@ -552,6 +552,38 @@ def _utf8_out() -> None:
             pass
 
 
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path())
+@click.option("--out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Results: .csv (UTF-8 with BOM, for Excel), .xlsx or .jsonl; the budget report beside it "
+                   "(FILE.budget.csv) or in the workbook.")
+@click.option("--jobs", type=click.IntRange(1, 512), default=None, help="Processes. Default: the machine's cores.")
+@click.option("--resume", is_flag=True, help="Keep the enterprises an interrupted run already finished.")
+@click.option("--cluster", metavar="ADDRESS", help="Run on the Dask scheduler at ADDRESS (tcp://host:8786).")
+@click.option("--timeout", type=_Seconds(), default=None, metavar="S",
+              help="Seconds per enterprise (default 60): its best plan and proven bound after that.")
+@click.option("--readings", "with_range", is_flag=True,
+              help="Also prove each enterprise's total under the most conservative and the most generous readings.")
+@_rules_opt
+@_years_opt
+@_drafts_opt
+@_reading_opt
+@_lang_opt
+@_guard
+def batch(input_path, out, jobs, resume, cluster, timeout, with_range, rules, years, include_drafts, readings) -> None:
+    """Optimize every enterprise of INPUT (a folder of profiles, a .jsonl file, or a .csv/.xlsx sheet
+    of enterprises) and write one row per enterprise and payment, and the budget report."""
+    from solver.batch import Options, STATUS_ZH, run as run_batch
+    options = Options(years, include_drafts, DEFAULT_LIMIT if timeout is None else timeout, tuple(readings), with_range,
+                      i18n.current())
+    summary = run_batch(input_path, out, options, list(rules) or None, jobs, resume, cluster, sys.stderr.isatty())
+    counts = "，".join(f"{STATUS_ZH[s].split()[0]} {n}" for s, n in sorted(summary.statuses.items()))
+    click.echo(f"{summary.enterprises} 家企业（{counts}）" + (f"，续跑保留 {summary.resumed} 家" if summary.resumed else "")
+               + f"；合计 {summary.total:,} 元 → {', '.join(summary.files)}")
+    bad = summary.statuses.get("bad_input", 0) + summary.statuses.get("error", 0)
+    sys.exit(EXIT_INPUT if bad else EXIT_GAVE_UP if summary.enterprises > summary.statuses.get("optimal", 0) else EXIT_OK)
+
+
 def run() -> None:
     """The `subsidy` command (the console script): `main`, then, once its output is flushed, an
     immediate exit. Python's own exit would then collect every object still alive and tear down

@@ -17,6 +17,8 @@ Prints, and writes to bench/results.md:
   d. growth: the engine's own stages per item from 50 to 1000 items × 5 years
   e. limits: `--timeout` adherence on a model that needs longer, and peak memory at
      200 items × 5 years (a fresh process, whole pipeline)
+  f. `subsidy batch` over 1,000 and 10,000 generated enterprises against CP-SAT alone on the
+     same grounded models, one process per core (`--batch`: this section only, printed)
 Times are measured in this run only: ratios, not seconds, are the result.
 """
 from __future__ import annotations
@@ -273,13 +275,91 @@ def timeout_adherence(rules) -> list[str]:
     return out
 
 
+def as_dict(profile: Profile) -> dict:
+    """A generated enterprise as a JSONL line holds it (yearly keys and dates as text)."""
+    def plain(value):
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        return value.isoformat() if isinstance(value, dt.date) else value
+    return {"enterprise": profile.name, "years": list(profile.years), "facts": plain(dict(profile.facts)),
+            "items": [{"id": item.id, "kind": item.kind, **plain(item.fields),
+                       **({"date": item.date.isoformat()} if item.date else {})} for item in profile.items]}
+
+
+def batch_set(n: int, seed: int) -> list[Profile]:
+    """n small enterprises: 1-20 items each, over 1-5 consecutive years from 2024 to 2028."""
+    rng = random.Random(seed)
+    out = []
+    for k in range(n):
+        length = rng.randint(1, 5)
+        first = rng.randint(2024, 2029 - length)
+        profile = enterprise(rng.randint(1, 20), tuple(range(first, first + length)), seed * 100_003 + k)
+        out.append(Profile(profile.path, f"e{k}", profile.facts, profile.items, profile.years, {}))
+    return out
+
+
+_PEER_RULES = None
+
+
+def _peer_init() -> None:
+    global _PEER_RULES
+    _PEER_RULES = load_rules()  # from the warm cache, as the batch's parent reads them
+
+
+def _peer_one(profile: Profile) -> int:
+    return solve_cpsat(ground(_PEER_RULES, profile, profile.years, False))
+
+
+def batch_runs(n: int, jobs: int) -> str:
+    """`subsidy batch` (the whole command: start, reading the JSONL, rules, a pool of `jobs`
+    processes, grounding, proving, writing CSV and budget) against CP-SAT alone on the same
+    grounded models in a pool of `jobs` processes (start, rules, grounding, CP-SAT, no proof, no
+    output). Both timed from their start to their last answer; the optima are asserted equal."""
+    import json
+    import multiprocessing
+    profiles = batch_set(n, seed=n)
+    with tempfile.TemporaryDirectory(prefix="subsidy-batch-bench-") as tmp:
+        source = Path(tmp) / "in.jsonl"
+        source.write_text("".join(json.dumps(as_dict(p), ensure_ascii=False) + "\n" for p in profiles),
+                          encoding="utf-8")
+        env = dict(os.environ, SUBSIDY_CACHE_DIR=str(Path(tmp) / "cache"))
+        subprocess.run([sys.executable, str(ROOT / "cli.py"), "check"], env=env, capture_output=True, check=True)
+        os.environ["SUBSIDY_CACHE_DIR"] = env["SUBSIDY_CACHE_DIR"]  # the peer's workers read the same warm cache
+        # the command in a wrapper that reports the largest resident set of it and its workers
+        wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+                   "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        command = [sys.executable, "-c", wrapper, sys.executable, str(ROOT / "cli.py"), "batch", str(source),
+                   "--out", str(Path(tmp) / "out.csv"), "--jobs", str(jobs)]
+        started = time.perf_counter()
+        peak = int(subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout.split()[-1])
+        ours = time.perf_counter() - started
+        journal = [json.loads(line) for line in (Path(tmp) / "out.journal.jsonl").read_text(encoding="utf-8").splitlines()]
+        started = time.perf_counter()
+        with multiprocessing.get_context("spawn").Pool(jobs, initializer=_peer_init) as pool:
+            peer = pool.map(_peer_one, profiles, chunksize=8)
+        theirs = time.perf_counter() - started
+    assert [r["status"] for r in journal] == ["optimal"] * n
+    assert [r["result"]["total"] for r in journal] == peer
+    items = sum(len(p.items) for p in profiles)
+    return (f"| {n} ({items} items) | {jobs} | {ours:.1f} | {n / ours:.0f} | {theirs:.1f} | {n / theirs:.0f} | "
+            f"{ours / theirs:.2f}× | {peak / 1024:.0f} |")
+
+
+BATCH_HEAD = ["| enterprises | processes | `subsidy batch` s | enterprises/s | CP-SAT pool s | enterprises/s | "
+              "batch / CP-SAT | peak MiB (largest process) |", "|---|---|---|---|---|---|---|---|"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="sizes up to 50 items and 3 repeats")
     ap.add_argument("--memory-probe", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--batch", action="store_true", help="section f only (subsidy batch), printed, not written")
     args = ap.parse_args()
     if args.memory_probe:
         memory_probe()
+        return
+    if args.batch:
+        print("\n".join(batch_section([200] if args.quick else [1000, 10000])))
         return
     rules = load_rules()
     sizes = [1, 10, 50] if args.quick else [1, 10, 50, 200]
@@ -358,10 +438,21 @@ def main() -> None:
     peak = int(probe.stdout.split()[-1]) / 1024
     out.append(f"- peak memory, whole pipeline at 200 items × 5 years in a fresh process: {peak:.0f} MiB "
                f"(limit 2048 MiB)")
+    out += [""] + batch_section([200] if args.quick else [1000, 10000])
     text = "\n".join(out) + "\n"
     print(text)
     if not args.quick:
         (ROOT / "bench" / "results.md").write_text(text, encoding="utf-8")
+
+
+def batch_section(sizes: list[int]) -> list[str]:
+    jobs = _cpus()
+    return (["## f. `subsidy batch` vs CP-SAT alone, one process per core", "",
+             "Generated 平谷 + city enterprises (1-20 items, 1-5 years). Ours: the whole command, from its start "
+             "to its last file (proofs, budget report and CSV included). Peer: a pool of as many processes, each "
+             "grounding the same models and solving them with CP-SAT (one worker), no proof, no output. "
+             "Goal: batch / CP-SAT ≤ 1×, and enterprises/s the same at each size (linear).", ""]
+            + BATCH_HEAD + [batch_runs(n, jobs) for n in sizes])
 
 
 def _cpus() -> int:

@@ -98,7 +98,14 @@ def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int
     `with_range` adds the optima under the other readings (`reading_range`). `profile_path` is a
     profile file's path, or the profile itself as a dict (README, "Python API")."""
     deadline = _deadline(timeout)
-    ruleset = load_rules(rules)
+    return optimize_with(load_rules(rules), profile_path, years, include_drafts, deadline, only, readings, with_range)
+
+
+def optimize_with(ruleset: Ruleset, profile_path, years: tuple[int, ...] | None = None, include_drafts: bool = False,
+                  deadline: float | None = None, only: list[str] | None = None, readings: list[str] | None = None,
+                  with_range: bool = False) -> Result:
+    """`optimize` on rules already loaded (a batch's worker loads them once): `deadline` is a
+    `time.perf_counter()` instant, or None for no limit."""
     choice = parse_choices(ruleset, readings or ())
     chosen = _read_as(ruleset, choice, only)
     grounded, plan = _plan(chosen, profile_path, years, include_drafts, deadline)
