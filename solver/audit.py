@@ -65,8 +65,15 @@ class Verdict(Struct, frozen=True):
 
 
 # ---- reading a ledger ------------------------------------------------------------------
-def read_ledger(path: str) -> list[dict]:
-    """Raw ledger rows with spans: YAML/JSON ({payments: [...]}) or CSV with a header."""
+#: Where a ledger given as data (not a file) is said to be in messages.
+LEDGER_DATA = "<ledger>"
+
+
+def read_ledger(path) -> list[dict]:
+    """Raw ledger rows with spans: YAML/JSON ({payments: [...]}) or CSV with a header; or the
+    ledger itself as data, a mapping with a payments list or the list (a web request's), at <ledger>."""
+    if isinstance(path, (dict, list)):
+        return _rows(path if isinstance(path, dict) else {"payments": path}, LEDGER_DATA)
     if Path(path).suffix.lower() == ".csv":
         try:
             text = read_limited(path, "ledger").decode("utf-8")
@@ -86,7 +93,10 @@ def read_ledger(path: str) -> list[dict]:
                                                  "a thousands separator without quotes? write \"15,000,000\" or 15000000"))
             rows.append(dict(row, _span=span))
         return rows
-    doc, _ = read_document(path, "ledger")
+    return _rows(read_document(path, "ledger")[0], path)
+
+
+def _rows(doc, path: str) -> list[dict]:
     if not isinstance(doc, dict) or not isinstance(doc.get("payments"), list):
         raise DiagnosticError(Diagnostic("error", "E502", "a ledger is a mapping with a 'payments' list",
                                          Span(path, 1, 1), "the JSON of `subsidy optimize --json` is a ledger"))
