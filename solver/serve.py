@@ -125,7 +125,7 @@ class Finding(Struct, forbid_unknown_fields=True):
     article: str
     article_text: str
     lines: list[int]
-    excess: int
+    excess: int | None
     slack: int | None
 
 
@@ -292,10 +292,10 @@ def _located(diagnostics: list[Diagnostic], command: str, request: dict, rules) 
     documents = {PROFILE: ("profile", request.get("profile")), LEDGER: ("ledger", request.get("ledger"))}
     if any(d.span and d.span.file in documents for d in diagnostics):
         positioned, places = {}, {}
-        for label, (key, doc) in documents.items():
-            if doc is not None:
-                positioned[key], places[label] = _with_lines(doc, key)
         try:
+            for label, (key, doc) in documents.items():
+                if doc is not None:
+                    positioned[key], places[label] = _with_lines(doc, key)
             _run(command, request | positioned, rules, 5.0)
         except DiagnosticError as err:
             if len(err.diagnostics) == len(diagnostics):
@@ -350,6 +350,7 @@ class Service:
         self.rules, self.workers = rules, workers
         self.default_timeout, self.max_timeout, self.grace, self.max_body = default_timeout, max_timeout, grace, max_body
         self.pool: ProcessPoolExecutor | None = None
+        self.lock = asyncio.Lock()
         self.ready = lambda: None  # called once the workers are up (`serve` announces its address)
 
     def start(self) -> None:
@@ -373,16 +374,19 @@ class Service:
         except msgspec.DecodeError as err:
             return _error(400, _problem("E800", f"the request body is not JSON: {err}",
                                         "send a JSON object, e.g. {\"profile\": {...}}"))
+        except RecursionError:
+            return _error(400, _problem("E800", "the request body is nested too deeply to read"))
         limit = self.default_timeout if request.timeout is None else request.timeout
         if limit > self.max_timeout:
             return _error(400, _problem("E801", f"timeout {limit:g} s is more than this server allows "
                                         f"({self.max_timeout:g} s)", f"give at most {self.max_timeout:g}", "timeout"))
         loop = asyncio.get_running_loop()
+        pool = self.pool
         try:
-            future = self.pool.submit(work, command, msgspec.structs.asdict(request), self.rules, arrived + limit)
+            future = pool.submit(work, command, msgspec.structs.asdict(request), self.rules, arrived + limit)
         except BrokenProcessPool:
-            self.start()
-            future = self.pool.submit(work, command, msgspec.structs.asdict(request), self.rules, arrived + limit)
+            await self.renew(pool)
+            return await self.solve(command, body)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future, loop=loop),
                                           max(arrived + limit + self.grace - time.time(), 0.0))
@@ -391,9 +395,15 @@ class Service:
             return _error(504, _problem("E805", f"the request ran past its time limit of {limit:g} s",
                                         "give a longer 'timeout', or ask a smaller question", "timeout"))
         except BrokenProcessPool:  # a worker died (killed, out of memory): a fresh pool for the next
-            self.stop()
-            self.start()
+            await self.renew(pool)
             return _error(500, _problem("E806", "the worker answering this request stopped; try again"))
+
+    async def renew(self, broken: ProcessPoolExecutor) -> None:
+        """A fresh pool in place of a broken one, started once however many requests found it broken."""
+        async with self.lock:
+            if self.pool is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                await asyncio.to_thread(self.start)
 
 
 def _shape(err: msgspec.ValidationError) -> dict:
