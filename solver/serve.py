@@ -516,7 +516,7 @@ def create_app(service: Service):
         Route("/api/prove", solving("prove"), methods=["POST"]),
         # TO BE WIRED (lead, on merge of the tabular branch): POST /api/plan.csv and /api/plan.xlsx, taking an
         # OptimizeRequest and answering solver.tabular.plan_csv(result) / plan_xlsx(result) as a download;
-        # the page's 下载 buttons for them are marked in web/app.js.
+        # the page's 下载 buttons for them are marked in web/index.html.
         Route("/api/template", template),
         Route("/api/read-profile", read_profile, methods=["POST"]),
         Route("/api/policies", policies),
