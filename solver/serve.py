@@ -340,6 +340,15 @@ def _with_lines(doc, root: str):
 REQUESTS = {"optimize": OptimizeRequest, "explain": ExplainRequest, "audit": AuditRequest, "prove": ProveRequest}
 
 
+def _end(pool: ProcessPoolExecutor) -> None:
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # the executor's own record of them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        process.join(timeout=5)
+
+
 class Service:
     """The pool, the limits and the rules the server process answers the page from."""
 
@@ -362,8 +371,12 @@ class Service:
             done.result()  # every worker up, its rules loaded, before the first request
 
     def stop(self) -> None:
+        """The pool shut down and its workers ended: a worker still in a proof would otherwise
+        outlive the server (shutdown without waiting leaves it running, orphaned)."""
         if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            _end(self.pool)
+            self.pool = None
+
 
     async def solve(self, command: str, body: bytes) -> tuple[int, bytes]:
         arrived = time.time()
@@ -402,7 +415,7 @@ class Service:
         """A fresh pool in place of a broken one, started once however many requests found it broken."""
         async with self.lock:
             if self.pool is broken:
-                broken.shutdown(wait=False, cancel_futures=True)
+                await asyncio.to_thread(_end, broken)
                 await asyncio.to_thread(self.start)
 
 

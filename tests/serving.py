@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from urllib.parse import quote
@@ -21,6 +22,8 @@ class Server:
             self.stop()
             raise RuntimeError(f"the server did not start: {line}{self.process.stderr.read()}")
         self.url = line.split(": ", 1)[1].strip()
+        self.log: list[str] = []  # the server's stderr, drained so that it never blocks on a full pipe
+        threading.Thread(target=lambda: self.log.extend(self.process.stderr), daemon=True).start()
 
     def stop(self) -> None:
         self.process.terminate()

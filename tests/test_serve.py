@@ -190,8 +190,18 @@ def test_a_profile_file_with_a_mistake_is_located_in_the_file(server):
 
 
 def test_a_huge_body_is_refused_before_it_is_read(server):
-    status, answer = server.post("/api/optimize", b'{"profile": {"enterprise": "' + b"x" * 1_200_000 + b'"}}')
-    assert status == 413 and problems(answer) == [("E810", None)]
+    # the server answers from the declared length alone: not one byte of the body is sent
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+    at = urlsplit(server.url)
+    connection = HTTPConnection(at.hostname, at.port, timeout=60)
+    connection.putrequest("POST", "/api/optimize")
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", "1200000")
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 413 and problems(json.loads(response.read())) == [("E810", None)]
+    connection.close()
 
 
 def test_unknown_paths_and_methods(server):
@@ -283,8 +293,10 @@ def test_a_worker_that_dies_is_a_json_error_and_the_pool_is_renewed(pinggu):
         assert status == 500 and problems(answer) == [("E806", None)]
         status, plan = running.post("/api/optimize", {"profile": pinggu})
         assert status == 200 and plan["total"] == 1755000
+        (renewed,) = workers(running.process.pid)
     finally:
         running.stop()
+    assert not Path(f"/proc/{renewed}").exists()  # the server's end ends its workers too
 
 
 def test_an_internal_error_tells_the_client_nothing_of_it(monkeypatch):
