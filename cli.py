@@ -584,6 +584,26 @@ def batch(input_path, out, jobs, resume, cluster, timeout, with_range, rules, ye
     sys.exit(EXIT_INPUT if bad else EXIT_GAVE_UP if summary.enterprises > summary.statuses.get("optimal", 0) else EXIT_OK)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free one).")
+@_rules_opt
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Worker processes that solve requests (rules loaded once in each).")
+@click.option("--timeout", type=_Seconds(), default=60.0, show_default=True, metavar="S",
+              help="A request's time limit when it names none.")
+@click.option("--max-timeout", type=_Seconds(), default=300.0, show_default=True, metavar="S",
+              help="The longest time limit a request may name.")
+@_lang_opt
+@_guard
+def serve(host, port, rules, workers, timeout, max_timeout) -> None:
+    """An HTTP API (/api/optimize, explain, audit, prove, template, policies; /openapi.json) and a
+    page for enterprises at /, until interrupted."""
+    from solver.serve import serve as run_server
+    run_server(host, port, list(rules) or None, workers, timeout, max_timeout,
+               lambda url: click.echo(f"subsidy serve: {url}", err=True))
+
+
 def run() -> None:
     """The `subsidy` command (the console script): `main`, then, once its output is flushed, an
     immediate exit. Python's own exit would then collect every object still alive and tear down

@@ -65,9 +65,16 @@ class Verdict(Struct, frozen=True):
 
 
 # ---- reading a ledger ------------------------------------------------------------------
-def read_ledger(path: str, unit: str | None = None, sheet: str | None = None):
+#: Where a ledger given as data (not a file) is said to be in messages.
+LEDGER_DATA = "<ledger>"
+
+
+def read_ledger(path, unit: str | None = None, sheet: str | None = None):
     """Raw ledger rows with spans: YAML/JSON ({payments: [...]}); or a CSV or .xlsx table,
-    read by solver.tabular into a `Ledger` (its rows, and whether a unit was given)."""
+    read by solver.tabular into a `Ledger` (its rows, and whether a unit was given); or the
+    ledger itself as data, a mapping with a payments list or the list (a web request's), at <ledger>."""
+    if isinstance(path, (dict, list)):
+        return _rows(path if isinstance(path, dict) else {"payments": path}, LEDGER_DATA)
     from . import tabular
     raw = read_limited(path, "ledger")
     if tabular.is_tabular(path, raw):
@@ -75,7 +82,10 @@ def read_ledger(path: str, unit: str | None = None, sheet: str | None = None):
     if unit is not None or sheet is not None:
         raise DiagnosticError(Diagnostic("error", "E523", "--unit and --sheet are for CSV and .xlsx ledgers", None,
                                          "amounts in YAML or JSON carry their unit in the text: 1200万"))
-    doc, _ = read_document(path, "ledger")
+    return _rows(read_document(path, "ledger")[0], path)
+
+
+def _rows(doc, path: str) -> list[dict]:
     if not isinstance(doc, dict) or not isinstance(doc.get("payments"), list):
         raise DiagnosticError(Diagnostic("error", "E502", "a ledger is a mapping with a 'payments' list",
                                          Span(path, 1, 1), "the JSON of `subsidy optimize --json` is a ledger"))

@@ -55,9 +55,11 @@ def load_rules(paths: list[str] | None = None) -> Ruleset:
         bundled = sorted(rules_dir().glob(f"vocabulary*{RULE_SUFFIX}"))
         files = [(f, read_limited(str(f), "rule file")) for f in bundled] + files
     name = cache.key(files)
+    if _kept is not None and name in _kept:
+        return _kept[name]
     cached = cache.load(name)
     if isinstance(cached, Ruleset):
-        return cached
+        return _keep(name, cached)
     from .check import check
     from .parse import parse_text  # lark is imported only when rules must be parsed
     parsed: list[ast.RuleFile] = []
@@ -76,6 +78,25 @@ def load_rules(paths: list[str] | None = None) -> Ruleset:
         raise DiagnosticError(errors)
     ruleset = check(parsed)
     cache.store(name, ruleset)
+    return _keep(name, ruleset)
+
+
+#: Rule sets kept in memory by their files' content key, in a process that answers many requests
+#: (`subsidy serve`'s workers call `keep_rules`); None, as in every command: read each time.
+_kept: dict[str, Ruleset] | None = None
+
+
+def keep_rules() -> None:
+    """From now on this process keeps each rule set it loads (frozen, so safely shared) and
+    reuses it while its files' bytes are unchanged: no cache decoding per request."""
+    global _kept
+    if _kept is None:
+        _kept = {}
+
+
+def _keep(name: str, ruleset: Ruleset) -> Ruleset:
+    if _kept is not None:
+        _kept[name] = ruleset
     return ruleset
 
 
@@ -193,8 +214,23 @@ def readings(policy: str | None = None, rules: list[str] | None = None) -> list[
 def template(district: str, years: tuple[int, ...] | None = None, rules: list[str] | None = None,
              include_drafts: bool = False) -> str:
     """A profile skeleton for an enterprise of `district`: every fact and item its policies read."""
+    from .template import render
+    return render(*_for_district(district, years, rules, include_drafts), include_drafts)
+
+
+def template_form(district: str, years: tuple[int, ...] | None = None, rules: list[str] | None = None,
+                  include_drafts: bool = False) -> dict:
+    """What the skeleton asks for, as data (solver.template.form): `subsidy serve`'s form."""
+    from .template import form
+    return form(*_for_district(district, years, rules, include_drafts), include_drafts)
+
+
+def _for_district(district: str, years: tuple[int, ...] | None, rules: list[str] | None,
+                  include_drafts: bool) -> tuple[Ruleset, str, tuple[int, ...]]:
+    """The rules, the district (refused with the nearest name if unknown) and the years to ask
+    for: the given ones, or the year before the district's measures start, that year and the next."""
     from .diagnostics import did_you_mean
-    from .template import policies_for, render
+    from .template import policies_for
     ruleset = load_rules(rules)
     known = ruleset.vocab.enums.get("district", ())
     if district not in known:
@@ -205,7 +241,7 @@ def template(district: str, years: tuple[int, ...] | None = None, rules: list[st
         starts = [p.in_force[0].year for p in policies if p.level == "district"] or [p.in_force[0].year for p in policies]
         first = max(starts) if starts else 2025
         years = (first - 1, first, first + 1)
-    return render(ruleset, district, years, include_drafts)
+    return ruleset, district, years
 
 
 def save_proofs(result: Result, folder: str) -> list[Path]:
@@ -411,10 +447,12 @@ def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
           include_drafts: bool = False, readings: list[str] | None = None, timeout: float | None = None,
           unit: str | None = None, sheet: str | None = None):
     """Check a payout ledger against every rule that applies to the profile's enterprise, the
-    rules read under the chosen readings; out of time, the verdict is UNKNOWN. `unit` (元 or
-    万元) is the unit of a CSV or workbook ledger's bare amounts, `sheet` the workbook's sheet;
-    a tabular ledger whose bare amounts look like 万元 read as 元 gets a warning (E520)."""
-    from .audit import audit as check_ledger, read_ledger, resolve_lines
+    rules read under the chosen readings; out of time, the verdict is UNKNOWN. The profile and
+    the ledger are files' paths, or the documents themselves as data (dicts; the ledger's
+    payments may be a list). `unit` (元 or 万元) is the unit of a CSV or workbook ledger's bare
+    amounts, `sheet` the workbook's sheet; a tabular ledger whose bare amounts look like 万元 read
+    as 元 gets a warning (E520)."""
+    from .audit import LEDGER_DATA, audit as check_ledger, read_ledger, resolve_lines
     from .tabular import Ledger, scale_warning
     deadline = _deadline(timeout)
     ruleset = load_rules(rules)
@@ -427,7 +465,8 @@ def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
         if spells_year(str(row.get("year", ""))):  # else the ledger check reports it
             years.add(int(row["year"]))
     grounded = ground(ruleset, profile, tuple(sorted(years)), include_drafts)
-    lines = resolve_lines(rows, grounded, ledger_path)
+    where = ledger_path if isinstance(ledger_path, str) else LEDGER_DATA
+    lines = resolve_lines(rows, grounded, where)
     verdict = check_ledger(grounded, lines, None if deadline is None else max(deadline - time.perf_counter(), 0.001))
     warning = scale_warning(grounded, lines, ledger, ledger_path) if isinstance(ledger, Ledger) else None
     return verdict if warning is None else replace(verdict, warnings=(warning,))

@@ -99,34 +99,55 @@ def _add(places: list, where: str) -> None:
         places.append(where)
 
 
-def render(ruleset: Ruleset, district: str, years: tuple[int, ...], include_drafts: bool) -> str:
-    """The profile skeleton as commented YAML (Chinese), to be filled in and run."""
+def form(ruleset: Ruleset, district: str, years: tuple[int, ...], include_drafts: bool) -> dict:
+    """What a profile of `district` is asked for, as data: the policies, every fact and every kind
+    of item (with its fields) they read, each with its type, label, description, enum values and
+    the articles that need it, in vocabulary order. `render` writes it as the YAML skeleton;
+    `subsidy serve`'s page builds its form from it."""
     policies = policies_for(ruleset, district, include_drafts)
     need = needs(ruleset, policies)
     vocab = ruleset.vocab
-    lines = [f"# 企业档案模板：{district}，适用政策：" + "；".join(f"{p.title}（{p.id}）" for p in policies),
+
+    def entry(info: FactInfo, articles: list[str]) -> dict:
+        enum = vocab.enums[info.type[5:]] if info.type.startswith("enum:") else None
+        return {"name": info.name, "type": "enum" if enum else info.type, "values": list(enum or ()),
+                "per_year": info.per_year, "label": info.label, "description": _describe(info, vocab),
+                "articles": list(articles)}
+    facts = [entry(vocab.facts[n], need.facts[n]) for n in sorted(need.facts, key=list(vocab.facts).index)]
+    kinds = []
+    for kind in sorted(need.kinds, key=list(vocab.kinds).index):
+        info = vocab.kinds[kind]
+        fields = [entry(info.fields[n], need.fields[kind][n]) for n in sorted(need.fields[kind], key=list(info.fields).index)]
+        kinds.append({"name": kind, "label": info.label, "articles": list(need.kinds[kind]), "fields": fields,
+                      "event": "year" in info.fields})  # an event: its day decides whether a policy in force part of the year pays it
+    return {"district": district, "years": list(years),
+            "policies": [{"id": p.id, "title": p.title, "draft": p.is_draft} for p in policies],
+            "facts": facts, "kinds": kinds}
+
+
+def render(ruleset: Ruleset, district: str, years: tuple[int, ...], include_drafts: bool) -> str:
+    """The profile skeleton as commented YAML (Chinese), to be filled in and run."""
+    data = form(ruleset, district, years, include_drafts)
+    lines = [f"# 企业档案模板：{district}，适用政策：" + "；".join(f"{p['title']}（{p['id']}）" for p in data["policies"]),
              "# 每个事实都要填写：未填写的事实会使需要它的条款不予计算（系统从不替企业假设）。",
              "# 金额写整数元或带单位的文字（'500万'、'1.8亿'）；比率加引号（'6%'）；按年数据写成 {年份: 值}。",
              "enterprise: 企业名称",
              f"years: {years[0]}-{years[-1]}" if len(years) > 1 else f"years: {years[0]}",
              "facts:"]
-    for name in sorted(need.facts, key=lambda n: list(vocab.facts).index(n)):
-        info = vocab.facts[name]
-        value = f"{{{', '.join(f'{y}: ' for y in years)}}}" if info.per_year else ""
-        if name == "district":
+    for fact in data["facts"]:
+        value = f"{{{', '.join(f'{y}: ' for y in years)}}}" if fact["per_year"] else ""
+        if fact["name"] == "district":
             value = district
-        lines.append(f"  {name}: {value}".rstrip() + f"  # {_describe(info, vocab)}；{'、'.join(need.facts[name])}")
+        lines.append(f"  {fact['name']}: {value}".rstrip() + f"  # {fact['description']}；{'、'.join(fact['articles'])}")
     lines.append("items:  # 每个项目、称号、批件、订单、市级奖励一项；下列各类按需复制")
-    for kind in sorted(need.kinds, key=lambda k: list(vocab.kinds).index(k)):
-        info = vocab.kinds[kind]
-        lines.append(f"  # {info.label}：{'、'.join(need.kinds[kind])}")
-        lines.append(f"  - id: {kind}_1")
-        lines.append(f"    kind: {kind}")
-        for name in sorted(need.fields[kind], key=lambda n: list(info.fields).index(n)):
-            field = info.fields[name]
-            value = f"{{{', '.join(f'{y}: ' for y in years)}}}" if field.per_year else ""
-            lines.append(f"    {name}: {value}".rstrip() + f"  # {_describe(field, vocab)}")
-        if "year" in info.fields:  # an event: its day decides whether a policy in force part of the year pays it
+    for kind in data["kinds"]:
+        lines.append(f"  # {kind['label']}：{'、'.join(kind['articles'])}")
+        lines.append(f"  - id: {kind['name']}_1")
+        lines.append(f"    kind: {kind['name']}")
+        for field in kind["fields"]:
+            value = f"{{{', '.join(f'{y}: ' for y in years)}}}" if field["per_year"] else ""
+            lines.append(f"    {field['name']}: {value}".rstrip() + f"  # {field['description']}")
+        if kind["event"]:
             lines.append("    # date: YYYY-MM-DD  # 事件（获评、批准、认定、签订）的日期：政策当年只部分有效时必填")
     return "\n".join(lines) + "\n"
 
