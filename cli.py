@@ -537,7 +537,7 @@ def fmt_rules(files, check_only) -> None:
 
 
 @main.command("doc")
-@click.option("--out", default="handbook", show_default=True, type=click.Path(file_okay=False), metavar="DIR",
+@click.option("--out", default="handbook", show_default=True, type=click.Path(), metavar="DIR",
               help="The folder to write (new, empty, or a handbook written before).")
 @_rules_opt
 @_drafts_opt

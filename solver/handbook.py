@@ -55,7 +55,8 @@ def tag(name: str, *children, **attrs) -> Markup:
 
 
 def cat(*children) -> Markup:
-    return Markup("".join(esc(c) for c in children if c is not None))
+    """The children's markup in order; tuples and lists are flattened, None is left out."""
+    return Markup("".join(cat(*c) if isinstance(c, (tuple, list)) else esc(c) for c in children if c is not None))
 
 
 def seq(items, sep: str = "、") -> Markup:
@@ -313,7 +314,7 @@ class Handbook:
                 items.append(tag("li", self.clause_link(c), "：", one_per_words(o)))
             for part in c.parts:
                 window = window_words(part.subject)
-                if window:
+                if window and (part.subject.timing != "once" or part.subject.timing_expr is not None):  # a window of years
                     items.append(tag("li", self.clause_link(c), (f"（{part.name}）" if part.name else ""), "：", window))
         return tag("ul", *items) if items else tag("p", "本政策没有组合规则。")
 
