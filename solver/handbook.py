@@ -144,6 +144,7 @@ class Handbook:
                                            {c.span.file for c in ruleset.conditions} |
                                            {r.span.file for r in ruleset.readings.values()}))
         self.coverage = {row["policy"]: row for row in coverage(ruleset)}
+        self.needs = {p.id: needs(ruleset, [p]) for p in self.policies}  # facts and kinds each policy reads
 
     def build(self) -> dict[str, str]:
         with use("zh"):  # show.py's words and the rule files' `zh` notes, in Chinese
@@ -395,12 +396,12 @@ class Handbook:
                              ("（", seq((self.clause_link(m) for m in matched), "，"), "）") if matched else ""))
         if part.difference:
             items.append(tag("li", "晋级差额：扣除 ", tag("code", f"item.{part.difference}"), " 所指较低级别已得的支持"))
-        items += [tag("li", "条文：", t) for t in part.texts]
+        items += [tag("li", "条文：", t) for t in part.texts if t not in c.texts]  # a lone part repeats its clause's
         items += [tag("li", "说明：", self.rs.say(r)) for r in part.readings]
         return cat(tag("strong", f"子项 {part.name}" if part.name else "支付"), tag("ul", *items))
 
     def needs_of(self, c: Clause) -> Markup:
-        need = needs(self.rs, [self.rs.policies[c.policy]])
+        need = self.needs[c.policy]
         where = f"{c.policy} {c.article}"
         vocab = self.rs.vocab
         facts = [tag("a", vocab.facts[n].label, href=f"#f-{n}", title=n) for n, places in need.facts.items()
@@ -421,7 +422,7 @@ class Handbook:
                    id=f"r-{r.name}", cls="reading")
 
     def facts(self, p: Policy) -> Markup:
-        need = needs(self.rs, [p])
+        need = self.needs[p.id]
         vocab = self.rs.vocab
 
         def places(where: list[str]) -> Markup:
