@@ -534,9 +534,9 @@ def write(pages: dict[str, str], out: str) -> Path:
     for name in pages:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in (".", ".."):
             raise ValueError(f"not a plain file name: {name!r}")  # a bug of ours, never a user's input
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
-    old = None
+    tmp = old = None
     try:
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
         for name, text in pages.items():
             (tmp / name).write_text(text, encoding="utf-8")
         os.chmod(tmp, 0o755)
@@ -548,7 +548,8 @@ def write(pages: dict[str, str], out: str) -> Path:
         if old is not None and not target.exists():
             os.replace(old, target)
             old = None
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise _refuse("E954", f"cannot write the handbook to '{out}': {err.strerror}",
                       "give --out a folder you can write") from None
     finally:

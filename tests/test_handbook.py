@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from hypothesis import given, strategies as st
 from click.testing import CliRunner
 
 import cli
@@ -267,3 +268,12 @@ def test_a_rule_file_with_an_error_writes_nothing(tmp_path):
     (rules / "009_bad.rules").write_text('clause x "第一条" {\n    pay up to 10万\n', encoding="utf-8")
     result = doc("--out", str(tmp_path / "h"), "--rules", str(rules))
     assert result.exit_code == 2 and "error[" in result.output and not (tmp_path / "h").exists()
+
+
+@given(st.text())
+def test_any_text_reads_back_as_itself_and_any_label_gives_a_safe_id(text):
+    from solver.handbook import _SAFE_ID, tag
+    page = Page(str(tag("p", tag("a", text, href=text))))  # as an element's text and as an attribute
+    assert page.problems == [] and page.text == text and page.hrefs == [text] and page.tags == ["p", "a"]
+    ident = anchor(text)
+    assert _SAFE_ID.fullmatch(ident) and (ident == text or ident.startswith("a-"))
