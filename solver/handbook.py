@@ -415,10 +415,13 @@ class Handbook:
         alts = tag("ul", *[tag("li", tag("code", a.name), "：", self.rs.say(a.description),
                                tag("strong", "（默认）") if a.name == r.default else None) for a in r.alternatives])
         shapes = [self.key_link(k) for k in shaped_by(self.rs, r.key)]
+        source = self.sources.get((r.span.file, "reading_decl", r.name))
         return tag("div", tag("h3", tag("code", r.key), "（", tag("a", r.article, href=f"#{anchor(r.article)}"), "）"),
                    *[tag("blockquote", t) for t in r.texts], tag("h4", "可选解读"), alts,
                    tag("p", "默认：", tag("code", r.default), "。理由：", self.rs.say(r.reason)),
                    tag("p", "影响：", seq(shapes, "，")) if shapes else None,
+                   tag("details", tag("summary", "编码 ", tag("small", f"{Path(r.span.file).name}:{r.span.line}")),
+                       tag("pre", tag("code", highlight(source, self.keywords)))) if source else None,
                    id=f"r-{r.name}", cls="reading")
 
     def facts(self, p: Policy) -> Markup:
