@@ -536,6 +536,19 @@ def fmt_rules(files, check_only) -> None:
     sys.exit(EXIT_VERDICT if check_only and changed else EXIT_OK)
 
 
+@main.command("doc")
+@click.option("--out", default="handbook", show_default=True, type=click.Path(), metavar="DIR",
+              help="The folder to write (new, empty, or a handbook written before).")
+@_rules_opt
+@_drafts_opt
+@_guard
+def doc(out, rules, include_drafts) -> None:
+    """Write the policy handbook: static HTML in Chinese, each article's text beside its encoding."""
+    from solver.handbook import generate
+    folder, pages = generate(out, list(rules) or None, include_drafts)
+    click.echo(i18n.t(f"wrote {pages} pages: {folder / 'index.html'}", f"已写入 {pages} 个页面：{folder / 'index.html'}"))
+
+
 def _utf8_out() -> None:
     """Output piped or redirected (JSON, a file, another program) is UTF-8 whatever the locale;
     a terminal keeps its own encoding (a GBK console shows Chinese), and a character it cannot
