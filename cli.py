@@ -157,7 +157,8 @@ def _say_default_limit(timeout: float | None, default: float | None = None) -> N
 @click.argument("rules", nargs=-1, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print diagnostics (or coverage) as JSON.")
 @click.option("--coverage", "show_coverage", is_flag=True,
-              help="List every article of each document: encoded, condition, non-monetary, procedural or not encoded.")
+              help="List every article of each policy's text (its `source`): encoded, condition, non-monetary, "
+                   "procedural, not encoded or uncovered; exit 1 if any is uncovered or not encoded.")
 @click.option("--deep", is_flag=True, help="Ask Z3 about every enterprise: clauses that never pay, ceilings that "
               "never bind, unbounded clauses, overlapping clauses with no non-duplication rule.")
 @_reading_opt
@@ -192,13 +193,13 @@ def check(rules, as_json, show_coverage, deep, readings) -> None:
             click.echo(i18n.t(f"{len(findings)} finding(s)", f"共 {len(findings)} 项发现"))
         return
     if show_coverage:
-        from solver.coverage import coverage
+        from solver.coverage import coverage, failed
         report = coverage(ruleset)
         if as_json:
-            click.echo(to_json({"ok": True, "coverage": report}), nl=False)
+            click.echo(to_json({"ok": not failed(report), "coverage": report}), nl=False)
         else:
             click.echo(format_coverage(report, _width()))
-        sys.exit(EXIT_VERDICT if any(p["not_encoded"] for p in report) else EXIT_OK)
+        sys.exit(EXIT_VERDICT if failed(report) else EXIT_OK)
     if as_json:
         click.echo(to_json({"ok": True, "policies": sorted(ruleset.policies),
                             "clauses": [c.key for c in ruleset.clauses]}))

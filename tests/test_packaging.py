@@ -19,6 +19,7 @@ def test_the_wheel_installs_one_top_level_package(tmp_path):
     tops = {n.split("/", 1)[0] for n in names if not n.split("/", 1)[0].endswith(".dist-info")}
     assert tops == {"solver"}, tops  # no top-level cli.py beside it
     assert "solver/_cli.py" in names and "solver/_data/rules/vocabulary.rules" in names
+    assert "solver/_data/rules/texts/004_pinggu.txt" in names  # the policy texts coverage reads
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "subsidy = solver.command:run" in entry
 
