@@ -91,8 +91,31 @@ class _Seconds(click.ParamType):
         return seconds
 
 
-_rules_opt = click.option("--rules", "rules", multiple=True, type=click.Path(),
-                          help="Rule file or folder (repeatable). Default: the bundled rules.")
+def _set_only_rules(ctx, param, value):
+    if value:
+        ctx.meta["subsidy_only_rules"] = list(value)
+    return value
+
+
+_only_rules_opt = click.option("--only-rules", multiple=True, type=click.Path(), expose_value=False,
+                               callback=_set_only_rules, metavar="PATH",
+                               help="Use only these rule files or folders (repeatable), not the bundled rules.")
+
+
+def _rules_opt(fn):
+    fn = _only_rules_opt(fn)
+    return click.option("--rules", "rules", multiple=True, type=click.Path(), metavar="PATH",
+                        help="Rule file or folder read beside the bundled rules (repeatable): a new policy is added, "
+                             "a file declaring a bundled policy's id replaces that policy's file.")(fn)
+
+
+def _rule_paths(rules) -> tuple[list[str] | None, bool]:
+    """The rule paths of --rules (read beside the bundled rules) or --only-rules (alone), and
+    whether the bundled rules are read too."""
+    only = click.get_current_context().meta.get("subsidy_only_rules")
+    if only and rules:
+        raise click.UsageError("--rules adds to the bundled rules and --only-rules replaces them: give one of the two")
+    return (only, False) if only else (list(rules) or None, True)
 _years_opt = click.option("--years", callback=_years, metavar="YEARS",
                           help="Years to plan: 2025, 2024-2027. Default: the profile's.")
 _drafts_opt = click.option("--include-drafts", is_flag=True, help="Include draft policies (征求意见稿), labelled.")
@@ -155,6 +178,7 @@ def _say_default_limit(timeout: float | None, default: float | None = None) -> N
 
 @main.command()
 @click.argument("rules", nargs=-1, type=click.Path())
+@_only_rules_opt
 @click.option("--json", "as_json", is_flag=True, help="Print diagnostics (or coverage) as JSON.")
 @click.option("--coverage", "show_coverage", is_flag=True,
               help="List every article of each policy's text (its `source`): encoded, condition, non-monetary, "
@@ -165,12 +189,14 @@ def _say_default_limit(timeout: float | None, default: float | None = None) -> N
 @_lang_opt
 @_guard
 def check(rules, as_json, show_coverage, deep, readings) -> None:
-    """Check rule files (default: the bundled rules); exit 1 on any error. Every alternative of
-    every reading is checked; --reading chooses the ones --deep asks Z3 about."""
+    """Check rule files beside the bundled rules (a new policy added, a bundled one's file replaced;
+    default: the bundled rules alone; --only-rules: the files alone); exit 1 on any error. Every
+    alternative of every reading is checked; --reading chooses the ones --deep asks Z3 about."""
     if readings and not deep:
         raise click.UsageError("--reading goes with --deep (every alternative is checked anyway)")
+    paths, bundled = _rule_paths(rules)
     try:
-        ruleset = pipeline.load_rules(list(rules) or None)
+        ruleset = pipeline.load_rules(paths, bundled)
     except DiagnosticError as err:
         if as_json:
             click.echo(to_json({"ok": False, "diagnostics": [d.as_dict() for d in err.diagnostics]}))
@@ -229,8 +255,9 @@ def check(rules, as_json, show_coverage, deep, readings) -> None:
 def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proof, readings, with_range,
              csv_out, xlsx_out) -> None:
     """The most PROFILE may legally receive, clause by clause, proven optimal."""
-    result = pipeline.optimize(profile, list(rules) or None, years, include_drafts, _left(timeout), list(only) or None,
-                               list(readings), with_range)
+    paths, bundled = _rule_paths(rules)
+    result = pipeline.optimize(profile, paths, years, include_drafts, _left(timeout), list(only) or None,
+                               list(readings), with_range, bundled)
     paths = None if proof is None else pipeline.save_proofs(result, proof)  # written before the plan is shown
     _tables("plan", result, csv_out, xlsx_out, (profile,))
     if as_json:
@@ -266,8 +293,8 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proo
 def audit(profile, ledger, rules, include_drafts, as_json, readings, timeout, unit, sheet, csv_out, xlsx_out) -> None:
     """Check LEDGER (YAML/JSON with a payments list, CSV or .xlsx) against every rule: PASS or FAIL (exit 1).
     A CSV or .xlsx ledger whose amounts look like 万元 read as 元 is a warning, exit 1, unless --unit is given."""
-    verdict = pipeline.audit(profile, ledger, list(rules) or None, include_drafts, list(readings), _left(timeout),
-                             unit, sheet)
+    paths, bundled = _rule_paths(rules)
+    verdict = pipeline.audit(profile, ledger, paths, include_drafts, list(readings), _left(timeout), unit, sheet, bundled)
     _tables("audit", verdict, csv_out, xlsx_out, (profile, ledger))
     if verdict.warnings:
         click.echo(render(list(verdict.warnings)), err=True)
@@ -301,8 +328,8 @@ def _tables(kind: str, data, csv_out: str | None, xlsx_out: str | None, inputs: 
 @_guard
 def explain(profile, clause, rules, years, include_drafts, as_json, timeout, readings) -> None:
     """Why CLAUSE (e.g. pinggu.第三条 or pinggu.output_growth) pays PROFILE what it pays, or nothing."""
-    data = pipeline.explain(profile, clause, list(rules) or None, years, include_drafts, _left(timeout),
-                            list(readings))
+    paths, bundled = _rule_paths(rules)
+    data = pipeline.explain(profile, clause, paths, years, include_drafts, _left(timeout), list(readings), bundled)
     if as_json:
         click.echo(to_json(data), nl=False)
     else:
@@ -392,8 +419,9 @@ def prove_at_most(amount, policy, article, per, year, rules, years, items, bound
     except ValueProblem as err:
         raise click.BadParameter(str(err), param_hint="AMOUNT") from None
     claim = Claim("at_most", policy, article, per, year, limit)
-    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout, DEFAULT_PROVE_LIMIT),
-                           list(readings)), out, as_json, timeout)
+    paths, bundled = _rule_paths(rules)
+    _report(pipeline.prove(claim, paths, years, items, bounds, _left(timeout, DEFAULT_PROVE_LIMIT),
+                           list(readings), bundled), out, as_json, timeout)
 
 
 @prove.command("no-double")
@@ -404,8 +432,9 @@ def prove_no_double(group, rules, years, items, bounds, out, as_json, timeout, r
     """No item is ever paid by two clauses of non-duplication GROUP (e.g. 平谷区)."""
     from solver.prove import Claim
     claim = Claim("no_double", group=group)
-    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout, DEFAULT_PROVE_LIMIT),
-                           list(readings)), out, as_json, timeout)
+    paths, bundled = _rule_paths(rules)
+    _report(pipeline.prove(claim, paths, years, items, bounds, _left(timeout, DEFAULT_PROVE_LIMIT),
+                           list(readings), bundled), out, as_json, timeout)
 
 
 @main.group("rules")
@@ -430,7 +459,8 @@ def rules_path() -> None:
 def template(district, years, rules, include_drafts, out) -> None:
     """A profile skeleton (Chinese, commented) asking for every fact and item the district's and the
     city's policies read, with the articles that need each."""
-    text = pipeline.template(district, years, list(rules) or None, include_drafts)
+    paths, bundled = _rule_paths(rules)
+    text = pipeline.template(district, years, paths, include_drafts, bundled)
     if out is None:
         click.echo(text, nl=False)
         return
@@ -446,7 +476,7 @@ def schema(name, rules) -> None:
     """The JSON Schema of NAME: the profile (from the vocabulary of the rules), a ledger, or a
     command's --json output."""
     from solver.schema import schema as make
-    vocab = pipeline.load_rules(list(rules) or None).vocab if name == "profile" else None
+    vocab = pipeline.load_rules(*_rule_paths(rules)).vocab if name == "profile" else None
     click.echo(to_json(make(name, vocab)), nl=False)
 
 
@@ -503,7 +533,7 @@ def _write_new(out: str, text: str) -> None:
 @_guard
 def readings(policy, rules, as_json, markdown) -> None:
     """Every reading of an ambiguous sentence (of POLICY): its alternatives, the default and why."""
-    data = pipeline.readings(policy, list(rules) or None)
+    data = pipeline.readings(policy, *_rule_paths(rules))
     if as_json:
         click.echo(to_json({"readings": data}), nl=False)
     elif markdown:
@@ -551,6 +581,24 @@ def _utf8_out() -> None:
                 stream.reconfigure(encoding="utf-8", errors="strict")
         except (OSError, ValueError):
             pass
+
+
+@main.command("new-policy")
+@click.argument("name")
+@click.option("--district", required=True, help="The policy's region: 北京市 or a district, e.g. 顺义区.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the rule file here (it must not exist); "
+              "default: stdout.")
+@_guard
+def new_policy(name, district, out) -> None:
+    """A starting rule file for a new policy NAME (its id): every policy setting, an applicability
+    condition and one example clause, a draft that checks cleanly beside the bundled rules."""
+    from solver.newpolicy import starting_rules
+    text = starting_rules(name, district, bundled=tuple(pipeline.load_rules().policies))
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    _write_new(out, text)
+    click.echo(f"{name} written to {out}: subsidy check {out}", err=True)
 
 
 def run() -> None:
