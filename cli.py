@@ -183,12 +183,14 @@ def _say_default_limit(timeout: float | None, default: float | None = None) -> N
 @click.option("--coverage", "show_coverage", is_flag=True,
               help="List every article of each policy's text (its `source`): encoded, condition, non-monetary, "
                    "procedural, not encoded or uncovered; exit 1 if any is uncovered or not encoded.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (a figure of the rules the article's text "
+              "does not state, W960).")
 @click.option("--deep", is_flag=True, help="Ask Z3 about every enterprise: clauses that never pay, ceilings that "
               "never bind, unbounded clauses, overlapping clauses with no non-duplication rule.")
 @_reading_opt
 @_lang_opt
 @_guard
-def check(rules, as_json, show_coverage, deep, readings) -> None:
+def check(rules, as_json, show_coverage, strict, deep, readings) -> None:
     """Check rule files beside the bundled rules (a new policy added, a bundled one's file replaced;
     default: the bundled rules alone; --only-rules: the files alone); exit 1 on any error. Every
     alternative of every reading is checked; --reading chooses the ones --deep asks Z3 about."""
@@ -203,6 +205,11 @@ def check(rules, as_json, show_coverage, deep, readings) -> None:
         else:
             click.echo(render(err.diagnostics), err=True)
         sys.exit(EXIT_VERDICT)
+    from solver.lint import figures
+    warnings = figures(ruleset)  # shown, never an error: exit 1 only with --strict
+    if warnings and not as_json:
+        click.echo(render(warnings), err=True)
+    warned = EXIT_VERDICT if strict and warnings else EXIT_OK
     if deep:
         from solver.deep import deep_check
         try:
@@ -217,7 +224,7 @@ def check(rules, as_json, show_coverage, deep, readings) -> None:
             for f in findings:
                 click.echo(f"{f.kind}: {f.clause} ({f.article}): {f.message}")
             click.echo(i18n.t(f"{len(findings)} finding(s)", f"共 {len(findings)} 项发现"))
-        return
+        sys.exit(warned)
     if show_coverage:
         from solver.coverage import coverage, failed
         report = coverage(ruleset)
@@ -225,12 +232,14 @@ def check(rules, as_json, show_coverage, deep, readings) -> None:
             click.echo(to_json({"ok": not failed(report), "coverage": report}), nl=False)
         else:
             click.echo(format_coverage(report, _width()))
-        sys.exit(EXIT_VERDICT if failed(report) else EXIT_OK)
+        sys.exit(EXIT_VERDICT if failed(report) else warned)
     if as_json:
         click.echo(to_json({"ok": True, "policies": sorted(ruleset.policies),
-                            "clauses": [c.key for c in ruleset.clauses]}))
+                            "clauses": [c.key for c in ruleset.clauses],
+                            "warnings": [d.as_dict() for d in warnings]}))
     else:
         click.echo(format_check(ruleset))
+    sys.exit(warned)
 
 
 @main.command()

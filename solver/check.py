@@ -391,7 +391,12 @@ def _region_hint(name: str) -> str:
     for candidate in (name + "区", name.removesuffix("县") + "区", name + "市"):
         if candidate in REGIONS:
             return f"did you mean '{candidate}'?"
-    return did_you_mean(name, REGIONS) or f"regions: {' '.join(REGIONS)}"
+    from difflib import SequenceMatcher
+    # the closest name; between equally close ones, the one agreeing character by character
+    # (平古区: 平谷区, not 昌平区)
+    score = {r: (SequenceMatcher(None, name, r).ratio(), sum(a == b for a, b in zip(name, r))) for r in REGIONS}
+    best = max(REGIONS, key=lambda r: score[r])
+    return f"did you mean '{best}'?" if score[best][0] >= 0.6 else f"regions: {' '.join(REGIONS)}"
 
 
 def _condition(decl: ast.ConditionDecl, policy: Policy, exprs: "_Exprs", diag: Collector) -> Condition:
