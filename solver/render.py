@@ -248,7 +248,9 @@ COVERAGE_WORDS_ZH = {"encoded": "已编码", "condition": "条件", "non_monetar
 
 def _opening(article: dict, length: int = 16) -> str:
     """The first words of an article's text after its label, for the coverage table."""
-    line = (article["first_line"] or "").removeprefix(article["article"]).lstrip(" 　、.．").rstrip("…")
+    import re
+    line = re.sub(r"^(第[零〇一二三四五六七八九十百]+条|[（(]\s*[零〇一二三四五六七八九十百]+\s*[）)]|[零〇一二三四五六七八九十百]+、|"
+                  r"[0-9]{1,2}\s*[.．、])\s*", "", (article["first_line"] or "")).rstrip("…")
     return line if len(line) <= length else line[:length] + "…"
 
 
