@@ -91,8 +91,31 @@ class _Seconds(click.ParamType):
         return seconds
 
 
-_rules_opt = click.option("--rules", "rules", multiple=True, type=click.Path(),
-                          help="Rule file or folder (repeatable). Default: the bundled rules.")
+def _set_only_rules(ctx, param, value):
+    if value:
+        ctx.meta["subsidy_only_rules"] = list(value)
+    return value
+
+
+_only_rules_opt = click.option("--only-rules", multiple=True, type=click.Path(), expose_value=False,
+                               callback=_set_only_rules, metavar="PATH",
+                               help="Use only these rule files or folders (repeatable), not the bundled rules.")
+
+
+def _rules_opt(fn):
+    fn = _only_rules_opt(fn)
+    return click.option("--rules", "rules", multiple=True, type=click.Path(), metavar="PATH",
+                        help="Rule file or folder read beside the bundled rules (repeatable): a new policy is added, "
+                             "a file declaring a bundled policy's id replaces that policy's file.")(fn)
+
+
+def _rule_paths(rules) -> tuple[list[str] | None, bool]:
+    """The rule paths of --rules (read beside the bundled rules) or --only-rules (alone), and
+    whether the bundled rules are read too."""
+    only = click.get_current_context().meta.get("subsidy_only_rules")
+    if only and rules:
+        raise click.UsageError("--rules adds to the bundled rules and --only-rules replaces them: give one of the two")
+    return (only, False) if only else (list(rules) or None, True)
 _years_opt = click.option("--years", callback=_years, metavar="YEARS",
                           help="Years to plan: 2025, 2024-2027. Default: the profile's.")
 _drafts_opt = click.option("--include-drafts", is_flag=True, help="Include draft policies (征求意见稿), labelled.")
@@ -155,27 +178,38 @@ def _say_default_limit(timeout: float | None, default: float | None = None) -> N
 
 @main.command()
 @click.argument("rules", nargs=-1, type=click.Path())
+@_only_rules_opt
 @click.option("--json", "as_json", is_flag=True, help="Print diagnostics (or coverage) as JSON.")
 @click.option("--coverage", "show_coverage", is_flag=True,
-              help="List every article of each document: encoded, condition, non-monetary, procedural or not encoded.")
+              help="List every article of each policy's text (its `source`): encoded, condition, non-monetary, "
+                   "procedural, not encoded or uncovered; exit 1 if any is uncovered or not encoded.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (a figure of the rules the article's text "
+              "does not state, W960).")
 @click.option("--deep", is_flag=True, help="Ask Z3 about every enterprise: clauses that never pay, ceilings that "
               "never bind, unbounded clauses, overlapping clauses with no non-duplication rule.")
 @_reading_opt
 @_lang_opt
 @_guard
-def check(rules, as_json, show_coverage, deep, readings) -> None:
-    """Check rule files (default: the bundled rules); exit 1 on any error. Every alternative of
-    every reading is checked; --reading chooses the ones --deep asks Z3 about."""
+def check(rules, as_json, show_coverage, strict, deep, readings) -> None:
+    """Check rule files beside the bundled rules (a new policy added, a bundled one's file replaced;
+    default: the bundled rules alone; --only-rules: the files alone); exit 1 on any error. Every
+    alternative of every reading is checked; --reading chooses the ones --deep asks Z3 about."""
     if readings and not deep:
         raise click.UsageError("--reading goes with --deep (every alternative is checked anyway)")
+    paths, bundled = _rule_paths(rules)
     try:
-        ruleset = pipeline.load_rules(list(rules) or None)
+        ruleset = pipeline.load_rules(paths, bundled)
     except DiagnosticError as err:
         if as_json:
             click.echo(to_json({"ok": False, "diagnostics": [d.as_dict() for d in err.diagnostics]}))
         else:
             click.echo(render(err.diagnostics), err=True)
         sys.exit(EXIT_VERDICT)
+    from solver.lint import figures
+    warnings = figures(ruleset)  # shown, never an error: exit 1 only with --strict
+    if warnings and not as_json:
+        click.echo(render(warnings), err=True)
+    warned = EXIT_VERDICT if strict and warnings else EXIT_OK
     if deep:
         from solver.deep import deep_check
         try:
@@ -190,20 +224,22 @@ def check(rules, as_json, show_coverage, deep, readings) -> None:
             for f in findings:
                 click.echo(f"{f.kind}: {f.clause} ({f.article}): {f.message}")
             click.echo(i18n.t(f"{len(findings)} finding(s)", f"共 {len(findings)} 项发现"))
-        return
+        sys.exit(warned)
     if show_coverage:
-        from solver.coverage import coverage
+        from solver.coverage import coverage, failed
         report = coverage(ruleset)
         if as_json:
-            click.echo(to_json({"ok": True, "coverage": report}), nl=False)
+            click.echo(to_json({"ok": not failed(report), "coverage": report}), nl=False)
         else:
             click.echo(format_coverage(report, _width()))
-        sys.exit(EXIT_VERDICT if any(p["not_encoded"] for p in report) else EXIT_OK)
+        sys.exit(EXIT_VERDICT if failed(report) else warned)
     if as_json:
         click.echo(to_json({"ok": True, "policies": sorted(ruleset.policies),
-                            "clauses": [c.key for c in ruleset.clauses]}))
+                            "clauses": [c.key for c in ruleset.clauses],
+                            "warnings": [d.as_dict() for d in warnings]}))
     else:
         click.echo(format_check(ruleset))
+    sys.exit(warned)
 
 
 @main.command()
@@ -228,8 +264,9 @@ def check(rules, as_json, show_coverage, deep, readings) -> None:
 def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proof, readings, with_range,
              csv_out, xlsx_out) -> None:
     """The most PROFILE may legally receive, clause by clause, proven optimal."""
-    result = pipeline.optimize(profile, list(rules) or None, years, include_drafts, _left(timeout), list(only) or None,
-                               list(readings), with_range)
+    paths, bundled = _rule_paths(rules)
+    result = pipeline.optimize(profile, paths, years, include_drafts, _left(timeout), list(only) or None,
+                               list(readings), with_range, bundled)
     paths = None if proof is None else pipeline.save_proofs(result, proof)  # written before the plan is shown
     _tables("plan", result, csv_out, xlsx_out, (profile,))
     if as_json:
@@ -265,8 +302,8 @@ def optimize(profile, rules, years, include_drafts, as_json, timeout, only, proo
 def audit(profile, ledger, rules, include_drafts, as_json, readings, timeout, unit, sheet, csv_out, xlsx_out) -> None:
     """Check LEDGER (YAML/JSON with a payments list, CSV or .xlsx) against every rule: PASS or FAIL (exit 1).
     A CSV or .xlsx ledger whose amounts look like 万元 read as 元 is a warning, exit 1, unless --unit is given."""
-    verdict = pipeline.audit(profile, ledger, list(rules) or None, include_drafts, list(readings), _left(timeout),
-                             unit, sheet)
+    paths, bundled = _rule_paths(rules)
+    verdict = pipeline.audit(profile, ledger, paths, include_drafts, list(readings), _left(timeout), unit, sheet, bundled)
     _tables("audit", verdict, csv_out, xlsx_out, (profile, ledger))
     if verdict.warnings:
         click.echo(render(list(verdict.warnings)), err=True)
@@ -300,8 +337,8 @@ def _tables(kind: str, data, csv_out: str | None, xlsx_out: str | None, inputs: 
 @_guard
 def explain(profile, clause, rules, years, include_drafts, as_json, timeout, readings) -> None:
     """Why CLAUSE (e.g. pinggu.第三条 or pinggu.output_growth) pays PROFILE what it pays, or nothing."""
-    data = pipeline.explain(profile, clause, list(rules) or None, years, include_drafts, _left(timeout),
-                            list(readings))
+    paths, bundled = _rule_paths(rules)
+    data = pipeline.explain(profile, clause, paths, years, include_drafts, _left(timeout), list(readings), bundled)
     if as_json:
         click.echo(to_json(data), nl=False)
     else:
@@ -391,8 +428,9 @@ def prove_at_most(amount, policy, article, per, year, rules, years, items, bound
     except ValueProblem as err:
         raise click.BadParameter(str(err), param_hint="AMOUNT") from None
     claim = Claim("at_most", policy, article, per, year, limit)
-    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout, DEFAULT_PROVE_LIMIT),
-                           list(readings)), out, as_json, timeout)
+    paths, bundled = _rule_paths(rules)
+    _report(pipeline.prove(claim, paths, years, items, bounds, _left(timeout, DEFAULT_PROVE_LIMIT),
+                           list(readings), bundled), out, as_json, timeout)
 
 
 @prove.command("no-double")
@@ -403,8 +441,9 @@ def prove_no_double(group, rules, years, items, bounds, out, as_json, timeout, r
     """No item is ever paid by two clauses of non-duplication GROUP (e.g. 平谷区)."""
     from solver.prove import Claim
     claim = Claim("no_double", group=group)
-    _report(pipeline.prove(claim, list(rules) or None, years, items, bounds, _left(timeout, DEFAULT_PROVE_LIMIT),
-                           list(readings)), out, as_json, timeout)
+    paths, bundled = _rule_paths(rules)
+    _report(pipeline.prove(claim, paths, years, items, bounds, _left(timeout, DEFAULT_PROVE_LIMIT),
+                           list(readings), bundled), out, as_json, timeout)
 
 
 @main.group("rules")
@@ -429,7 +468,8 @@ def rules_path() -> None:
 def template(district, years, rules, include_drafts, out) -> None:
     """A profile skeleton (Chinese, commented) asking for every fact and item the district's and the
     city's policies read, with the articles that need each."""
-    text = pipeline.template(district, years, list(rules) or None, include_drafts)
+    paths, bundled = _rule_paths(rules)
+    text = pipeline.template(district, years, paths, include_drafts, bundled)
     if out is None:
         click.echo(text, nl=False)
         return
@@ -445,7 +485,7 @@ def schema(name, rules) -> None:
     """The JSON Schema of NAME: the profile (from the vocabulary of the rules), a ledger, or a
     command's --json output."""
     from solver.schema import schema as make
-    vocab = pipeline.load_rules(list(rules) or None).vocab if name == "profile" else None
+    vocab = pipeline.load_rules(*_rule_paths(rules)).vocab if name == "profile" else None
     click.echo(to_json(make(name, vocab)), nl=False)
 
 
@@ -502,7 +542,7 @@ def _write_new(out: str, text: str) -> None:
 @_guard
 def readings(policy, rules, as_json, markdown) -> None:
     """Every reading of an ambiguous sentence (of POLICY): its alternatives, the default and why."""
-    data = pipeline.readings(policy, list(rules) or None)
+    data = pipeline.readings(policy, *_rule_paths(rules))
     if as_json:
         click.echo(to_json({"readings": data}), nl=False)
     elif markdown:
@@ -545,7 +585,8 @@ def fmt_rules(files, check_only) -> None:
 def doc(out, rules, include_drafts) -> None:
     """Write the policy handbook: static HTML in Chinese, each article's text beside its encoding."""
     from solver.handbook import generate
-    folder, pages = generate(out, list(rules) or None, include_drafts)
+    paths, bundled = _rule_paths(rules)
+    folder, pages = generate(out, paths, include_drafts, bundled)
     click.echo(i18n.t(f"wrote {pages} pages: {folder / 'index.html'}", f"已写入 {pages} 个页面：{folder / 'index.html'}"))
 
 
@@ -589,7 +630,8 @@ def batch(input_path, out, jobs, resume, cluster, timeout, with_range, rules, ye
     from solver.batch import Options, STATUS_ZH, run as run_batch
     options = Options(years, include_drafts, DEFAULT_LIMIT if timeout is None else timeout, tuple(readings), with_range,
                       i18n.current())
-    summary = run_batch(input_path, out, options, list(rules) or None, jobs, resume, cluster, sys.stderr.isatty())
+    paths, bundled = _rule_paths(rules)
+    summary = run_batch(input_path, out, options, paths, jobs, resume, cluster, sys.stderr.isatty(), bundled=bundled)
     counts = "，".join(f"{STATUS_ZH[s].split()[0]} {n}" for s, n in sorted(summary.statuses.items()))
     click.echo(f"{summary.enterprises} 家企业（{counts}）" + (f"，续跑保留 {summary.resumed} 家" if summary.resumed else "")
                + f"；合计 {summary.total:,} 元 → {', '.join(summary.files)}")
@@ -613,8 +655,27 @@ def serve(host, port, rules, workers, timeout, max_timeout) -> None:
     """An HTTP API (/api/optimize, explain, audit, prove, template, policies; /openapi.json) and a
     page for enterprises at /, until interrupted."""
     from solver.serve import serve as run_server
-    run_server(host, port, list(rules) or None, workers, timeout, max_timeout,
-               lambda url: click.echo(f"subsidy serve: {url}", err=True))
+    paths, bundled = _rule_paths(rules)
+    run_server(host, port, paths, workers, timeout, max_timeout,
+               lambda url: click.echo(f"subsidy serve: {url}", err=True), bundled)
+
+
+@main.command("new-policy")
+@click.argument("name")
+@click.option("--district", required=True, help="The policy's region: 北京市 or a district, e.g. 顺义区.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the rule file here (it must not exist); "
+              "default: stdout.")
+@_guard
+def new_policy(name, district, out) -> None:
+    """A starting rule file for a new policy NAME (its id): every policy setting, an applicability
+    condition and one example clause, a draft that checks cleanly beside the bundled rules."""
+    from solver.newpolicy import starting_rules
+    text = starting_rules(name, district, bundled=tuple(pipeline.load_rules().policies))
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    _write_new(out, text)
+    click.echo(f"{name} written to {out}: subsidy check {out}", err=True)
 
 
 def run() -> None:

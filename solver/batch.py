@@ -598,7 +598,8 @@ def _dask(tasks: list[Task], blob: bytes, options: Options, address: str):
 # ---------------------------------------------------------------------------------------- output
 
 def run(input_path: str, out: str, options: Options = Options(), rules: list[str] | None = None,
-        jobs: int | None = None, resume: bool = False, cluster: str | None = None, progress: bool = False) -> Summary:
+        jobs: int | None = None, resume: bool = False, cluster: str | None = None, progress: bool = False,
+        bundled: bool = True) -> Summary:
     """The whole batch: every enterprise of INPUT solved, the journal written in input order as
     they complete, then the output and the budget report written whole (temporary files renamed
     into place)."""
@@ -614,7 +615,7 @@ def run(input_path: str, out: str, options: Options = Options(), rules: list[str
     if any(_same(input_path, w) for w in written):
         raise _problem("E712", f"--out '{out}' would overwrite the input '{input_path}'", None,
                        "write the results to another file")
-    ruleset = pipeline.load_rules(rules)
+    ruleset = pipeline.load_rules(rules, bundled)
     parse_choices(ruleset, options.readings)  # a wrong --reading stops the batch before any work
     tasks = read_input(input_path, ruleset.vocab, options)
     journal = journal_path(out)

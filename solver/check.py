@@ -9,7 +9,7 @@ from msgspec import Struct
 from msgspec.structs import replace
 
 from . import ast
-from .diagnostics import Collector, Span, did_you_mean
+from .diagnostics import Collector, DiagnosticError, Span, did_you_mean
 from .model import (BASE_TYPES, RECORD_SUFFIX, SCOPES, YEAR_CLAIMS, Alternative, Cap, Clause, Condition, FactInfo, KindInfo, Part, Policy,
                     Reading, Ruleset, Variant, Vocab)
 
@@ -17,7 +17,12 @@ POLICY_SETTINGS = {
     "title": "string", "short": "string", "document": "string", "issuer": "string", "level": "name", "region": "name",
     "issued": "date", "in_force": "date_range|date", "status": "name", "supersedes": "string",
     "rounding": "rounding", "no_duplication": "name", "assume": "string", "year_claims": "name",
+    "source": "string",
 }
+#: The regions a policy may belong to and a non-duplication group may be named after: the city
+#: and its 16 districts.
+REGIONS = ("北京市", "东城区", "西城区", "朝阳区", "丰台区", "石景山区", "海淀区", "门头沟区", "房山区", "通州区",
+           "顺义区", "昌平区", "大兴区", "怀柔区", "平谷区", "密云区", "延庆区")
 REQUIRED_SETTINGS = ("title", "level", "in_force", "status")
 ARTICLE_STATUSES = ("procedural", "non_monetary", "not_encoded")
 FUNCTIONS = ("growth", "increase", "prev", "first_reaches", "consecutive", "min", "max")
@@ -360,10 +365,38 @@ def _policy(decl: ast.PolicyDecl, order: int, diag: Collector) -> Policy | None:
     rounding = get("rounding", None)
     if rounding is not None and rounding[0] <= 0:
         diag.error("E126", "rounding step must be positive", values["rounding"].value_span)
+    for key, what in (("region", "region"), ("no_duplication", "non-duplication group")):
+        if key in values and values[key].value not in REGIONS:
+            diag.error("E963" if key == "region" else "E964", f"unknown {what} '{values[key].value}': a "
+                       f"{what} is 北京市 or one of Beijing's 16 districts", values[key].value_span,
+                       _region_hint(values[key].value))
+    source = None
+    if "source" in values:
+        from .texts import read_source, resolve
+        setting = values["source"]
+        source = str(resolve(setting.value, setting.span.file))
+        try:
+            read_source(source, setting.value_span)
+        except DiagnosticError as err:
+            for d in err.diagnostics:
+                diag.error(d.code, d.message.replace(source, setting.value), d.span, d.help)
     return Policy(decl.name, get("title"), get("document"), get("issuer"), get("level"),
                   get("region"), in_force, get("status"), get("supersedes", None), rounding,
                   get("no_duplication", None), tuple(assumptions), decl.span, order, get("year_claims", "any_day"),
-                  short=get("short", ""))
+                  short=get("short", ""), source=source)
+
+
+def _region_hint(name: str) -> str:
+    """`顺义` -> did you mean '顺义区'?; else the closest, else the list."""
+    for candidate in (name + "区", name.removesuffix("县") + "区", name + "市"):
+        if candidate in REGIONS:
+            return f"did you mean '{candidate}'?"
+    from difflib import SequenceMatcher
+    # the closest name; between equally close ones, the one agreeing character by character
+    # (平古区: 平谷区, not 昌平区)
+    score = {r: (SequenceMatcher(None, name, r).ratio(), sum(a == b for a, b in zip(name, r))) for r in REGIONS}
+    best = max(REGIONS, key=lambda r: score[r])
+    return f"did you mean '{best}'?" if score[best][0] >= 0.6 else f"regions: {' '.join(REGIONS)}"
 
 
 def _condition(decl: ast.ConditionDecl, policy: Policy, exprs: "_Exprs", diag: Collector) -> Condition:

@@ -561,10 +561,11 @@ def write(pages: dict[str, str], out: str) -> Path:
     return target
 
 
-def generate(out: str, rules: list[str] | None = None, include_drafts: bool = False) -> tuple[Path, int]:
+def generate(out: str, rules: list[str] | None = None, include_drafts: bool = False,
+             bundled: bool = True) -> tuple[Path, int]:
     """`subsidy doc`: load and check the rules, build the pages, write them into OUT.
     Returns (OUT, the number of HTML pages)."""
     from .pipeline import load_rules
-    ruleset = load_rules(rules)
+    ruleset = load_rules(rules, bundled)
     pages = Handbook(ruleset, include_drafts).build()
     return write(pages, out), sum(name.endswith(".html") for name in pages)

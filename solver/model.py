@@ -69,6 +69,7 @@ class Policy(Struct, frozen=True):
     year_claims: str = "any_day"  # which years' figures it pays: any_day | while_in_force (YEAR_CLAIMS)
     readings_used: tuple[str, ...] = ()  # keys of the readings whose alternative shaped its settings
     short: str = ""  # the short title people call it by (tables in Chinese); the title when not given
+    source: str | None = None  # the path of its published text (`source "texts/…"`), resolved; None: not given
 
     @property
     def key(self) -> str:

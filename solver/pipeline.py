@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,17 +44,22 @@ def rule_files(paths: list[str] | None) -> list[Path]:
     return files
 
 
-def load_rules(paths: list[str] | None = None) -> Ruleset:
+def load_rules(paths: list[str] | None = None, bundled: bool = True) -> Ruleset:
     """Parse and check rule files; every syntax error of every file, then every check error.
-    A rule set checked before, from the same bytes, comes from the cache (solver/cache.py)."""
-    import re
-
+    The files named are read beside the bundled rules (`bundled`, the default): a file declaring
+    a policy the bundled rules declare replaces that bundled file, a vocabulary file replaces the
+    bundled one of the same name, and anything else is added. With `bundled=False` the files
+    named are the whole rule set (`--only-rules`); files that declare no vocabulary then still
+    read the bundled vocabulary. A rule set checked before, from the same bytes, comes from the
+    cache (solver/cache.py)."""
     from .profile import read_limited
     files = [(f, read_limited(str(f), "rule file")) for f in rule_files(paths)]
-    if not any(re.search(rb"(?m)^\s*vocabulary\s*\{", raw) for _, raw in files):
-        # a new policy's file alone (`subsidy check shunyi.rules`) reads the bundled vocabulary
-        bundled = sorted(rules_dir().glob(f"vocabulary*{RULE_SUFFIX}"))
-        files = [(f, read_limited(str(f), "rule file")) for f in bundled] + files
+    if paths and bundled:
+        files = with_bundled(files)
+    elif not any(_declares(raw)[1] for _, raw in files):
+        # a new policy's file alone (`subsidy check --only-rules shunyi.rules`) reads the bundled vocabulary
+        found = sorted(rules_dir().glob(f"vocabulary*{RULE_SUFFIX}"))
+        files = [(f, read_limited(str(f), "rule file")) for f in found] + files
     name = cache.key(files)
     if _kept is not None and name in _kept:
         return _kept[name]
@@ -100,6 +106,37 @@ def _keep(name: str, ruleset: Ruleset) -> Ruleset:
     return ruleset
 
 
+_VOCABULARY = re.compile(r"(?m)^\s*vocabulary\s*\{")
+_POLICY = re.compile(r"(?m)^\s*policy\s+([^\W\d]\w*)\s*\{")
+
+
+def _declares(raw: bytes) -> tuple[set[str], bool]:
+    """The policy ids a rule file declares, and whether it declares a vocabulary (a quick look;
+    the parser reads it properly)."""
+    text = raw.decode("utf-8", "replace")
+    return set(_POLICY.findall(text)), bool(_VOCABULARY.search(text))
+
+
+def with_bundled(files: list[tuple[Path, bytes]]) -> list[tuple[Path, bytes]]:
+    """The files named, and the bundled rule files they do not replace: a bundled file is
+    replaced by a named one declaring the same policy id, or, for a vocabulary file, by a named
+    vocabulary file of the same name. The bundled files come first, in their order."""
+    from .profile import read_limited
+    named = {f.resolve() for f, _ in files}
+    policies = {p for _, raw in files for p in _declares(raw)[0]}
+    vocabularies = {f.name for f, raw in files if _declares(raw)[1]}
+    kept = []
+    for f in rule_files([str(rules_dir())]):
+        if f.resolve() in named:
+            continue
+        raw = read_limited(str(f), "rule file")
+        declared, vocabulary = _declares(raw)
+        if declared & policies or (vocabulary and f.name in vocabularies):
+            continue
+        kept.append((f, raw))
+    return kept + files
+
+
 def default_horizon(ruleset: Ruleset, profile, years: tuple[int, ...] | None) -> tuple[int, ...]:
     if years:
         return years
@@ -114,12 +151,13 @@ def default_horizon(ruleset: Ruleset, profile, years: tuple[int, ...] | None) ->
 
 def optimize(profile_path: str, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
              include_drafts: bool = False, timeout: float | None = None, only: list[str] | None = None,
-             readings: list[str] | None = None, with_range: bool = False) -> Result:
+             readings: list[str] | None = None, with_range: bool = False, bundled: bool = True) -> Result:
     """The proven optimum under the chosen readings (`--reading ID=ALT`; the defaults elsewhere);
     `with_range` adds the optima under the other readings (`reading_range`). `profile_path` is a
-    profile file's path, or the profile itself as a dict (README, "Python API")."""
+    profile file's path, or the profile itself as a dict (README, "Python API"). `rules` are
+    read beside the bundled rules, or alone with `bundled=False` (`load_rules`)."""
     deadline = _deadline(timeout)
-    return optimize_with(load_rules(rules), profile_path, years, include_drafts, deadline, only, readings, with_range)
+    return optimize_with(load_rules(rules, bundled), profile_path, years, include_drafts, deadline, only, readings, with_range)
 
 
 def optimize_with(ruleset: Ruleset, profile_path, years: tuple[int, ...] | None = None, include_drafts: bool = False,
@@ -201,9 +239,9 @@ def _figure(result: Result, alternatives: dict[str, str], ruleset: Ruleset) -> d
             "readings": {k: a for k, a in sorted(alternatives.items()) if a != ruleset.readings[k].default}}
 
 
-def readings(policy: str | None = None, rules: list[str] | None = None) -> list[dict]:
+def readings(policy: str | None = None, rules: list[str] | None = None, bundled: bool = True) -> list[dict]:
     """Every reading of the rules (of one policy), for `subsidy readings`."""
-    ruleset = load_rules(rules)
+    ruleset = load_rules(rules, bundled)
     if policy and policy not in ruleset.policies:
         from .diagnostics import did_you_mean
         raise DiagnosticError(Diagnostic("error", "E600", f"unknown policy '{policy}'", None,
@@ -212,26 +250,26 @@ def readings(policy: str | None = None, rules: list[str] | None = None) -> list[
 
 
 def template(district: str, years: tuple[int, ...] | None = None, rules: list[str] | None = None,
-             include_drafts: bool = False) -> str:
+             include_drafts: bool = False, bundled: bool = True) -> str:
     """A profile skeleton for an enterprise of `district`: every fact and item its policies read."""
     from .template import render
-    return render(*_for_district(district, years, rules, include_drafts), include_drafts)
+    return render(*_for_district(district, years, rules, include_drafts, bundled), include_drafts)
 
 
 def template_form(district: str, years: tuple[int, ...] | None = None, rules: list[str] | None = None,
-                  include_drafts: bool = False) -> dict:
+                  include_drafts: bool = False, bundled: bool = True) -> dict:
     """What the skeleton asks for, as data (solver.template.form): `subsidy serve`'s form."""
     from .template import form
-    return form(*_for_district(district, years, rules, include_drafts), include_drafts)
+    return form(*_for_district(district, years, rules, include_drafts, bundled), include_drafts)
 
 
 def _for_district(district: str, years: tuple[int, ...] | None, rules: list[str] | None,
-                  include_drafts: bool) -> tuple[Ruleset, str, tuple[int, ...]]:
+                  include_drafts: bool, bundled: bool = True) -> tuple[Ruleset, str, tuple[int, ...]]:
     """The rules, the district (refused with the nearest name if unknown) and the years to ask
     for: the given ones, or the year before the district's measures start, that year and the next."""
     from .diagnostics import did_you_mean
     from .template import policies_for
-    ruleset = load_rules(rules)
+    ruleset = load_rules(rules, bundled)
     known = ruleset.vocab.enums.get("district", ())
     if district not in known:
         raise DiagnosticError(Diagnostic("error", "E314", f"unknown district '{district}'", None,
@@ -345,14 +383,14 @@ RECHECK, RECHECK_MIN = 2.0, 5.0
 
 def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] | None = None,
           items: int | None = None, bounds: str | None = None, timeout: float | None = None,
-          readings: list[str] | None = None) -> Proof:
+          readings: list[str] | None = None, bundled: bool = True) -> Proof:
     """Decide a claim for every enterprise the rules admit (within the bounds file's limits),
     the rules read under the chosen readings. With `items` given, for enterprises with at most
     that many items of each kind; without, for DEFAULT_ITEMS, and a claim PROVED about the
     enterprise's total (where more items could pay more) is asked again with one more item of
     each kind: the answer with more items is the verdict, and the verdict says so."""
     deadline = _deadline(timeout)
-    ruleset = load_rules(rules)
+    ruleset = load_rules(rules, bundled)
     ruleset = read_under(ruleset, readings)
     known = list(ruleset.policies)
     if claim.policy and claim.policy not in known:
@@ -445,7 +483,7 @@ def read_bounds(path: str, ruleset: Ruleset) -> tuple[dict, int | None]:
 
 def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
           include_drafts: bool = False, readings: list[str] | None = None, timeout: float | None = None,
-          unit: str | None = None, sheet: str | None = None):
+          unit: str | None = None, sheet: str | None = None, bundled: bool = True):
     """Check a payout ledger against every rule that applies to the profile's enterprise, the
     rules read under the chosen readings; out of time, the verdict is UNKNOWN. The profile and
     the ledger are files' paths, or the documents themselves as data (dicts; the ledger's
@@ -455,7 +493,7 @@ def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
     from .audit import LEDGER_DATA, audit as check_ledger, read_ledger, resolve_lines
     from .tabular import Ledger, scale_warning
     deadline = _deadline(timeout)
-    ruleset = load_rules(rules)
+    ruleset = load_rules(rules, bundled)
     ruleset = read_under(ruleset, readings)
     profile = load_profile(profile_path, ruleset.vocab)
     ledger = read_ledger(ledger_path, unit, sheet)
@@ -474,9 +512,9 @@ def audit(profile_path: str, ledger_path: str, rules: list[str] | None = None,
 
 def explain(profile_path: str, clause: str, rules: list[str] | None = None,
             years: tuple[int, ...] | None = None, include_drafts: bool = False,
-            timeout: float | None = None, readings: list[str] | None = None) -> dict:
+            timeout: float | None = None, readings: list[str] | None = None, bundled: bool = True) -> dict:
     deadline = _deadline(timeout)
-    ruleset = load_rules(rules)
+    ruleset = load_rules(rules, bundled)
     ruleset = read_under(ruleset, readings)
     target = ruleset.clause(clause)
     if target is None:

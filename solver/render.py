@@ -242,15 +242,49 @@ def format_verdict(v, width: int = 160) -> str:
     return "\n".join([head] + [clean(line) for line in out])
 
 
+COVERAGE_WORDS_ZH = {"encoded": "已编码", "condition": "条件", "non_monetary": "非资金", "procedural": "程序性",
+                     "not_encoded": "未编码", "uncovered": "未覆盖", "not_in_text": "文本中没有"}
+
+
+def _opening(article: dict, length: int = 16) -> str:
+    """The first words of an article's text after its label, for the coverage table."""
+    import re
+    line = re.sub(r"^(第[零〇一二三四五六七八九十百]+条|[（(]\s*[零〇一二三四五六七八九十百]+\s*[）)]|[零〇一二三四五六七八九十百]+、|"
+                  r"[0-9]{1,2}\s*[.．、])\s*", "", (article["first_line"] or "")).rstrip("…")
+    return line if len(line) <= length else line[:length] + "…"
+
+
 def format_coverage(report: list[dict], width: int = 160) -> str:
-    out = []
+    """Per policy: every article of its text (and each one the rules cite), its status and what
+    covers it; then each article left uncovered, named with its first line."""
+    out, problems = [], []
     for p in report:
-        out += [_bold(f"{p['policy']}: {p['title']} {p['document']} [{p['status']}]"),
-                render(t(["article", "status", "clauses / note"], ["条款", "状态", "子项 / 说明"]),
-                       [[a["article"], a["status"], ", ".join(a["clauses"] + a["notes"])] for a in p["articles"]],
-                       limit=width),
-                clean(t(f"{p['policy']}: {len(p['articles'])} articles, {p['not_encoded']} not encoded",
-                        f"{p['policy']}：共 {len(p['articles'])} 条，未编码 {p['not_encoded']} 条"))]
+        status = (lambda s: COVERAGE_WORDS_ZH.get(s, s)) if zh() else (lambda s: s)
+        source = t("source: ", "原文：") + p["source"] if p["source"] else t("no source text: only the articles the rules mention",
+                                  "未给出政策原文（source）：只列出规则提到的条款")
+        out += [_bold(f"{p['policy']}: {p['title']} {p['document']} [{p['status']}]"), clean(f"  {source}"),
+                render(t(["article", "status", "clauses / note", "text"], ["条款", "状态", "子项 / 说明", "原文"]),
+                       [[a["article"], status(a["status"]), ", ".join(a["clauses"] + a["notes"]), _opening(a)]
+                        for a in p["articles"]], limit=width),
+                clean(t(f"{p['policy']}: {len(p['articles'])} articles, {p['uncovered']} uncovered, "
+                        f"{p['not_encoded']} not encoded, {p['not_in_text']} not in the text",
+                        f"{p['policy']}：共 {len(p['articles'])} 条，未覆盖 {p['uncovered']} 条，未编码 "
+                        f"{p['not_encoded']} 条，文本中没有 {p['not_in_text']} 条"))]
+        for a in p["articles"]:
+            if a["status"] == "uncovered":
+                problems.append(t(f"{p['policy']} {a['article']} (line {a['line']}) is covered by no clause, condition "
+                                  f"or article statement: {a['first_line']}",
+                                  f"{p['policy']} {a['article']}（第 {a['line']} 行）没有条款、条件或 article 声明覆盖："
+                                  f"{a['first_line']}"))
+            elif a["status"] == "not_in_text":
+                problems.append(t(f"{p['policy']} {a['article']}: the rules cite it, but the text has no such article",
+                                  f"{p['policy']} {a['article']}：规则引用了它，但原文中没有这一条"))
+            elif a["status"] == "not_encoded":
+                problems.append(t(f"{p['policy']} {a['article']} is declared not encoded",
+                                  f"{p['policy']} {a['article']} 声明为未编码"))
+    if problems:
+        out += ["", _bold(t(f"{len(problems)} article(s) to account for:", f"{len(problems)} 条需要处理："))]
+        out += [clean("  " + line) for line in problems]
     return "\n".join(out)
 
 

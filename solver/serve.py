@@ -123,10 +123,15 @@ def _error(status: int, *problems: dict) -> tuple[int, bytes]:
 
 
 # ---- the work, in a worker process -----------------------------------------------------------
-def start_worker(rules: list[str] | None) -> None:
+#: The server's rules: the paths of its --rules (or --only-rules) and whether the bundled rules
+#: are read beside them (pipeline.load_rules).
+Rules = tuple[list[str] | None, bool]
+
+
+def start_worker(rules: Rules) -> None:
     """A worker's start: rules loaded once, and kept for every request it answers."""
     pipeline.keep_rules()
-    pipeline.load_rules(rules)
+    pipeline.load_rules(*rules)
 
 
 def work(command: str, request: dict, rules: list[str] | None, deadline: float, lang: str = "en") -> tuple[int, bytes]:
@@ -162,18 +167,21 @@ def _work(command: str, request: dict, rules: list[str] | None, deadline: float)
     return 200, to_json(document).encode("utf-8")
 
 
-def _run(command: str, r: dict, rules: list[str] | None, timeout: float, result: bool = False):
+def _run(command: str, r: dict, rules: Rules, timeout: float, result: bool = False):
     """The pipeline function of `command` on the request `r` (already checked against its type):
     its JSON document, or (`result`) the optimize Result itself."""
     years = _years(r.get("years"))
+    rules, bundled = rules
     if command == "optimize":
         plan = pipeline.optimize(r["profile"], rules, years, r["include_drafts"], timeout, r["only"] or None,
-                                 r["readings"], r["with_range"])
+                                 r["readings"], r["with_range"], bundled)
         return plan if result else plan.to_json()
     if command == "explain":
-        return pipeline.explain(r["profile"], r["clause"], rules, years, r["include_drafts"], timeout, r["readings"])
+        return pipeline.explain(r["profile"], r["clause"], rules, years, r["include_drafts"], timeout, r["readings"],
+                                bundled)
     if command == "audit":
-        return pipeline.audit(r["profile"], r["ledger"], rules, r["include_drafts"], r["readings"], timeout).to_json()
+        return pipeline.audit(r["profile"], r["ledger"], rules, r["include_drafts"], r["readings"], timeout,
+                              bundled=bundled).to_json()
     from .prove import Claim
     if r["claim"] == "at_most":
         if r["policy"] is None or r["amount"] is None:
@@ -185,7 +193,7 @@ def _run(command: str, r: dict, rules: list[str] | None, timeout: float, result:
             raise DiagnosticError(Diagnostic("error", "E804", "a no_double claim names a non-duplication group", None,
                                              "e.g. {\"claim\": \"no_double\", \"group\": \"平谷区\"}"))
         claim = Claim("no_double", group=r["group"])
-    return pipeline.prove(claim, rules, years, r["items"], None, timeout, r["readings"]).to_json()
+    return pipeline.prove(claim, rules, years, r["items"], None, timeout, r["readings"], bundled).to_json()
 
 
 def _years(raw) -> tuple[int, ...] | None:
@@ -289,10 +297,12 @@ class Service:
     """The pool, the limits and the rules the server process answers the page from."""
 
     def __init__(self, rules: list[str] | None = None, workers: int = 2, default_timeout: float = DEFAULT_TIMEOUT,
-                 max_timeout: float = MAX_TIMEOUT, grace: float = GRACE, max_body: int = MAX_BODY):
+                 max_timeout: float = MAX_TIMEOUT, grace: float = GRACE, max_body: int = MAX_BODY,
+                 bundled: bool = True):
         pipeline.keep_rules()
-        self.ruleset = pipeline.load_rules(rules)  # bad rules: the CLI's diagnostics, before serving
-        self.rules, self.workers = rules, workers
+        self.ruleset = pipeline.load_rules(rules, bundled)  # bad rules: the CLI's diagnostics, before serving
+        self.rules: Rules = (rules, bundled)
+        self.workers = workers
         self.default_timeout, self.max_timeout, self.grace, self.max_body = default_timeout, max_timeout, grace, max_body
         self.pool: ProcessPoolExecutor | None = None
         self.lock = asyncio.Lock()
@@ -420,7 +430,8 @@ def create_app(service: Service):
             return raw(*_error(400, _problem("E811", "name the district: /api/template?district=平谷区", None, "district")))
         try:
             years = _years(q.get("years"))
-            data = pipeline.template_form(district, years, service.rules, q.get("include_drafts") in ("1", "true"))
+            data = pipeline.template_form(district, years, service.rules[0], q.get("include_drafts") in ("1", "true"),
+                                          service.rules[1])
         except DiagnosticError as err:
             return raw(*_error(400, *[_problem(d.code, d.message, d.help, "years" if d.code == "E803" else "district")
                                       for d in err.diagnostics]))
@@ -584,12 +595,12 @@ def render_page(ruleset) -> str:
 
 
 def serve(host: str, port: int, rules: list[str] | None, workers: int, default_timeout: float,
-          max_timeout: float, announce) -> None:
+          max_timeout: float, announce, bundled: bool = True) -> None:
     """Run the server until interrupted; `announce(url)` once it listens (port 0: a free port)."""
     import socket
 
     import uvicorn
-    service = Service(rules, workers, default_timeout, max_timeout)
+    service = Service(rules, workers, default_timeout, max_timeout, bundled=bundled)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

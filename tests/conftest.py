@@ -75,7 +75,8 @@ def solve(tmp_path):
     `--reading` choices ("tongzhou.rd_amount=flat"), `with_range` is `--readings`."""
     def run(data: dict, rules=None, years=None, include_drafts=False, readings=None, with_range=False):
         path = write_profile(tmp_path, data)
-        return pipeline.optimize(str(path), rules, years, include_drafts, readings=readings, with_range=with_range)
+        return pipeline.optimize(str(path), rules, years, include_drafts, readings=readings, with_range=with_range,
+                                 bundled=False)  # the rules given are the whole rule set
     return run
 
 

@@ -60,7 +60,7 @@ def trial(tmp_path):
 
     def solve(items=(), facts=None, years="2025-2027", readings=None, name="p.yaml"):
         data = pinggu(facts or {}, list(items), years)
-        return pipeline.optimize(str(write_profile(tmp_path, data, name)), rules, readings=readings)
+        return pipeline.optimize(str(write_profile(tmp_path, data, name)), rules, readings=readings, bundled=False)
     return rules, solve
 
 
@@ -108,5 +108,5 @@ def test_the_validity_reading_is_named_beside_every_figure(trial):
 def test_a_date_outside_its_items_year_is_located(trial, tmp_path):
     rules, _ = trial
     path = write_profile(tmp_path, pinggu(items=[title(2026, "2025-10-15")], years=2026), "bad.yaml")
-    out = CliRunner().invoke(cli.main, ["optimize", str(path), "--rules", rules[0], "--rules", rules[1]])
+    out = CliRunner().invoke(cli.main, ["optimize", str(path), "--only-rules", rules[0], "--only-rules", rules[1]])
     assert out.exit_code == 2 and "error[E227]" in out.output and "not in its year 2026" in out.output, out.output

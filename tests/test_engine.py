@@ -83,7 +83,7 @@ NON_DUP_RULES = textwrap.dedent('''
         level district
         in_force 2025-01-01 to 2026-12-31
         status in_force
-        no_duplication 示例区
+        no_duplication 顺义区
     }
     clause a "第一条" {
         text "按投资额的10%给予支持，最高100万元"
@@ -244,7 +244,7 @@ def test_example_pinggu_city_2024_2027_total(solve):
 
 
 def test_one_item_two_clauses_across_policies_of_one_group(solve, tmp_path):
-    # Two policies sharing the non-duplication group 示例区 (as 000 and 003 share 通州区 by
+    # Two policies sharing the non-duplication group 顺义区 (as 000 and 003 share 通州区 by
     # 000 第十八条): the same project is paid by one clause of either, the better one.
     second = NON_DUP_RULES.split("policy demo")[1].replace("{", "", 1)
     rules = demo_rules(tmp_path)

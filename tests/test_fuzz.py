@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -58,6 +59,7 @@ def test_mutated_rule_file_gives_a_diagnostic_not_a_traceback(tmp_path_factory, 
     folder = tmp_path_factory.mktemp("rules")
     for f in rules_dir().glob("*.rules"):
         (folder / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(rules_dir() / "texts", folder / "texts")  # the policies' `source` texts
     (folder / "004_pinggu.rules").write_text(text, encoding="utf-8")
     result = invoke("optimize", str(EXAMPLES / "pinggu-2025.yaml"), "--rules", str(folder))
     assert result.exit_code in (0, 2, 3), result.output

@@ -151,17 +151,17 @@ def test_rule_file_notes_in_chinese_where_the_file_gives_them(tmp_path):
     (tmp_path / "trial.rules").write_text(TRIAL, encoding="utf-8")
     rules = [str(rules_dir() / "vocabulary.rules"), str(tmp_path / "trial.rules")]
     with i18n.use("zh"):
-        zh_list = pipeline.readings(None, rules)
+        zh_list = pipeline.readings(None, rules, bundled=False)
     (reading,) = zh_list
     assert [a["description"] for a in reading["alternatives"]] == [
         "每年最高300万元，且不超过当年研发费用", "up to 300万 in each year with R&D expense, whatever its amount"]
     assert reading["why"] == "“按照研发投入情况”把金额与投入挂钩"
-    (english,) = pipeline.readings(None, rules)
+    (english,) = pipeline.readings(None, rules, bundled=False)
     assert english["why"] == "“按照研发投入情况” ties the amount to the expense"
     # an enterprise of 平谷区 with 120万 of R&D in 2025: 第三条 pays up to min(120万, 300万) = 120万
     profile = write_profile(tmp_path, {"enterprise": "试行企业", "years": 2025,
                                        "facts": {"district": "平谷区", "rd_expense": {2025: "120万"}}, "items": []})
     with i18n.use("zh"):
-        plan = pipeline.optimize(str(profile), rules)
+        plan = pipeline.optimize(str(profile), rules, bundled=False)
     assert plan.total == 1_200_000 and plan.payments[0].readings == ("有研发费用的年份均可支持。",)
-    assert pipeline.optimize(str(profile), rules).payments[0].readings == ("Paid in each year with R&D expense.",)
+    assert pipeline.optimize(str(profile), rules, bundled=False).payments[0].readings == ("Paid in each year with R&D expense.",)

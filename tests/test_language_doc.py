@@ -69,7 +69,9 @@ def bundled_lines() -> set[str]:
 
 
 def source_of(line: int, kind: str, body: str) -> str:
-    """The example as the checker reads it, each line at its line of the reference."""
+    """The example as the checker reads it, each line at its line of the reference. A policy's
+    `source "texts/…"` is read as it stands in the bundled rule file: beside the bundled rules."""
+    body = re.sub(r'^(\s*source\s+")texts/', lambda m: f"{m.group(1)}{rules_dir().as_posix()}/texts/", body, flags=re.M)
     if kind == "rules-clause":
         text = "" if re.search(r"^\s*text\s", body, re.M) else '    text "（例）"'
         return "\n" * (line - 1) + 'clause 例子 "例" {' + text + "\n" + body + "}\n"

@@ -74,7 +74,7 @@ def trial(tmp_path):
 
     def solve(items, name="profile.yaml"):
         path = write_profile(tmp_path, pinggu(items=items, years="2025-2026"), name)
-        return pipeline.optimize(str(path), rules)
+        return pipeline.optimize(str(path), rules, bundled=False)
     return rules, solve
 
 
@@ -136,7 +136,7 @@ def test_a_link_to_no_item_or_to_itself_is_located(trial, tmp_path, target, mess
     high = {"id": "高级称号", "kind": "trial_title", "level": "高级", "previous_support": "0元", "year": 2026,
             "promoted_from": target}
     path = write_profile(tmp_path, pinggu(items=[LOW, high], years=2026), "bad.yaml")
-    out = CliRunner().invoke(cli.main, ["optimize", str(path), "--rules", rules[0], "--rules", rules[1]])
+    out = CliRunner().invoke(cli.main, ["optimize", str(path), "--only-rules", rules[0], "--only-rules", rules[1]])
     assert out.exit_code == 2
     assert "error[E226]" in out.output and message in out.output, out.output
     assert hint is None or hint in out.output
@@ -148,7 +148,7 @@ def test_a_cycle_of_links_is_refused(trial, tmp_path):
     b = {"id": "高级称号", "kind": "trial_title", "level": "高级", "previous_support": "0元", "year": 2026,
          "promoted_from": "低级称号"}
     path = write_profile(tmp_path, pinggu(items=[a, b], years=2026), "cycle.yaml")
-    out = CliRunner().invoke(cli.main, ["optimize", str(path), "--rules", rules[0], "--rules", rules[1]])
+    out = CliRunner().invoke(cli.main, ["optimize", str(path), "--only-rules", rules[0], "--only-rules", rules[1]])
     assert out.exit_code == 2 and out.output.count("error[E226]") == 2, out.output
 
 

@@ -20,6 +20,7 @@ def test_the_wheel_installs_one_top_level_package(tmp_path):
     assert tops == {"solver"}, tops  # no top-level cli.py beside it
     assert "solver/_cli.py" in names and "solver/_data/rules/vocabulary.rules" in names
     assert {"solver/web/index.html", "solver/web/app.js", "solver/web/style.css"} <= set(names)  # subsidy serve's page
+    assert "solver/_data/rules/texts/004_pinggu.txt" in names  # the policy texts coverage reads
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "subsidy = solver.command:run" in entry
 

@@ -104,7 +104,7 @@ vocabulary {
 policy demo {
     title "示例"
     level district
-    region 示例区
+    region 顺义区
     in_force 2025-01-01 to 2026-12-31
     status in_force
 }
@@ -139,7 +139,7 @@ def test_check_deep_finds_what_it_should(tmp_path):
     # 第二条 and 第四条 both pay a title and the policy declares no 从优不重复: overlap.
     path = tmp_path / "demo.rules"
     path.write_text(DEEP_RULES, encoding="utf-8")
-    result = run("check", str(path), "--deep", "--json")
+    result = run("check", "--only-rules", str(path), "--deep", "--json")
     assert result.exit_code == 0, result.output
     found = {(f["kind"], f["clause"]) for f in json.loads(result.output)["findings"]}
     assert found == {("never_pays", "demo.never"), ("ceiling_never_binds", "demo.loose"),

@@ -88,7 +88,7 @@ def trial(tmp_path):
 
 def test_default_readings_and_the_two_kinds(trial):
     rules, profile = trial
-    r = pipeline.optimize(profile, rules)
+    r = pipeline.optimize(profile, rules, bundled=False)
     by_article = {p.article: p for p in r.payments}
     # 第三条 within_rd: up to min(120万, 300万) = 120万, a ceiling with no formula: discretionary
     assert (by_article["第三条"].amount, by_article["第三条"].kind) == (1_200_000, "discretionary")
@@ -105,9 +105,9 @@ def test_default_readings_and_the_two_kinds(trial):
 def test_each_alternative_computes_what_it_says(trial):
     rules, profile = trial
     # 第三条 flat: up to 300万 in a year with R&D expense, whatever its size; 第四条 unchanged 10万
-    assert pipeline.optimize(profile, rules, readings=["trial.rd_amount=flat"]).total == 3_100_000
+    assert pipeline.optimize(profile, rules, readings=["trial.rd_amount=flat"], bundled=False).total == 3_100_000
     # 第四条 one: 1% × 2000万 = 20万; 第三条 unchanged 120万 (the bare name works: one policy declares it)
-    assert pipeline.optimize(profile, rules, readings=["share=one"]).total == 1_400_000
+    assert pipeline.optimize(profile, rules, readings=["share=one"], bundled=False).total == 1_400_000
 
 
 def test_a_reading_of_a_condition(trial, tmp_path):
@@ -115,14 +115,14 @@ def test_a_reading_of_a_condition(trial, tmp_path):
     elsewhere = write_profile(tmp_path, pinggu({"district": "丰台区", "rd_expense": {2025: "120万"},
                                                 "industrial_output": {2024: "1亿", 2025: "1.2亿"}}), "fengtai.yaml")
     # 第二条 registered: registered in 丰台区, not 平谷区: nothing
-    assert pipeline.optimize(str(elsewhere), rules).total == 0
+    assert pipeline.optimize(str(elsewhere), rules, bundled=False).total == 0
     # 第二条 operating: it operates in the district (operates_in_district: true): 120万 + 10万
-    assert pipeline.optimize(str(elsewhere), rules, readings=["trial.scope=operating"]).total == 1_300_000
+    assert pipeline.optimize(str(elsewhere), rules, readings=["trial.scope=operating"], bundled=False).total == 1_300_000
 
 
 def test_the_range_over_the_readings(trial):
     rules, profile = trial
-    rng = pipeline.optimize(profile, rules, with_range=True).range
+    rng = pipeline.optimize(profile, rules, with_range=True, bundled=False).range
     # default: 120万 + 10万; conservative: each reading at the alternative that paid least when
     # flipped alone — every default here (flat pays 300万 > 120万, one pays 20万 > 10万, and
     # operating pays as much as registered for an enterprise registered and operating in 平谷区);
@@ -138,7 +138,7 @@ def test_the_range_over_the_readings(trial):
 
 def test_a_chosen_reading_is_shown_beside_the_default(trial):
     rules, profile = trial
-    rng = pipeline.optimize(profile, rules, readings=["trial.rd_amount=flat"], with_range=True).range
+    rng = pipeline.optimize(profile, rules, readings=["trial.rd_amount=flat"], with_range=True, bundled=False).range
     # as chosen: 300万 + 10万; the default figure is still the defaults' 130万
     assert (rng["chosen"]["total"], rng["default"]["total"]) == (3_100_000, 1_300_000)
     # flipped back to within_rd alone: 120万 + 10万, 180万 less
@@ -154,7 +154,7 @@ def run(*args):
 
 def test_json_keys_sum_and_name_the_readings(trial):
     rules, profile = trial
-    out = run("optimize", profile, "--rules", rules[0], "--rules", rules[1], "--json", "--readings")
+    out = run("optimize", profile, "--only-rules", rules[0], "--only-rules", rules[1], "--json", "--readings")
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     assert data["computed_total"] + data["discretionary_total"] == data["total"] == 1_300_000
@@ -166,7 +166,7 @@ def test_json_keys_sum_and_name_the_readings(trial):
 
 def test_terminal_output_names_kinds_readings_and_whom_to_ask(trial):
     rules, profile = trial
-    out = run("optimize", profile, "--rules", rules[0], "--rules", rules[1], "--readings")
+    out = run("optimize", profile, "--only-rules", rules[0], "--only-rules", rules[1], "--readings")
     assert out.exit_code == 0, out.output
     assert "computed: 100,000 元" in out.output and "discretionary (up to): 1,200,000 元" in out.output
     assert "trial.rd_amount = within_rd" in out.output
@@ -175,14 +175,14 @@ def test_terminal_output_names_kinds_readings_and_whom_to_ask(trial):
 
 def test_subsidy_readings_lists_every_alternative(trial):
     rules, _ = trial
-    out = run("readings", "--rules", rules[0], "--rules", rules[1], "--json")
+    out = run("readings", "--only-rules", rules[0], "--only-rules", rules[1], "--json")
     assert out.exit_code == 0, out.output
     listed = {r["reading"]: r for r in json.loads(out.output)["readings"]}
     assert set(listed) == {"trial.scope", "trial.rd_amount", "trial.share"}
     assert listed["trial.rd_amount"]["default"] == "within_rd"
     assert [a["name"] for a in listed["trial.rd_amount"]["alternatives"]] == ["within_rd", "flat"]
     assert listed["trial.scope"]["shapes"] == ["condition trial.applicability"]
-    text = run("readings", "--rules", rules[0], "--rules", rules[1])
+    text = run("readings", "--only-rules", rules[0], "--only-rules", rules[1])
     assert "* within_rd" in text.output and "3 reading(s)" in text.output
 
 
@@ -193,7 +193,7 @@ def test_subsidy_readings_lists_every_alternative(trial):
 ])
 def test_a_wrong_reading_option_is_exit_2_with_the_nearest(trial, choice, code, hint):
     rules, profile = trial
-    out = run("optimize", profile, "--rules", rules[0], "--rules", rules[1], "--reading", choice)
+    out = run("optimize", profile, "--only-rules", rules[0], "--only-rules", rules[1], "--reading", choice)
     assert out.exit_code == 2
     assert f"error[{code}]" in out.output and hint in out.output, out.output
 
@@ -235,7 +235,7 @@ reading unused "第五条" {
     path = tmp_path / "trial.rules"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DiagnosticError) as err:
-        pipeline.load_rules([str(rules_dir() / "vocabulary.rules"), str(path)])
+        pipeline.load_rules([str(rules_dir() / "vocabulary.rules"), str(path)], bundled=False)
     assert [d.code for d in err.value.diagnostics] == ["E265"]
 
 
@@ -245,7 +245,7 @@ def test_every_variant_is_checked(tmp_path):
     path = tmp_path / "trial.rules"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DiagnosticError) as err:
-        pipeline.load_rules([str(rules_dir() / "vocabulary.rules"), str(path)])
+        pipeline.load_rules([str(rules_dir() / "vocabulary.rules"), str(path)], bundled=False)
     assert [d.code for d in err.value.diagnostics] == ["E172"]
 
 
@@ -262,7 +262,7 @@ def test_the_readme_lists_the_readings_of_the_bundled_rules():
 
 def test_explain_names_the_reading_and_pays_what_it_says(trial):
     rules, profile = trial
-    out = run("explain", profile, "trial.第三条", "--rules", rules[0], "--rules", rules[1],
+    out = run("explain", profile, "trial.第三条", "--only-rules", rules[0], "--only-rules", rules[1],
               "--reading", "trial.rd_amount=flat")
     assert out.exit_code == 0, out.output
     # flat: up to 300万 in a year with R&D expense
@@ -272,10 +272,10 @@ def test_explain_names_the_reading_and_pays_what_it_says(trial):
 
 def test_check_deep_reads_the_chosen_alternatives(trial):
     rules, _ = trial
-    out = run("check", rules[0], rules[1], "--deep", "--reading", "trial.rd_amount=flat")
+    out = run("check", "--only-rules", rules[0], "--only-rules", rules[1], "--deep", "--reading", "trial.rd_amount=flat")
     assert out.exit_code == 0 and "finding(s)" in out.output, out.output
-    assert run("check", rules[0], rules[1], "--reading", "trial.rd_amount=flat").exit_code == 2
-    assert run("check", rules[0], rules[1], "--deep", "--reading", "trial.rd_amount=flatt").exit_code == 2
+    assert run("check", "--only-rules", rules[0], "--only-rules", rules[1], "--reading", "trial.rd_amount=flat").exit_code == 2
+    assert run("check", "--only-rules", rules[0], "--only-rules", rules[1], "--deep", "--reading", "trial.rd_amount=flatt").exit_code == 2
 
 
 def test_a_new_policy_file_alone_is_checked_with_the_bundled_vocabulary(tmp_path):
