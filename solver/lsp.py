@@ -68,8 +68,8 @@ class Project:
         chosen: dict[str, Path] = {f.name: f for f in sorted(self.bundled.glob(f"*{RULE_SUFFIX}"))}
         here = Path(path)
         folder = here.parent
-        try:
-            if folder.is_dir() and folder.resolve() != self.bundled.resolve():
+        try:  # an unsaved document ('untitled:…') has no folder: the bundled rules only
+            if here.is_absolute() and folder.is_dir() and folder.resolve() != self.bundled.resolve():
                 chosen.update({f.name: f for f in sorted(folder.glob(f"*{RULE_SUFFIX}")) if f.is_file()})
         except OSError:
             pass
@@ -514,23 +514,22 @@ def build_server():
              "keyword": lsp.CompletionItemKind.Keyword, "function": lsp.CompletionItemKind.Function,
              "alternative": lsp.CompletionItemKind.EnumMember, "reading": lsp.CompletionItemKind.Reference,
              "scope": lsp.CompletionItemKind.Unit}
-    lines_of: dict[str, list[str]] = {}
 
     def path_of(uri: str) -> str:
+        """A file's path; an unsaved document keeps its URI ('untitled:Untitled-1') as its name."""
         return uris.to_fs_path(uri) or uri
 
     def uri_of(path: str) -> str:
+        for uri in server.workspace.text_documents:
+            if path_of(uri) == path:
+                return uri
         return uris.from_fs_path(path) or path
 
     def open_texts() -> dict[str, str]:
         return {path_of(uri): doc.source for uri, doc in server.workspace.text_documents.items()}
 
     def file_lines(path: str, texts: dict[str, str]) -> list[str]:
-        if path in texts:
-            return texts[path].split("\n")
-        if path not in lines_of:
-            lines_of[path] = (_read(Path(path)) or "").split("\n")
-        return lines_of[path]
+        return (texts[path] if path in texts else _read(Path(path)) or "").split("\n")
 
     def to_range(span: Span | None, texts: dict[str, str]) -> lsp.Range:
         """A 1-based span (characters) as a 0-based LSP range (the client's code units)."""

@@ -76,7 +76,7 @@ class Editor:
 
     def open(self, path: Path | str, text: str) -> list[lsp.Diagnostic]:
         """didOpen; the diagnostics the server publishes for it."""
-        uri = from_fs_path(str(path))
+        uri = _uri(path)
         self.versions[uri] = 1
         self.client.text_document_did_open(lsp.DidOpenTextDocumentParams(
             lsp.TextDocumentItem(uri=uri, language_id="subsidy-rules", version=1, text=text)))
@@ -84,7 +84,7 @@ class Editor:
 
     def edit(self, path: Path | str, start: tuple[int, int], end: tuple[int, int], text: str) -> list[lsp.Diagnostic]:
         """An incremental didChange replacing [start, end) with `text`; the diagnostics that follow."""
-        uri = from_fs_path(str(path))
+        uri = _uri(path)
         self.versions[uri] += 1
         version = self.versions[uri]
         change = lsp.TextDocumentContentChangePartial(
@@ -95,17 +95,17 @@ class Editor:
 
     def hover(self, path, line: int, character: int) -> str | None:
         found = self.run(self.client.text_document_hover_async(lsp.HoverParams(
-            lsp.TextDocumentIdentifier(from_fs_path(str(path))), lsp.Position(line, character))))
+            lsp.TextDocumentIdentifier(_uri(path)), lsp.Position(line, character))))
         return found.contents.value if found else None
 
     def definition(self, path, line: int, character: int) -> lsp.Location | None:
         found = self.run(self.client.text_document_definition_async(lsp.DefinitionParams(
-            lsp.TextDocumentIdentifier(from_fs_path(str(path))), lsp.Position(line, character))))
+            lsp.TextDocumentIdentifier(_uri(path)), lsp.Position(line, character))))
         return found[0] if isinstance(found, list) else found
 
     def complete(self, path, line: int, character: int) -> dict[str, lsp.CompletionItem]:
         found = self.run(self.client.text_document_completion_async(lsp.CompletionParams(
-            lsp.TextDocumentIdentifier(from_fs_path(str(path))), lsp.Position(line, character))))
+            lsp.TextDocumentIdentifier(_uri(path)), lsp.Position(line, character))))
         items = found.items if isinstance(found, lsp.CompletionList) else found or []
         return {i.label: i for i in items}
 
@@ -118,6 +118,11 @@ class Editor:
         code = self.run(server.wait()) if server is not None else None
         self.loop.close()
         return code
+
+
+def _uri(path: Path | str) -> str:
+    """A file's URI; an unsaved document's ('untitled:…') as it is."""
+    return str(path) if str(path).startswith("untitled:") else from_fs_path(str(path))
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +204,20 @@ def test_a_missing_brace_names_the_block_left_open(editor, tmp_path):
     [opened] = found.related_information
     assert opened.location.range.start == lsp.Position(8, 0) and opened.message == "opened here"
     assert opened.location.uri == from_fs_path(str(path))
+
+
+def test_an_unsaved_document_is_checked_with_the_bundled_rules(editor):
+    """An editor's new, unsaved buffer has no path: its URI names it, labels point back into it."""
+    uri = "untitled:Untitled-1"
+    text = SHUNYI + SHUNYI[SHUNYI.index("clause output"):]  # the clause declared twice
+    [found] = editor.open(uri, text)
+    assert found.code == "E103" and "clause 'output' is declared twice" in found.message
+    # the second 'clause output' is on line 14 (0-based); 'output' starts after "clause "
+    assert found.range == lsp.Range(lsp.Position(14, 7), lsp.Position(14, 13))
+    [first] = found.related_information
+    assert first.location.uri == uri and first.message == "first declared here"
+    assert first.location.range == lsp.Range(lsp.Position(8, 7), lsp.Position(8, 13))
+    assert "年度工业总产值" in editor.hover(uri, *_where(text, "industrial_output"))
 
 
 def test_a_copy_of_the_vocabulary_replaces_the_bundled_one(editor, tmp_path):
