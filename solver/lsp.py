@@ -63,14 +63,17 @@ class Project:
 
     def context(self, path: str, open_texts: dict[str, str]) -> list[tuple[str, str]]:
         """(path, text) of the rule files checked with the document at `path`: the bundled rules,
-        then the other rule files of its folder (a file of the same name replaces the bundled one),
-        less the document's namesake; an open document's text is taken over the file on disk."""
+        then the other rule files of its folder, on disk or open (a file of the same name replaces
+        the bundled one), less the document's namesake; an open document's text is taken over the
+        file on disk."""
         chosen: dict[str, Path] = {f.name: f for f in sorted(self.bundled.glob(f"*{RULE_SUFFIX}"))}
         here = Path(path)
         folder = here.parent
         try:  # an unsaved document ('untitled:…') has no folder: the bundled rules only
             if here.is_absolute() and folder.is_dir() and folder.resolve() != self.bundled.resolve():
                 chosen.update({f.name: f for f in sorted(folder.glob(f"*{RULE_SUFFIX}")) if f.is_file()})
+                chosen.update({Path(o).name: Path(o) for o in open_texts  # a neighbour not saved yet
+                               if o.endswith(RULE_SUFFIX) and Path(o).parent == folder})
         except OSError:
             pass
         chosen.pop(here.name, None)
@@ -460,7 +463,10 @@ def complete(idx: Index, text: str, line: int, column: int) -> list[Offer]:
 
 
 def _values(idx: Index, type_name: str | None) -> list[Offer]:
-    """The values of the enum `type_name`; of every enum when the type is not known."""
+    """The values of the enum `type_name`; of every enum when the type is not known; none when
+    it is known and is no enum (`industrial_output == ` takes an amount)."""
+    if type_name is not None and type_name not in idx.enums:
+        return []
     enums = [idx.enums[type_name]] if type_name in idx.enums else list(idx.enums.values())
     return _unique(Offer(v, "value", e.name) for e in enums for v, _ in e.values)
 
@@ -594,7 +600,10 @@ def build_server():
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls, params: lsp.DidSaveTextDocumentParams):
-        publish(params.text_document.uri)
+        """A saved file may be another open document's context (its vocabulary, a neighbour):
+        every open document is checked again."""
+        for uri in list(server.workspace.text_documents):
+            publish(uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls, params: lsp.DidCloseTextDocumentParams):

@@ -93,6 +93,13 @@ class Editor:
             lsp.VersionedTextDocumentIdentifier(uri=uri, version=version), [change]))
         return self.run(self._diagnostics(uri, version))
 
+    def save(self, path: Path | str, then: Path | str) -> list[lsp.Diagnostic]:
+        """didSave of `path`; the diagnostics then published again for the open document `then`."""
+        uri = _uri(then)
+        self.published.pop((uri, self.versions[uri]), None)
+        self.client.text_document_did_save(lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(_uri(path))))
+        return self.run(self._diagnostics(uri, self.versions[uri]))
+
     def hover(self, path, line: int, character: int) -> str | None:
         found = self.run(self.client.text_document_hover_async(lsp.HoverParams(
             lsp.TextDocumentIdentifier(_uri(path)), lsp.Position(line, character))))
@@ -220,6 +227,22 @@ def test_an_unsaved_document_is_checked_with_the_bundled_rules(editor):
     assert "年度工业总产值" in editor.hover(uri, *_where(text, "industrial_output"))
 
 
+def test_a_neighbour_vocabulary_is_read_and_saving_it_checks_the_open_policy_again(editor, tmp_path):
+    """A new district's own vocabulary file beside its policy: the policy reads the facts it
+    declares, from the editor's buffer before it is ever saved."""
+    policy = tmp_path / "shunyi.rules"
+    text = SHUNYI.replace("require district == 顺义区", "require district == 顺义区 and sy_in_park")
+    [found] = editor.open(policy, text)
+    assert found.code == "E172" and "'sy_in_park'" in found.message
+    vocabulary = tmp_path / "vocabulary_shunyi.rules"
+    assert editor.open(vocabulary, 'vocabulary {\n    fact sy_in_park: bool "入驻顺义区产业园"\n}\n') == []
+    assert editor.save(vocabulary, then=policy) == []
+    line, character = _where(text, "sy_in_park")
+    assert "入驻顺义区产业园" in editor.hover(policy, line, character)
+    found = editor.definition(policy, line, character)
+    assert found.uri == from_fs_path(str(vocabulary)) and found.range.start == lsp.Position(1, 9)
+
+
 def test_a_copy_of_the_vocabulary_replaces_the_bundled_one(editor, tmp_path):
     """Opened as it is, a copy of vocabulary.rules declares nothing twice: it stands in for the
     bundled file of its name. Rename a fact every bundled policy reads and their errors are shown
@@ -255,7 +278,12 @@ def test_a_binary_document_gets_a_diagnostic_and_the_server_goes_on(editor, tmp_
     [found] = editor.open(tmp_path / "binary.rules", text)
     assert found.code == "E002"
     assert editor.hover(tmp_path / "binary.rules", 0, 3) is None
-    assert editor.open(tmp_path / "again.rules", SHUNYI) == []  # still answering
+    # still answering; a file beside it is told of its broken neighbour, at its top
+    [neighbour] = editor.open(tmp_path / "again.rules", SHUNYI)
+    assert neighbour.message.startswith("binary.rules:1:1: unexpected character")
+    assert neighbour.range == lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
+    (tmp_path / "elsewhere").mkdir()
+    assert editor.open(tmp_path / "elsewhere" / "again.rules", SHUNYI) == []
 
 
 def test_an_empty_document_is_no_policy_and_no_error(editor, tmp_path):
@@ -390,6 +418,9 @@ def test_completion_of_enum_values_after_equals_and_in(editor, tmp_path):
     editor.edit(path, (line, 0), (line + 1, 0), doc.split("\n")[line] + "\n")
     offered = editor.complete(path, line, len("    require district in {顺义区, "))
     assert len(offered) == 18 and "昌平区" in offered
+    doc = SHUNYI.replace("district == 顺义区", "industrial_output == ")
+    editor.edit(path, (line, 0), (line + 1, 0), doc.split("\n")[line] + "\n")
+    assert editor.complete(path, line, len("    require industrial_output == ")) == {}  # an amount, no enum
 
 
 def test_completion_of_fields_after_item_dot(editor, tmp_path):
