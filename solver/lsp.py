@@ -288,6 +288,8 @@ def lookup(idx: Index, text: str, line: int, column: int) -> Found | None:
     if m:
         reading = idx.readings.get((m.group(1), token))
         return _reading(reading) if reading else None
+    if re.match(r"^\s*(fact|field)\s+[^\W\d]\w*\s*:\s*$", before) and token in idx.enums:
+        return _name(idx, token, enum_first=True)  # the type of `fact district: district`
     if re.match(r"^\s*(clause|condition|part)\s+$", before):
         clause = idx.clauses.get((idx.policy, token))
         return _clause(idx, clause) if clause else None
@@ -295,7 +297,7 @@ def lookup(idx: Index, text: str, line: int, column: int) -> Found | None:
         reading = idx.reading(token)
         if reading:
             return _reading(reading)
-    if re.match(r"^\s*default\s+$", before):  # `default ALT because …` inside a reading
+    if re.match(r"^\s*(default|alternative)\s+$", before):  # `default ALT because …` inside a reading
         reading = _enclosing_reading(idx, lines, line)
         if reading:
             return _alternative(reading, token)
@@ -312,8 +314,9 @@ def _enclosing_reading(idx: Index, lines: list[str], line: int) -> ast.ReadingDe
     return None
 
 
-def _name(idx: Index, name: str) -> Found | None:
-    if name in idx.facts:
+def _name(idx: Index, name: str, enum_first: bool = False) -> Found | None:
+    """A bare name: a fact, kind, enum (first where it is a type), enum value, clause, reading or policy."""
+    if name in idx.facts and not enum_first:
         return _fact(idx.facts[name], "fact 事实")
     if name in idx.kinds:
         k = idx.kinds[name]
@@ -346,8 +349,7 @@ def _fact(d: ast.FactDecl, what: str) -> Found:
 
 
 def _field(kind: ast.KindDecl, d: ast.FactDecl) -> Found:
-    found = _fact(d, f"field 字段 of `{kind.name}`")
-    return Found(found.markdown, found.span)
+    return _fact(d, f"field 字段 of `{kind.name}`")
 
 
 def _clause(idx: Index, clause) -> Found:

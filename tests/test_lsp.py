@@ -366,6 +366,20 @@ def test_hover_on_a_reading_and_an_alternative_of_when(editor, fengtai):
     assert "`operating` (默认 default)" in shown and "`registered`" in shown and "默认理由 because" in shown
     shown = editor.hover(path, line, character + len("when applicant_place is ") + 1)
     assert shown.startswith("**alternative 可选解读** `operating` (默认 default) of reading `applicant_place`")
+    line, character = _where(text, "alternative registered")
+    shown = editor.hover(path, line, character + len("alternative r"))
+    assert shown.startswith("**alternative 可选解读** `registered` of reading `applicant_place`")
+
+
+def test_in_the_vocabulary_a_fact_and_its_enum_type_of_the_same_name_are_told_apart(editor):
+    path = rules_dir() / "vocabulary.rules"
+    text = path.read_text(encoding="utf-8")
+    editor.open(path, text)
+    line, character = _where(text, "fact district: district")
+    assert editor.hover(path, line, character + len("fact d")).startswith("**fact 事实** `district`")
+    assert editor.hover(path, line, character + len("fact district: d")).startswith("**enum 枚举** `district`")
+    found = editor.definition(path, line, character + len("fact district: d"))
+    assert found.range.start == lsp.Position(*_where(text, "district {"))
 
 
 def test_definition_of_a_fact_is_its_declaration_in_the_vocabulary(editor, fengtai):
