@@ -678,6 +678,15 @@ def new_policy(name, district, out) -> None:
     click.echo(f"{name} written to {out}: subsidy check {out}", err=True)
 
 
+@main.command()
+@_guard
+def lsp() -> None:
+    """The editor server for rule files (Language Server Protocol on stdin/stdout): the checker's
+    diagnostics as you type, hover, go to definition, completion. Needs the `lsp` extra (pygls)."""
+    from solver.lsp import serve
+    serve()
+
+
 def run() -> None:
     """The `subsidy` command (the console script): `main`, then, once its output is flushed, an
     immediate exit. Python's own exit would then collect every object still alive and tear down
