@@ -258,14 +258,44 @@ def test_22_is_computed_and_17_discretionary(run):
     assert (old.amount, old.kind, old.up_to) == (6_000_000, "discretionary", True)
     # 20万 computed + 600万 discretionary = 620万
     assert (r.total, r.computed_total, r.discretionary_total) == (6_200_000, 200_000, 6_000_000)
-    # neither article rests on a reading with alternatives
-    assert loans.readings_used == () and old.readings_used == ()
+    # （二十二） rests on loan_interest (default principal_once); （十七） on no reading with alternatives
+    assert loans.readings_used == ("tongzhou.loan_interest",) and old.readings_used == ()
 
 
 def test_22_unguaranteed_first_loan_is_computed_interest_only(run):
     r = run(only003({"tz_sme": True}, [loan("L", {2025: "5万"}, principal="800万", first=True)]))
     # （二十二） no guarantee: 1% × 800万 = 8万, computed
     assert by(r, TZ, "（二十二）") == 80_000 and r.computed_total == 80_000
+
+
+# ---- （二十二） loan_interest: "首次贷款业务给予1%的利息补贴和1%的担保贴费" ------------------------------
+def two_year_loan(interest):
+    return only003({"tz_sme": True}, [loan("L", interest, principal="1000万", first=True, guaranteed=True)],
+                   years="2025-2026")
+
+
+def test_22_principal_once_is_the_default_and_pays_1_percent_once(run):
+    r = run(two_year_loan({2025: "40万", 2026: "30万"}))
+    # principal_once: 1% × 1000万 interest subsidy + 1% × 1000万 guarantee fee = 20万, once, whatever the years
+    assert by(r, TZ, "（二十二）") == 200_000 and len(payments_of(r, "（二十二）")) == 1
+    assert ("tongzhou.loan_interest", "principal_once", True) in r.readings_in_effect
+
+
+def test_22_rate_point_pays_a_point_of_interest_each_year(run):
+    r = run(two_year_loan({2025: "40万", 2026: "30万"}), "tongzhou.loan_interest=rate_point")
+    # rate_point: 2025 min(1% × 1000万, 40万) = 10万; 2026 min(10万, 30万) = 10万; guarantee 1% × 1000万 = 10万
+    # once: 30万
+    assert by(r, TZ, "（二十二）") == 300_000
+    assert sorted((p.year, p.amount) for p in payments_of(r, "（二十二）")) == [(2025, 100_000), (2025, 100_000),
+                                                                                (2026, 100_000)]
+    assert all(p.kind == "computed" for p in payments_of(r, "（二十二）"))
+
+
+def test_22_rate_point_never_pays_more_interest_than_was_charged(run):
+    r = run(two_year_loan({2025: "6万"}), "tongzhou.loan_interest=rate_point")
+    # rate_point: 2025 min(10万, 6万) = 6万 + guarantee 10万 = 16万 — less than principal_once's 20万 here
+    assert by(r, TZ, "（二十二）") == 160_000
+    assert by(run(two_year_loan({2025: "6万"})), TZ, "（二十二）") == 200_000
 
 
 def test_the_14_and_13_ceilings_are_discretionary(run):
@@ -284,10 +314,11 @@ def test_readings_of_003_and_their_defaults():
         "tongzhou.rd_amount": ("within_rd", ["within_rd", "flat"], ["tongzhou.rd"]),
         "tongzhou.green_ceiling": ("per_enterprise", ["per_enterprise", "per_action"], ["tongzhou.green"]),
         "tongzhou.private_fund_times": ("once", ["once", "each_year"], ["tongzhou.private_fund"]),
+        "tongzhou.loan_interest": ("principal_once", ["principal_once", "rate_point"], ["tongzhou.loans"]),
     }
 
 
-def test_every_default_is_the_conservative_reading(solve):
+def test_every_default_but_loan_interest_is_the_conservative_reading(solve):
     # 2025-2026: R&D 120万 a year; four green actions in 2025; a fund manager; a new head since 2025 with
     # a contribution of 1亿 in each year.
     #   default:  （七） min(120万, 300万) × 2 = 240万; （十一） 300万; （二十五） 2000万 once;
@@ -304,8 +335,11 @@ def test_every_default_is_the_conservative_reading(solve):
     assert (rng["default"]["total"], rng["conservative"]["total"], rng["generous"]["total"]) == \
         (95_400_000, 95_400_000, 198_000_000)
     flips = {f["reading"]: f["change"] for f in rng["flips"] if f["reading"].startswith("tongzhou.")}
+    # loan_interest: no loan, so rate_point changes nothing (its flip is 0); on a loan it can pay less
+    # (test_22_rate_point_never_pays_more_interest_than_was_charged) or more: not a conservative default
     assert flips == {"tongzhou.rd_amount": 3_600_000, "tongzhou.green_ceiling": 9_000_000,
-                     "tongzhou.private_fund_times": 20_000_000, "tongzhou.new_head": 70_000_000}
+                     "tongzhou.private_fund_times": 20_000_000, "tongzhou.new_head": 70_000_000,
+                     "tongzhou.loan_interest": 0}
     # every payment names the reading its figure rests on
     expected = {"（七）": ("tongzhou.rd_amount",), "（十一）": ("tongzhou.green_ceiling",),
                 "（二十五）": ("tongzhou.private_fund_times",), "（一）": ("tongzhou.new_head",)}
