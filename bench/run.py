@@ -19,6 +19,9 @@ Prints, and writes to bench/results.md:
      200 items × 5 years (a fresh process, whole pipeline)
   f. `subsidy batch` over 1,000 and 10,000 generated enterprises against CP-SAT alone on the
      same grounded models, one process per core (`--batch`: this section only, printed)
+  h. `subsidy serve` under load: N concurrent clients on 127.0.0.1 posting the examples for a
+     bounded time; p50/p99 latency and errors against one in-process `pipeline.optimize` of the
+     same profiles (`--serve`: this section only, printed)
   g. 通州 enterprises with 2 to 400 candidate city awards in 4 directions and the district's
      matching (配套) of them, claimed over 2025-2027: the engine against HiGHS and CP-SAT on
      their default parameters (one worker, zero gap) (`--matching`: this section only, printed)
@@ -217,6 +220,66 @@ def matching_section(sizes: list[int], repeats: int = 3) -> list[str]:
         assert total == highs == cpsat, (n, total, highs, cpsat)
         out.append(f"| {n} | {len(g.candidates)} | {t_engine:.4f} | {t_highs:.4f} | {t_cpsat:.4f} | "
                    f"{t_engine / min(t_highs, t_cpsat):.2f}× | {total} |")
+    return out
+
+
+def serve_section(clients: tuple[int, ...] = (1, 4, 16), seconds: float = 10.0) -> list[str]:
+    """The server in its own process (`cli.py serve --port 0 --workers <cores>`), and `clients`
+    threads each posting the examples in turn for `seconds`; the baseline is one
+    `pipeline.optimize` of the same profiles in this process, rules loaded."""
+    import json
+    import threading
+    import urllib.request
+    from ruamel.yaml import YAML
+    examples = sorted((ROOT / "examples").glob("*.yaml"))
+    bodies = []
+    for path in examples:
+        doc = json.loads(json.dumps(YAML(typ="safe").load(path.read_text(encoding="utf-8")), default=str))
+        bodies.append(json.dumps({"profile": doc, "include_drafts": True}, ensure_ascii=False).encode())
+    load_rules()
+    base = statistics.median(timed(pipeline.optimize, json.loads(b)["profile"], None, None, True)[1] for b in bodies)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--port", "0", "--workers", str(_cpus())],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = proc.stderr.readline().split(": ", 1)[1].strip() + "api/optimize"
+    threading.Thread(target=lambda: proc.stderr.read(), daemon=True).start()
+    out = ["## h. `subsidy serve` under load: concurrent clients on 127.0.0.1", "",
+           f"Each client posts the {len(bodies)} examples in turn for {seconds:g} s; the server has one worker per "
+           f"core ({_cpus()}). Baseline: the median in-process `pipeline.optimize` of the same profiles, "
+           f"{base * 1000:.1f} ms. Errors must be 0.", "",
+           "| clients | requests | errors | p50 ms | p99 ms | p50 / baseline | requests/s |", "|---|---|---|---|---|---|---|"]
+    try:
+        for n in clients:
+            latencies: list[float] = []
+            errors = [0]
+            stop = time.perf_counter() + seconds
+
+            def client(k: int) -> None:
+                i = k
+                while time.perf_counter() < stop:
+                    req = urllib.request.Request(url, data=bodies[i % len(bodies)], method="POST",
+                                                 headers={"Content-Type": "application/json"})
+                    t0 = time.perf_counter()
+                    try:
+                        with urllib.request.urlopen(req, timeout=120) as r:
+                            ok = r.status == 200 and json.loads(r.read())["status"] == "optimal"
+                    except Exception:  # noqa: BLE001 — every failure counts as an error
+                        ok = False
+                    latencies.append(time.perf_counter() - t0)
+                    errors[0] += not ok
+                    i += 1
+            threads = [threading.Thread(target=client, args=(k,)) for k in range(n)]
+            started = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - started
+            q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+            out.append(f"| {n} | {len(latencies)} | {errors[0]} | {q[49] * 1000:.1f} | {q[98] * 1000:.1f} | "
+                       f"{q[49] / base:.2f}× | {len(latencies) / wall:.1f} |")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
     return out
 
 
@@ -420,7 +483,11 @@ def main() -> None:
     ap.add_argument("--memory-probe", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--batch", action="store_true", help="section f only (subsidy batch), printed, not written")
     ap.add_argument("--matching", action="store_true", help="section g only (通州 配套 matching), printed, not written")
+    ap.add_argument("--serve", action="store_true", help="section h only (subsidy serve under load), printed, not written")
     args = ap.parse_args()
+    if args.serve:
+        print("\n".join(serve_section((1, 4) if args.quick else (1, 4, 16), 3.0 if args.quick else 10.0)))
+        return
     if args.matching:
         print("\n".join(matching_section([2, 10, 50] if args.quick else [2, 10, 50, 200, 400])))
         return
@@ -509,6 +576,7 @@ def main() -> None:
                f"(limit 2048 MiB)")
     out += [""] + batch_section([200] if args.quick else [1000, 10000])
     out += [""] + matching_section([2, 10, 50] if args.quick else [2, 10, 50, 200, 400])
+    out += [""] + serve_section((1, 4) if args.quick else (1, 4, 16), 3.0 if args.quick else 10.0)
     text = "\n".join(out) + "\n"
     print(text)
     if not args.quick:
