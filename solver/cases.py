@@ -536,7 +536,7 @@ def _check(case: Case, expect: Expect, readings: tuple[str, ...]) -> list[Failur
         if paid:
             failures.append(Failure(span, f"not_paid{under}: {label} pays {fmt_money(paid)}", table))
             table = ()
-    missing = {fact for fact, _, _ in result.missing_facts}
+    missing = {fact for fact, *_ in result.missing_facts}
     for fact, span in expect.missing_facts:
         if fact not in missing:
             failures.append(Failure(span, f"missing_facts{under}: '{fact}' is not among the facts asked for"

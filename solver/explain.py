@@ -56,7 +56,8 @@ class Result(Struct, frozen=True):
     proofs: tuple[str, ...] = ()  # SMT-LIB scripts of the checks behind `optimal` (`--proof DIR`); not in JSON
     readings_in_effect: tuple[tuple[str, str, bool], ...] = ()  # (reading, alternative, is default) behind a payment
     range: dict | None = None  # `--readings`: the optima under other readings (pipeline.reading_range)
-    missing_facts: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (fact, description, articles needing it)
+    missing_facts: tuple[tuple[str, str, tuple[str, ...], int | None], ...] = ()  # (fact, description, articles
+    # needing it, the most one payment of them can be by their texts' fixed figures, or None)
     policies: dict = {}  # id -> {"title", "short", "document"} of every policy the rules hold (JSON `policies`)
 
     @property
@@ -88,7 +89,8 @@ class Result(Struct, frozen=True):
                               readings=list(p.readings), readings_used=list(p.readings_used))
                          for p in self.payments],
             "readings_in_effect": [{"reading": k, "alternative": a, "default": d} for k, a, d in self.readings_in_effect],
-            "missing_facts": [{"fact": f, "description": d, "articles": list(a)} for f, d, a in self.missing_facts],
+            "missing_facts": [{"fact": f, "description": d, "articles": list(a), "up_to": most}
+                              for f, d, a, most in self.missing_facts],
             "not_taken": [asdict(n) for n in self.not_taken],
             "benefits": list(self.benefits),
             "assumptions": list(self.assumptions),
@@ -186,19 +188,60 @@ def policy_table(ruleset) -> dict:
             for p in sorted(ruleset.policies.values(), key=lambda p: p.order)}
 
 
-def missing_facts(g: Grounded) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    """Every fact the profile does not give that a clause needed, once, with the articles that
-    need it: all of them in one run, not one per run."""
-    needed: dict[tuple[str, str], list[str]] = {}
+def text_ceiling(clause: Clause) -> int | None:
+    """The most one payment of the clause can be by the text's fixed figures (`pay up to 300万`,
+    `cap 500万 per payment`, the largest branch of a tiered amount), whatever the enterprise; None
+    where some part's amount has no fixed bound (a rate of a figure with no cap)."""
+    most = 0
+    for part in clause.parts:
+        bounds = [b for b in [_fixed_most(part.pay)] + [_fixed_most(c.amount) for c in part.caps + clause.caps]
+                  if b is not None]
+        if not bounds:
+            return None
+        most = max(most, min(bounds))
+    return most
 
-    def add(fact: tuple[str, str], where: str) -> None:
+
+def _fixed_most(e) -> int | None:
+    """An upper bound of a money expression from its literals alone (money facts are never negative)."""
+    from . import ast
+    if isinstance(e, ast.Literal):
+        return int(e.value) if e.type == "money" else None
+    if isinstance(e, ast.IfElse):
+        a, b = _fixed_most(e.then), _fixed_most(e.other)
+        return None if a is None or b is None else max(a, b)
+    if isinstance(e, ast.Call) and e.name == "min":
+        known = [m for m in map(_fixed_most, e.args) if m is not None]
+        return min(known) if known else None
+    if isinstance(e, ast.Call) and e.name == "max":
+        known = [_fixed_most(a) for a in e.args]
+        return None if None in known else max(known)
+    if isinstance(e, ast.Arith) and e.op == "+":
+        a, b = _fixed_most(e.left), _fixed_most(e.right)
+        return None if a is None or b is None else a + b
+    if isinstance(e, ast.Arith) and e.op == "-" and isinstance(e.right, ast.Ref):
+        return _fixed_most(e.left)  # minus a money fact, never negative: at most the figure itself
+    return None
+
+
+def missing_facts(g: Grounded) -> tuple[tuple[str, str, tuple[str, ...], int | None], ...]:
+    """Every fact the profile does not give that a clause needed, once, with the articles that
+    need it: all of them in one run, not one per run. Each comes with the most one payment of
+    those articles could be by their texts' fixed figures (None where a text fixes none), and
+    the list is ordered by it, the largest first: what to look up first."""
+    needed: dict[tuple[str, str], list[str]] = {}
+    ceilings: dict[tuple[str, str], list[int | None]] = {}
+
+    def add(fact: tuple[str, str], where: str, clause: Clause | None = None) -> None:
         places = needed.setdefault(fact, [])
         if where not in places:
             places.append(where)
+        if clause is not None:
+            ceilings.setdefault(fact, []).append(text_ceiling(clause))
     blocked = []  # policies whose own conditions lack a fact: their clauses were not even tried
     for r in g.refusals:
         if r.kind == "missing" and r.fact is not None:
-            add(r.fact, f"{r.clause.policy} {r.clause.article}")
+            add(r.fact, f"{r.clause.policy} {r.clause.article}", r.clause)
             if r.part is None and r.clause.policy not in blocked:
                 blocked.append(r.clause.policy)
     if blocked:  # so also every fact their clauses read that the profile does not give
@@ -209,8 +252,12 @@ def missing_facts(g: Grounded) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
             info = vocab.facts[name]
             if name not in given and not info.has_default:
                 for where in places:
-                    add((name, info.label), where)
-    return tuple((name, label, tuple(places)) for (name, label), places in needed.items())
+                    add((name, info.label), where, g.ruleset.clause(where.replace(" ", ".", 1)))
+    def most(fact) -> int | None:
+        found = ceilings.get(fact, [None])
+        return None if None in found else max(found)
+    facts = [(name, label, tuple(places), most((name, label))) for (name, label), places in needed.items()]
+    return tuple(sorted(facts, key=lambda f: (f[3] is None, -(f[3] or 0))))  # stable: first-seen order within
 
 
 def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:

@@ -104,7 +104,9 @@ def format_result(r: Result, width: int = 160) -> str:
          [f"  {kind}{t(': ', '：')}{sep.join(dict.fromkeys(where))}" for kind, where in absent.items()]),
         (t(("Facts the profile does not give", " (缺少的事实: give them to have these articles considered):"),
            ("企业信息未提供的事实", "（提供后才能审查这些条款）：")),
-         [t(f"  {name} ({label}): ", f"  {name}〔{label}〕：") + sep.join(places) for name, label, places in r.missing_facts]),
+         [t(f"  {name} ({label}): ", f"  {name}〔{label}〕：") + sep.join(places)
+          + (t(f" — up to {fmt_money(most)} a payment", f" — 单笔最高 {fmt_money(most)}") if most else "")
+          for name, label, places, most in r.missing_facts]),
         (t(("Non-monetary benefits", " (never summed):"), ("非资金支持", "（不计入合计）：")),
          [f"  {_policy(r, b['policy'])} {b['article']}{t(': ', '：')}{b['benefit']}" for b in r.benefits]),
         (t(("Assumptions", ":"), ("前提与假设", "：")), [f"  - {a}" for a in r.assumptions]),

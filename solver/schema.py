@@ -56,6 +56,7 @@ class MissingFact(_Doc):
     fact: str
     description: str
     articles: list[str]
+    up_to: Union[Money, None]  # the most one payment of those articles can be by their texts' fixed figures
 
 
 class NotTaken(_Doc):

@@ -545,7 +545,8 @@ def plan_xlsx(result) -> bytes:
     about += [["假设 assumption", a, ""] for a in result.assumptions]
     about += [["所依解读 reading", f"{k} = {a}", "默认 default" if d else "--reading 选定 chosen"]
               for k, a, d in result.readings_in_effect]
-    about += [["缺少的事实 missing fact", f"{f}（{d}）", "、".join(arts)] for f, d, arts in result.missing_facts]
+    about += [["缺少的事实 missing fact", f"{f}（{d}）", "、".join(arts) + (f"；单笔最高 {most:,} 元" if most else "")]
+              for f, d, arts, most in result.missing_facts]
     _sheet(book, "说明 notes", ("项 what", "内容 value", "说明 note"), about, money=(2,))
     return _save_book(book)
 

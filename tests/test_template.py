@@ -62,11 +62,33 @@ def test_optimize_lists_every_missing_fact_at_once(solve):
     for fact in ("pg_other_pinggu_support", "industrial_output_record", "auto_parts_supplier"):
         data["facts"].pop(fact, None)
     r = solve(data)
-    missing = {name: places for name, _, places in r.missing_facts}
+    missing = {name: places for name, _, places, _ in r.missing_facts}
     assert r.total == 0
     assert "pinggu 第十二条" in missing["pg_other_pinggu_support"]
     assert missing["auto_parts_supplier"] == ("pinggu 第十二条",)
     assert missing["industrial_output_record"] == ("pinggu 第四条",)
+
+
+def test_missing_facts_come_largest_ceiling_first(solve):
+    """Each missing fact with the most one payment of its articles can be by their texts' fixed
+    figures, largest first: what to look up first."""
+    from .conftest import pinggu
+    data = pinggu({"industrial_output": {2025: "1.8亿", 2026: "2.05亿"}},
+                  items=[{"id": "订单", "kind": "vehicle_order", "new": True, "executed": {2026: "3000万"}}], years=2026)
+    for fact in ("pg_other_pinggu_support", "industrial_output_record", "auto_parts_supplier"):
+        data["facts"].pop(fact, None)
+    most = {name: up_to for name, _, _, up_to in solve(data).missing_facts}
+    # 004 第十一条 "给予最高不超过 1000 万元资金支持"; 第十八条's fact is read by every article, 第十一条's 1000万
+    # the largest of them
+    assert most["pharma_leader_recognised"] == most["pg_other_pinggu_support"] == 10_000_000
+    # 第十二条 "给予企业最高不超过200万元" (the cap per enterprise a year, the default reading)
+    assert most["auto_parts_supplier"] == 2_000_000
+    # 第五条 "不超过 30 万元" for the first 500万, "年度支持资金总额不超过 100 万元" for the growth: 100万
+    assert most["rd_expense"] == 1_000_000
+    # 第四条 "给予不超过30万元奖励，其中……给予不超过50万元奖励": 50万
+    assert most["industrial_output_record"] == 500_000
+    order = [up_to for _, _, _, up_to in solve(data).missing_facts]
+    assert order == sorted(order, reverse=True)
 
 
 def test_a_program_passes_the_profile_itself():

@@ -209,7 +209,8 @@ function showPlan(plan) {
   $("readings").replaceChildren(...plan.payments.flatMap((p) => p.readings.map((r) => `${p.article}：${r}`))
     .filter((r, i, all) => all.indexOf(r) === i).map((r) => el("li", {text: r})));
   $("missing").replaceChildren(...(plan.missing_facts.length ? plan.missing_facts.map((m) =>
-    el("li", {}, el("code", {text: m.fact}), `（${m.description}）：${m.articles.join("、")} 需要`)) : [el("li", {text: "无"})]));
+    el("li", {}, el("code", {text: m.fact}), `（${m.description}）：${m.articles.join("、")} 需要`
+      + (m.up_to ? `，单笔最高 ${m.up_to.toLocaleString("zh-CN")} 元` : ""))) : [el("li", {text: "无"})]));
   const mine = new Set(form.policies.map((p) => p.id));
   $("not-taken").tBodies[0].replaceChildren(...plan.not_taken.filter((n) => mine.has(n.policy)).map((n) => el("tr", {},
     el("td", {text: n.policy}), el("td", {text: n.article}), el("td", {text: n.item}),
