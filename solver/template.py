@@ -118,6 +118,12 @@ def form(ruleset: Ruleset, district: str, years: tuple[int, ...], include_drafts
     for kind in sorted(need.kinds, key=list(vocab.kinds).index):
         info = vocab.kinds[kind]
         fields = [entry(info.fields[n], need.fields[kind][n]) for n in sorted(need.fields[kind], key=list(info.fields).index)]
+        if not any(f.per_year or n == "year" for n, f in info.fields.items()):
+            # no year of its own and no yearly figure: its years are the item's `years:` (a project's
+            # supported years), asked for like a field
+            fields.append({"name": "years", "type": "text", "values": [], "per_year": False, "label": "支持年度",
+                           "description": "支持年度（年份或区间，如 2025 或 2025-2027：本项获支持的各年）",
+                           "articles": list(need.kinds[kind])})
         kinds.append({"name": kind, "label": info.label, "articles": list(need.kinds[kind]), "fields": fields,
                       "event": "year" in info.fields})  # an event: its day decides whether a policy in force part of the year pays it
     return {"district": district, "years": list(years),

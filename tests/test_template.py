@@ -2,6 +2,7 @@
 policies (and the city's) read, at once."""
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
@@ -42,6 +43,34 @@ def test_the_tongzhou_template_asks_for_both_documents_facts():
         <= set(skeleton["facts"])
     kinds = {i["kind"]: i for i in skeleton["items"]}
     assert "finances" in kinds["tz_loan"] and "promoted_from" in kinds["tz_innovation_title"]
+
+
+@pytest.mark.parametrize("district, example, drafts, total", [
+    ("平谷区", "pinggu-2025", False, 1_755_000),          # README's table of examples
+    ("通州区", "tongzhou-projects", False, 19_500_000),
+    ("丰台区", "fengtai-growth", True, 2_835_000),         # 001 is a draft: --include-drafts
+])
+def test_a_template_filled_with_an_examples_values_gets_its_total(tmp_path, district, example, drafts, total):
+    """The template asks for every fact and item field the example gives: filled in with the
+    example's values (facts the example does not state left out), it pays the example's total."""
+    source = YAML(typ="safe").load((EXAMPLES / f"{example}.yaml").read_text(encoding="utf-8"))
+    years = str(source["years"])
+    out = run("template", "--district", district, "--years", years, *(["--include-drafts"] if drafts else []))
+    assert out.exit_code == 0, out.output
+    skeleton = YAML(typ="safe").load(out.output)
+    asked = {i["kind"]: set(i) - {"id", "kind"} for i in skeleton["items"]}
+    facts = {k: source["facts"][k] for k in skeleton["facts"] if k in source["facts"]}
+    assert set(facts) == set(source["facts"]), set(source["facts"]) - set(facts)  # none the template missed
+    for item in source["items"]:
+        assert set(item) - {"id", "kind", "date"} <= asked[item["kind"]], item
+    filled = {"enterprise": source["enterprise"], "years": skeleton["years"], "facts": facts, "items": source["items"]}
+    path = tmp_path / "filled.yaml"
+    with path.open("w", encoding="utf-8") as f:
+        YAML().dump(filled, f)
+    result = run("optimize", str(path), "--json", *(["--include-drafts"] if drafts else []))
+    assert result.exit_code == 0, result.output
+    import json
+    assert json.loads(result.output)["total"] == total
 
 
 def test_a_misspelt_district_and_an_existing_file(tmp_path):
