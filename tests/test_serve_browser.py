@@ -66,9 +66,14 @@ def field(browser, path: str):
     return browser.find_element(By.CSS_SELECTOR, f'[data-field="{path}"]')
 
 
-def test_the_pinggu_example_on_the_page(browser, server, tmp_path):
+def test_the_pinggu_example_on_the_page(browser, server, tmp_path, capsys):
     from selenium.webdriver.common.by import By
     open_page(browser, server)
+    # the page load as the browser measured it (Navigation Timing): reported, never asserted
+    timing = browser.execute_script("const n = performance.getEntriesByType('navigation')[0];"
+                                    "return [n.domContentLoadedEventEnd, n.loadEventEnd, n.transferSize];")
+    with capsys.disabled():
+        print(f"\npage load: DOMContentLoaded {timing[0]:.0f} ms, load {timing[1]:.0f} ms, {timing[2]} bytes")
     load_example(browser)
     name = field(browser, "profile.enterprise")  # typed by hand, as a user would
     name.clear()
