@@ -470,11 +470,7 @@ def template(district, years, rules, include_drafts, out) -> None:
     city's policies read, with the articles that need each."""
     paths, bundled = _rule_paths(rules)
     text = pipeline.template(district, years, paths, include_drafts, bundled)
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    _write_new(out, text)
-    click.echo(f"template written to {out}", err=True)
+    _emit(text, out, f"template written to {out}")
 
 
 @main.command()
@@ -507,11 +503,7 @@ def example(name, out) -> None:
         raise DiagnosticError(Diagnostic("error", "E316", f"no bundled example '{name}'", None,
                                          did_you_mean(name, found) or f"one of: {', '.join(found)}"))
     text = path.read_text(encoding="utf-8")
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    _write_new(out, text)
-    click.echo(f"{name} written to {out}: subsidy optimize {out}", err=True)
+    _emit(text, out, f"{name} written to {out}: subsidy optimize {out}")
 
 
 def _first_line(path) -> str:
@@ -520,6 +512,15 @@ def _first_line(path) -> str:
         if line.startswith("#"):
             return line.lstrip("# ").strip()
     return ""
+
+
+def _emit(text: str, out: str | None, said: str) -> None:
+    """TEXT on stdout, or written to the new file OUT with SAID on stderr."""
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    _write_new(out, text)
+    click.echo(said, err=True)
 
 
 def _write_new(out: str, text: str) -> None:
@@ -671,11 +672,7 @@ def new_policy(name, district, out) -> None:
     condition and one example clause, a draft that checks cleanly beside the bundled rules."""
     from solver.newpolicy import starting_rules
     text = starting_rules(name, district, bundled=tuple(pipeline.load_rules().policies))
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    _write_new(out, text)
-    click.echo(f"{name} written to {out}: subsidy check {out}", err=True)
+    _emit(text, out, f"{name} written to {out}: subsidy check {out}")
 
 
 @main.command()

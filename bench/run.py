@@ -142,7 +142,8 @@ def solve_highs(g) -> int:
     return round(-res.fun) if res.success else -1
 
 
-def solve_cpsat(g) -> int:
+def solve_cpsat(g, tuned: bool = True) -> int:
+    """CP-SAT, one worker; `tuned` adds linearization_level=2 (sections b-f), else its defaults."""
     from ortools.sat.python import cp_model
     m = linear_model(g)
     model = cp_model.CpModel()
@@ -156,28 +157,15 @@ def solve_cpsat(g) -> int:
     model.Maximize(sum(coef * xs[v] for v, coef in m.objective.items()))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.linearization_level = 2
+    if tuned:
+        solver.parameters.linearization_level = 2
     status = solver.Solve(model)
     return round(solver.ObjectiveValue()) if status == cp_model.OPTIMAL else -1
 
 
 def solve_cpsat_default(g) -> int:
     """CP-SAT on its defaults but one worker (no linearization_level): the ratio that counts."""
-    from ortools.sat.python import cp_model
-    m = linear_model(g)
-    model = cp_model.CpModel()
-    xs = [model.NewIntVar(lo, hi, name) for name, lo, hi in zip(m.names, m.lower, m.upper)]
-    for row, lo, hi in m.rows:
-        expr = sum(coef * xs[v] for v, coef in row.items())
-        if lo != float("-inf"):
-            model.Add(expr >= int(lo))
-        if hi != float("inf"):
-            model.Add(expr <= int(hi))
-    model.Maximize(sum(coef * xs[v] for v, coef in m.objective.items()))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    status = solver.Solve(model)
-    return round(solver.ObjectiveValue()) if status == cp_model.OPTIMAL else -1
+    return solve_cpsat(g, tuned=False)
 
 
 TONGZHOU = {"district": "通州区", "registered_in_beijing": True, "serious_dishonesty_3y": False,

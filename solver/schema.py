@@ -29,9 +29,9 @@ class PolicyNames(_Doc):
     document: Union[str, None]
 
 
-class Payment(_Doc):
+class ExplainedPayment(_Doc):
+    """A payment as `explain` lists it; `optimize`'s payments add the policy's title."""
     policy: str
-    policy_title: str
     article: str
     clause: str
     item: str
@@ -44,6 +44,10 @@ class Payment(_Doc):
     kind: Literal["computed", "discretionary"]
     readings_used: list[str]
     year_by_convention: bool
+
+
+class Payment(ExplainedPayment):
+    policy_title: str
 
 
 class ReadingInEffect(_Doc):
@@ -139,22 +143,6 @@ class OptimizeDoc(_Doc):
 
 
 # -- explain --------------------------------------------------------------------------------
-class ExplainedPayment(_Doc):
-    policy: str
-    article: str
-    clause: str
-    item: str
-    year: Year
-    amount: Money
-    bound_by: str
-    up_to: bool
-    readings: list[str]
-    draft: bool
-    kind: Literal["computed", "discretionary"]
-    readings_used: list[str]
-    year_by_convention: bool
-
-
 class ExplainDoc(_Doc):
     """`subsidy explain --json`."""
     policy: str

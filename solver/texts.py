@@ -21,6 +21,7 @@ from pathlib import Path
 
 from msgspec import Struct
 
+from .coverage import chinese_number as number
 from .diagnostics import Diagnostic, DiagnosticError, Span
 
 _CN = "零〇一二三四五六七八九十百"
@@ -39,22 +40,6 @@ class Heading(Struct, frozen=True):
     key: tuple[int, ...]  # its numbers: (19,), (7,), (2, 1), (4, 2, 2), (1,)
     line: int  # 1-based line of the text
     first_line: str  # the heading's line, cut to FIRST_LINE characters
-
-
-def number(text: str) -> int:
-    """'二十四' -> 24, '十七' -> 17, '九' -> 9, '百' forms up to 999."""
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0}
-    total, current = 0, 0
-    for ch in text:
-        if ch in digits:
-            current = digits[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-    return total + current
 
 
 def clean_line(line: str) -> str:
