@@ -301,12 +301,14 @@ class _Reader:
 
 
 def load_profile(path, vocab: Vocab) -> Profile:
-    """Read and validate a profile (a file's path, or the profile itself as a dict, as a program
-    or a web request gives it); raises DiagnosticError listing every mistake.
+    """Read and validate a profile (a file's path, the profile itself as a dict, as a program or a
+    web request gives it, or a `Profile` already read); raises DiagnosticError listing every mistake.
 
     A JSON profile is first read by the standard library's `json` (1000 items: 0.03 s, where the
     YAML reader takes 0.7 s), which keeps no positions: if it is refused, or read and found
     wrong, it is read again as YAML, whose messages point at the line and column."""
+    if isinstance(path, Profile):  # read and checked already (a program holding one)
+        return path
     if isinstance(path, dict):  # no file: messages name the key, at <profile>
         return _validated(path, "<profile>", vocab)
     text = _text(path, "profile")

@@ -141,3 +141,11 @@ def test_a_program_passes_the_profile_itself():
         assert "did you mean 'industrial_output'?" in str(err.diagnostics[0].help)
     else:
         raise AssertionError("a misspelt fact was accepted")
+
+
+def test_a_program_passes_a_profile_already_read():
+    # pipeline.optimize takes a Profile too (a program that read it once); the same plan as the file
+    from solver import pipeline
+    from solver.profile import load_profile
+    profile = load_profile(str(EXAMPLES / "pinggu-2025.yaml"), pipeline.load_rules().vocab)
+    assert pipeline.optimize(profile).total == 1_755_000  # README's table of examples
