@@ -17,7 +17,7 @@ from .readings import in_effect
 SCHEMA_VERSION = 1
 
 
-class Payment(Struct, frozen=True):
+class Payment(Struct, frozen=True, gc=False):
     policy: str
     article: str
     clause: str
@@ -33,7 +33,7 @@ class Payment(Struct, frozen=True):
     year_by_convention: bool = False  # one sum over several years of an item: its split by year is the earliest-years convention
 
 
-class NotTaken(Struct, frozen=True):
+class NotTaken(Struct, frozen=True, gc=False):
     policy: str
     article: str
     clause: str

@@ -23,7 +23,7 @@ from .show import show
 from .values import floor_money, fmt_money
 
 
-class Candidate(Struct, frozen=True):
+class Candidate(Struct, frozen=True, gc=False):
     """One payment the plan may make: a clause part, a subject (item or enterprise), a year."""
 
     index: int
@@ -81,7 +81,7 @@ class PaymentBound(Struct, frozen=True, gc=False):
             return bound
 
 
-class Ceiling(Struct, frozen=True):
+class Ceiling(Struct, frozen=True, gc=False):
     """A ceiling several candidates share."""
 
     clause: Clause
@@ -91,7 +91,7 @@ class Ceiling(Struct, frozen=True):
     label: str
 
 
-class Window(Struct, frozen=True):
+class Window(Struct, frozen=True, gc=False):
     """The years one subject is paid by one part must lie in one run of at most `years` years."""
 
     label: str
@@ -99,7 +99,7 @@ class Window(Struct, frozen=True):
     members: tuple[tuple[int, int], ...]  # (year, candidate)
 
 
-class Choice(Struct, frozen=True):
+class Choice(Struct, frozen=True, gc=False):
     """At most one option may be used; each option is a set of candidates."""
 
     kind: str  # duplication | one_per
@@ -107,7 +107,7 @@ class Choice(Struct, frozen=True):
     options: tuple[tuple[str, tuple[int, ...]], ...]
 
 
-class Support(Struct, frozen=True):
+class Support(Struct, frozen=True, gc=False):
     """A matching payment (配套) is paid only if one of the payments it matches is paid."""
 
     member: int
@@ -115,7 +115,7 @@ class Support(Struct, frozen=True):
     label: str
 
 
-class Refusal(Struct, frozen=True):
+class Refusal(Struct, frozen=True, gc=False):
     """Why a clause part pays a subject nothing in a year (None: in any year)."""
 
     clause: Clause

@@ -31,7 +31,7 @@ FORBIDDEN_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\ud
 Reader.NON_PRINTABLE = re.compile(FORBIDDEN_CHARACTERS)
 
 
-class Item(Struct, frozen=True):
+class Item(Struct, frozen=True, gc=False):
     id: str
     kind: str
     fields: dict  # name -> value, or {year: value} for a yearly field
