@@ -435,9 +435,11 @@ def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] |
     until = time.perf_counter() + max(RECHECK * took, RECHECK_MIN)
     more = prove_claim(ruleset, claim, years, DEFAULT_ITEMS + 1, pinned,
                        deadline=until if deadline is None else min(deadline, until), **kwargs)
+    timings = proof.timings | {"recheck": {k: v for k, v in more.timings.items() if k != "recheck"}}
     if more.verdict == "UNKNOWN":  # no time left to ask again: the first answer, saying so
-        return replace(proof, bounds=proof.bounds | {"rechecked_with": None})
-    return replace(more, bounds=more.bounds | {"rechecked_with": DEFAULT_ITEMS + 1, "first_with": DEFAULT_ITEMS})
+        return replace(proof, bounds=proof.bounds | {"rechecked_with": None}, timings=timings)
+    return replace(more, bounds=more.bounds | {"rechecked_with": DEFAULT_ITEMS + 1, "first_with": DEFAULT_ITEMS},
+                   timings=timings)
 
 
 def _check_claim(ruleset: Ruleset, claim: Claim, years: tuple[int, ...] | None) -> None:

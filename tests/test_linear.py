@@ -182,3 +182,39 @@ def test_plan_records_are_left_out_of_the_garbage_collector():
     result = build_result(g, optimize(g))
     records = [g.candidates[0], g.refusals[0], g.profile.items[0], result.payments[0], result.not_taken[0]]
     assert not any(gc.is_tracked(r) for r in records)
+
+
+# -- prove's time split (issue 17, item 4) ---------------------------------------------------
+def prove_json(*args: str) -> dict:
+    done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "prove", *args, "--json"], capture_output=True,
+                          check=True, cwd=ROOT)
+    doc = json.loads(done.stdout)
+    import jsonschema
+    from solver.schema import schema
+    jsonschema.validate(doc, schema("prove"))  # `timings` is documented in ProveDoc
+    return doc
+
+
+def test_prove_reports_the_whole_try_and_each_article():
+    # 平谷 at most 5000万 with one item of each kind: asked whole, Z3 does not decide it within
+    # the first try; its eleven articles' most add up to 4460万 (004 第三条 1000万, 第十一条 1000万,
+    # 第十条 750万, …), within the claim: PROVED article by article
+    doc = prove_json("at-most", "5000万", "--policy", "pinggu", "--items", "1")
+    assert doc["verdict"] == "PROVED"
+    assert sum(a["at_most"] for a in doc["by_article"]) == 44_600_000
+    timings = doc["timings"]
+    assert [a["article"] for a in timings["articles"]] == [a["article"] for a in doc["by_article"]]
+    assert timings["whole_try"] is not None and timings["whole"] is None and timings["not_vacuous"] is not None
+    assert timings["recheck"] is None  # --items given: no re-check
+    steps = [timings["model"], timings["whole_try"], timings["not_vacuous"]] + [a["seconds"] for a in timings["articles"]]
+    assert sum(steps) <= timings["total"] + 0.001 * len(steps)  # steps in sequence, each rounded to the ms
+
+
+def test_prove_reports_the_recheck_apart():
+    # at most 100亿 is decided asked whole (no article by article), then asked again with 3 items of each kind
+    doc = prove_json("at-most", "100亿", "--policy", "pinggu")
+    assert doc["verdict"] == "PROVED" and doc["by_article"] == []
+    assert doc["timings"]["articles"] == [] and doc["timings"]["whole_try"] is not None
+    again = doc["timings"]["recheck"]
+    assert doc["bounds"]["rechecked_with"] == 3 and again is not None and "recheck" not in again
+    assert again["total"] >= again["model"]
