@@ -198,7 +198,8 @@ def prove_json(*args: str) -> dict:
 def test_prove_reports_the_whole_try_and_each_article():
     # 平谷 at most 5000万 with one item of each kind: asked whole, Z3 does not decide it within
     # the first try; its eleven articles' most add up to 4460万 (004 第三条 1000万, 第十一条 1000万,
-    # 第十条 750万, …), within the claim: PROVED article by article
+    # 第十条 750万 = an innovative drug 300万 + a class-3 device 300万 + a class-1 veterinary drug
+    # 150万, one item of each kind, …), within the claim: PROVED article by article
     doc = prove_json("at-most", "5000万", "--policy", "pinggu", "--items", "1")
     assert doc["verdict"] == "PROVED"
     assert sum(a["at_most"] for a in doc["by_article"]) == 44_600_000
