@@ -694,6 +694,7 @@ def run() -> None:
     global _launched
     _launched = STARTED
     _utf8_out()
+    pipeline.collect_less()
     try:
         main()
         code: int | str | None = EXIT_OK

@@ -25,6 +25,9 @@ Prints, and writes to bench/results.md:
   g. 通州 enterprises with 2 to 400 candidate city awards in 4 directions and the district's
      matching (配套) of them, claimed over 2025-2027: the engine against HiGHS and CP-SAT on
      their default parameters (one worker, zero gap) (`--matching`: this section only, printed)
+  i. growth of the whole command: `cli.py optimize FILE --json` on JSON profiles of 1,000 to
+     20,000 generated items × 5 years, a fresh process each, CPU and wall time, the log-log
+     slope (`--growth`: this section only, printed)
 Times are measured in this run only: ratios, not seconds, are the result.
 """
 from __future__ import annotations
@@ -348,6 +351,58 @@ def profile_file(n_items: int, years: tuple[int, ...], seed: int):
 SPANS = {1: (2025,), 3: (2025, 2026, 2027), 5: (2024, 2025, 2026, 2027, 2028)}
 
 
+GROWTH_SIZES = (1000, 2000, 5000, 10000, 20000)
+
+
+def growth_section(sizes: tuple[int, ...] = GROWTH_SIZES, repeats: int = 3) -> list[str]:
+    """The whole command as a user runs it on a JSON profile of n generated items × 5 years
+    (reading, validating, grounding, solving with its proof, explaining, writing the JSON): a
+    fresh process per run, the rules cache warm, sizes interleaved, the median of `repeats`.
+    CPU is the child's user + system time (the machine is shared: wall time counts the others'
+    load too). The slope is the least-squares fit of log time on log size: 1 is linear."""
+    import json
+    import math
+    import resource
+    with tempfile.TemporaryDirectory(prefix="subsidy-growth-") as tmp:
+        env = dict(os.environ, SUBSIDY_CACHE_DIR=str(Path(tmp) / "cache"))
+        command = [sys.executable, str(ROOT / "cli.py"), "optimize"]
+        subprocess.run([sys.executable, str(ROOT / "cli.py"), "check"], env=env, capture_output=True, check=True)
+        paths = {}
+        for n in sizes:
+            paths[n] = Path(tmp) / f"{n}.json"
+            paths[n].write_text(json.dumps(as_dict(enterprise(n, SPANS[5], seed=n * 10 + 5)), ensure_ascii=False),
+                                encoding="utf-8")
+        cpu: dict[int, list[float]] = {n: [] for n in sizes}
+        wall: dict[int, list[float]] = {n: [] for n in sizes}
+        for _ in range(repeats):
+            for n in sizes:
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                started = time.perf_counter()
+                done = subprocess.run(command + [str(paths[n]), "--json"], env=env, capture_output=True, check=True)
+                wall[n].append(time.perf_counter() - started)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[n].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+                assert json.loads(done.stdout)["status"] == "optimal", n
+    t_cpu = {n: statistics.median(v) for n, v in cpu.items()}
+    t_wall = {n: statistics.median(v) for n, v in wall.items()}
+
+    def slope(t: dict[int, float]) -> float:
+        xs, ys = [math.log(n) for n in t], [math.log(v) for v in t.values()]
+        mx, my = statistics.fmean(xs), statistics.fmean(ys)
+        return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    out = ["## i. growth of the whole command (items × 5 years, JSON profile)", "",
+           f"`cli.py optimize FILE --json` in a fresh process, rules cache warm, median of {repeats} (sizes "
+           "interleaved). CPU = the process's user + system time. Targets: slope ≤ 1.1 from "
+           f"{sizes[0]:,} to {sizes[-1]:,} items; {sizes[-1]:,} items within 3× of 4 × 5,000.", "",
+           "| items | CPU s | wall s | CPU ms per 100 items |", "|---|---|---|---|"]
+    out += [f"| {n:,} | {t_cpu[n]:.2f} | {t_wall[n]:.2f} | {t_cpu[n] / n * 100_000:.1f} |" for n in sizes]
+    out += ["", f"Log-log slope: CPU {slope(t_cpu):.2f}, wall {slope(t_wall):.2f}."]
+    if 5000 in sizes and sizes[-1] == 20000:
+        out[-1] += (f" 20,000 items / (4 × 5,000 items): CPU {t_cpu[20000] / (4 * t_cpu[5000]):.2f}×, "
+                    f"wall {t_wall[20000] / (4 * t_wall[5000]):.2f}×.")
+    return out
+
+
 def memory_probe() -> None:
     """Run in a fresh process: the whole pipeline at 200 items × 5 years; print peak RSS in KiB."""
     import resource
@@ -472,7 +527,11 @@ def main() -> None:
     ap.add_argument("--batch", action="store_true", help="section f only (subsidy batch), printed, not written")
     ap.add_argument("--matching", action="store_true", help="section g only (通州 配套 matching), printed, not written")
     ap.add_argument("--serve", action="store_true", help="section h only (subsidy serve under load), printed, not written")
+    ap.add_argument("--growth", action="store_true", help="section i only (the whole command to 20,000 items), printed")
     args = ap.parse_args()
+    if args.growth:
+        print("\n".join(growth_section((1000, 2000, 5000) if args.quick else GROWTH_SIZES)))
+        return
     if args.serve:
         print("\n".join(serve_section((1, 4) if args.quick else (1, 4, 16), 3.0 if args.quick else 10.0)))
         return
@@ -565,6 +624,7 @@ def main() -> None:
     out += [""] + batch_section([200] if args.quick else [1000, 10000])
     out += [""] + matching_section([2, 10, 50] if args.quick else [2, 10, 50, 200, 400])
     out += [""] + serve_section((1, 4) if args.quick else (1, 4, 16), 3.0 if args.quick else 10.0)
+    out += [""] + growth_section((1000, 2000, 5000) if args.quick else GROWTH_SIZES)
     text = "\n".join(out) + "\n"
     print(text)
     if not args.quick:

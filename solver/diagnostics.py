@@ -13,7 +13,7 @@ from msgspec import Struct, field
 from .table import clean, width
 
 
-class Span(Struct, frozen=True):
+class Span(Struct, frozen=True, gc=False):
     """A place in a source file: 1-based line and column, `length` characters wide."""
 
     file: str

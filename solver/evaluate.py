@@ -34,7 +34,7 @@ class Undefined(Exception):
     """The text's figure has no value here (e.g. growth over a year whose figure is 0)."""
 
 
-class Env(Struct, frozen=True):
+class Env(Struct, frozen=True, gc=False):
     vocab: Vocab
     profile: Profile
     item: Item | None

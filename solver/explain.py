@@ -2,7 +2,7 @@
 bound it; and, for every clause part that paid nothing, why."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from msgspec import Struct
 from msgspec.structs import asdict
@@ -17,7 +17,7 @@ from .readings import in_effect
 SCHEMA_VERSION = 1
 
 
-class Payment(Struct, frozen=True):
+class Payment(Struct, frozen=True, gc=False):
     policy: str
     article: str
     clause: str
@@ -33,7 +33,7 @@ class Payment(Struct, frozen=True):
     year_by_convention: bool = False  # one sum over several years of an item: its split by year is the earliest-years convention
 
 
-class NotTaken(Struct, frozen=True):
+class NotTaken(Struct, frozen=True, gc=False):
     policy: str
     article: str
     clause: str
@@ -98,13 +98,64 @@ class Result(Struct, frozen=True):
         } | ({"range": self.range} if self.range is not None else {})
 
 
-def bound_by(g: Grounded, plan: Plan, c: Candidate, amount: int) -> str:
-    """What stopped this payment at `amount`."""
+class Usage:
+    """What one plan's payments use of each shared constraint of the grounded model, each
+    figured once, when first asked (explaining 20,000 items re-summed whole ceilings per
+    candidate: 31% of the command). `links` are each candidate's constraints."""
+
+    def __init__(self, g: Grounded, plan: Plan, links: Links | None = None):
+        self.g, self.paid = g, plan.amounts
+        self.links = links if links is not None else Links(g, whole(g))
+        self._sums: dict[int, int] = {}
+        self._subjects: dict[int, Counter] = {}
+        self._used: dict[int, list[str]] = {}
+        self._matched: dict[int, bool] = {}
+        self._years: dict[int, list[int]] = {}
+
+    def ceiling_sum(self, n: int) -> int:
+        """The plan's total under ceiling n."""
+        if n not in self._sums:
+            self._sums[n] = sum(self.paid.get(i, 0) for i in self.g.ceilings[n].members)
+        return self._sums[n]
+
+    def others(self, n: int, c: Candidate) -> list[str]:
+        """The subjects, besides c, of the payments the plan makes under ceiling n, sorted."""
+        if n not in self._subjects:
+            self._subjects[n] = Counter(self.g.candidates[i].subject for i in dict.fromkeys(self.g.ceilings[n].members)
+                                        if i in self.paid)
+        count = self._subjects[n]
+        mine = 1 if c.index in self.paid else 0
+        return sorted(s for s, k in count.items() if k - (mine if s == c.subject else 0) > 0)
+
+    def used(self, n: int) -> list[str]:
+        """The options of choice n the plan takes, in the choice's order."""
+        if n not in self._used:
+            self._used[n] = [k for k, members in self.g.choices[n].options if any(i in self.paid for i in members)]
+        return self._used[n]
+
+    def matched(self, n: int) -> bool:
+        """Whether the plan pays a payment that matching rule n matches."""
+        if n not in self._matched:
+            self._matched[n] = any(i in self.paid for i in self.g.supports[n].supporters)
+        return self._matched[n]
+
+    def years(self, n: int) -> list[int]:
+        """The years window n is paid in."""
+        if n not in self._years:
+            self._years[n] = sorted(y for y, i in self.g.windows[n].members if i in self.paid)
+        return self._years[n]
+
+
+def bound_by(g: Grounded, plan: Plan, c: Candidate, amount: int, usage: Usage | None = None) -> str:
+    """What stopped this payment at `amount`: its own bound, else the first shared ceiling the
+    plan fills that it is under."""
     if amount == c.most:
         return c.bound
-    for ceiling in g.ceilings:
-        if c.index in ceiling.members and sum(plan.amounts.get(i, 0) for i in ceiling.members) == ceiling.amount:
-            others = sorted({g.candidates[i].subject for i in ceiling.members if i != c.index and i in plan.amounts})
+    usage = usage or Usage(g, plan)
+    for n in usage.links.ceilings[c.index]:
+        ceiling = g.ceilings[n]
+        if usage.ceiling_sum(n) == ceiling.amount:
+            others = usage.others(n, c)
             shared = t(f", shared with {', '.join(others)}", f"，与 {'、'.join(others)} 共用") if others else ""
             return f"{ceiling.label.split(' ', 1)[1]}{shared}"
     return t(f"{c.bound} (paid {amount} of it)", f"{c.bound}（本方案付 {amount}）")
@@ -112,6 +163,7 @@ def bound_by(g: Grounded, plan: Plan, c: Candidate, amount: int) -> str:
 
 def build_result(g: Grounded, plan: Plan) -> Result:
     payments = []
+    usage = Usage(g, plan)
     by_policy: dict[str, tuple[str, ...]] = defaultdict(tuple)  # readings shaping a policy's conditions
     for cond in g.ruleset.conditions:
         by_policy[cond.policy] += cond.readings_used
@@ -123,7 +175,7 @@ def build_result(g: Grounded, plan: Plan) -> Result:
         c, amount = g.candidates[i], plan.amounts[i]
         used = tuple(sorted(set(c.part.readings_used + by_policy[c.policy.id] + c.policy.readings_used)))
         payments.append(Payment(c.policy.id, c.clause.article, c.part_key, c.subject, c.year, amount,
-                                bound_by(g, plan, c, amount), c.part.up_to,
+                                bound_by(g, plan, c, amount, usage), c.part.up_to,
                                 tuple(map(g.ruleset.say, c.clause.readings + c.part.readings)),
                                 c.policy.is_draft, "discretionary" if c.part.up_to else "computed", used,
                                 i in spread))
@@ -178,7 +230,7 @@ def build_result(g: Grounded, plan: Plan) -> Result:
     }
     benefits = tuple({"policy": c.policy, "article": c.article, "clause": c.key, "benefit": b} for c, b in g.benefits)
     return Result(g.profile.name, g.horizon, plan.status, plan.total, plan.bound, tuple(payments),
-                  tuple(not_taken(g, plan)), benefits, tuple(assumptions), certificate, plan.proofs,
+                  tuple(not_taken(g, plan, usage)), benefits, tuple(assumptions), certificate, plan.proofs,
                   readings_in_effect, None, missing_facts(g), policy_table(g.ruleset))
 
 
@@ -260,7 +312,7 @@ def missing_facts(g: Grounded) -> tuple[tuple[str, str, tuple[str, ...], int | N
     return tuple(sorted(facts, key=lambda f: (f[3] is None, -(f[3] or 0))))  # stable: first-seen order within
 
 
-def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:
+def not_taken(g: Grounded, plan: Plan, usage: Usage | None = None) -> list[NotTaken]:
     """Every clause part and subject that the plan pays nothing, with the reason."""
     paid_keys = {(g.candidates[i].part_key, g.candidates[i].subject) for i in plan.amounts}
     reasons: dict[tuple, list[tuple[int | None, str, str]]] = defaultdict(list)
@@ -269,13 +321,13 @@ def not_taken(g: Grounded, plan: Plan) -> list[NotTaken]:
         key = (r.clause.part_key(r.part) if r.part else r.clause.key, r.subject)
         reasons[key].append((r.year, r.kind, r.reason))
         clause_of[key] = r.clause
-    links = Links(g, whole(g))  # each candidate's constraints, found in one pass
+    usage = usage or Usage(g, plan)  # each candidate's constraints, found in one pass; the plan's use of each
     for c in g.candidates:
         key = (c.part_key, c.subject)
         if key in paid_keys:
             continue
         clause_of[key] = c.clause
-        why = _why_unpaid(g, plan, c, links)
+        why = _why_unpaid(g, c, usage)
         if why is not None:
             reasons[key].append((c.year, "dominated", why))
         elif plan.status == "optimal":  # nothing in the rules kept it out: the optimum did
@@ -305,29 +357,33 @@ def _order(c: Candidate) -> tuple:
     return (c.year, c.clause.order, c.clause.parts.index(c.part), c.subject)
 
 
-def _why_unpaid(g: Grounded, plan: Plan, c: Candidate, links: Links) -> str | None:
+def _why_unpaid(g: Grounded, c: Candidate, usage: Usage) -> str | None:
     """The choice, matching rule, window or ceiling that the plan's other payments use up, if any."""
-    for ch in (g.choices[n] for n in dict.fromkeys(n for n, _ in links.options[c.index])):
-        options = dict(ch.options)
-        used = [k for k, members in ch.options if any(i in plan.amounts for i in members)]
+    links, paid = usage.links, usage.paid
+    for n in dict.fromkeys(n for n, _ in links.options[c.index]):
+        ch = g.choices[n]
+        used = usage.used(n)
         if used:
             if ch.kind == "duplication":
-                taker = g.candidates[next(i for i in options[used[0]] if i in plan.amounts)]
+                taker = g.candidates[next(i for i in dict(ch.options)[used[0]] if i in paid)]
                 return t(f"从优不重复: {c.subject} is paid by {taker.policy.id} {taker.clause.article} "
                          f"({used[0]}), which pays more or equal",
                          f"从优不重复：{c.subject} 已由{name_of(taker.policy)} {taker.clause.article}（{used[0]}）"
                          "支持，金额不低于本条")
             return t(f"{ch.label}: {used[0]} was chosen", f"{ch.label}：已选 {used[0]}")
-    for s in (g.supports[n] for n in links.supports[c.index]):
-        if not any(i in plan.amounts for i in s.supporters):
+    for n in links.supports[c.index]:
+        if not usage.matched(n):
+            s = g.supports[n]
             return t(f"{s.label}: the plan does not take what it matches", f"{s.label}：方案未取其所配套的支持")
-    for w in (g.windows[n] for n in links.windows[c.index]):
-        years = sorted(y for y, i in w.members if i in plan.amounts)
+    for n in links.windows[c.index]:
+        years = usage.years(n)
         if years:
+            w = g.windows[n]
             return t(f"{w.label}: paid in {', '.join(map(str, years))} instead",
                      f"{w.label}：已在 {'、'.join(map(str, years))} 年支付")
-    for ceiling in (g.ceilings[n] for n in links.ceilings[c.index]):
-        if sum(plan.amounts.get(i, 0) for i in ceiling.members) >= ceiling.amount:
+    for n in links.ceilings[c.index]:
+        ceiling = g.ceilings[n]
+        if usage.ceiling_sum(n) >= ceiling.amount:
             return t(f"{ceiling.label} already reached", f"{ceiling.label} 已用满")
     return None
 

@@ -16,14 +16,14 @@ from msgspec.structs import replace
 
 from .ast import Literal
 from .evaluate import Env, Missing, Undefined, evaluate, why_false
-from .i18n import name_of, scope_word, t
+from .i18n import current, name_of, scope_word, t, use
 from .model import Cap, Clause, Part, Policy, Ruleset
 from .profile import Item, Profile
 from .show import show
 from .values import floor_money, fmt_money
 
 
-class Candidate(Struct, frozen=True):
+class Candidate(Struct, frozen=True, gc=False):
     """One payment the plan may make: a clause part, a subject (item or enterprise), a year."""
 
     index: int
@@ -35,7 +35,7 @@ class Candidate(Struct, frozen=True):
     year: int
     most: int  # the most this payment may be on its own, after its own ceilings and rounding
     raw: Fraction  # the amount the pay statement gives, before any ceiling
-    bound: str  # what sets `most`
+    label: str | PaymentBound  # what sets `most`: text, or what to write it from (`bound`)
     unit: int  # payments are whole multiples of this (the policy's rounding step, else 1)
     minimum: int  # the smallest payable amount
     forced: bool  # already granted: the plan must include it
@@ -45,8 +45,43 @@ class Candidate(Struct, frozen=True):
     def part_key(self) -> str:
         return self.clause.part_key(self.part)
 
+    @property
+    def bound(self) -> str:
+        """What sets `most`, in words (written when read: most candidates are never printed)."""
+        return self.label if isinstance(self.label, str) else self.label.text()
 
-class Ceiling(Struct, frozen=True):
+
+class PaymentBound(Struct, frozen=True, gc=False):
+    """What sets a payment's own maximum, kept to be written only if it is read: the pay
+    statement's figure, or the per-payment ceiling below it, and the policy's rounding. Written
+    in the language of the grounding (`lang`), as it would have been written then."""
+
+    lang: str
+    part: Part
+    policy: Policy
+    pay: int  # the pay statement's figure, floored to whole 元
+    cap: tuple[int, str] | None  # (amount, scope) of the per-payment ceiling that binds, if one does
+    rounded: int  # the most after rounding to the policy's unit
+
+    def text(self) -> str:
+        with use(self.lang):
+            part = self.part
+            if self.cap is not None:
+                most = self.cap[0]
+                bound = t(f"ceiling {fmt_money(most)} per {self.cap[1].replace('_', '-')}",
+                          f"{scope_word(self.cap[1])}上限 {fmt_money(most)}")
+            else:
+                most = self.pay
+                bound = f"{show(part.pay)} = {fmt_money(most)}" if not isinstance(part.pay, Literal) else \
+                    f"{t('up to ', '最高') if part.up_to else ''}{fmt_money(most)}"
+            if self.rounded != most:
+                unit = fmt_money(self.policy.rounding[0])
+                bound += t(f", rounded down to {fmt_money(self.rounded)} ({self.policy.id} rounding to {unit})",
+                           f"，按{name_of(self.policy)}取整到 {unit}，向下取整为 {fmt_money(self.rounded)}")
+            return bound
+
+
+class Ceiling(Struct, frozen=True, gc=False):
     """A ceiling several candidates share."""
 
     clause: Clause
@@ -56,7 +91,7 @@ class Ceiling(Struct, frozen=True):
     label: str
 
 
-class Window(Struct, frozen=True):
+class Window(Struct, frozen=True, gc=False):
     """The years one subject is paid by one part must lie in one run of at most `years` years."""
 
     label: str
@@ -64,7 +99,7 @@ class Window(Struct, frozen=True):
     members: tuple[tuple[int, int], ...]  # (year, candidate)
 
 
-class Choice(Struct, frozen=True):
+class Choice(Struct, frozen=True, gc=False):
     """At most one option may be used; each option is a set of candidates."""
 
     kind: str  # duplication | one_per
@@ -72,7 +107,7 @@ class Choice(Struct, frozen=True):
     options: tuple[tuple[str, tuple[int, ...]], ...]
 
 
-class Support(Struct, frozen=True):
+class Support(Struct, frozen=True, gc=False):
     """A matching payment (配套) is paid only if one of the payments it matches is paid."""
 
     member: int
@@ -80,7 +115,7 @@ class Support(Struct, frozen=True):
     label: str
 
 
-class Refusal(Struct, frozen=True):
+class Refusal(Struct, frozen=True, gc=False):
     """Why a clause part pays a subject nothing in a year (None: in any year)."""
 
     clause: Clause
@@ -134,6 +169,10 @@ class _Grounder:
         for c in ruleset.conditions:
             self._conditions[c.policy].append(c)
         self._items = {i.id: i for i in profile.items}
+        self._of_kind: dict[str, list[Item]] = defaultdict(list)  # the profile's items of each kind, in order
+        for i in profile.items:
+            self._of_kind[i.kind].append(i)
+        self._enterprise: dict[tuple[str, int], str | Exception | None] = {}
         self.defaults: set = set()
 
     def env(self, item: Item | None, year: int | None) -> Env:
@@ -161,7 +200,7 @@ class _Grounder:
             if kind is None:
                 self.subject(clause, part, policy, None)
                 continue
-            items = [i for i in self.profile.items if i.kind == kind]
+            items = self._of_kind.get(kind, [])
             if not items:
                 label = self.rules.vocab.kinds[kind].label
                 self.refuse(clause, part, "-", None, "no_item", t(f"the profile has no item of kind {kind} ({label})",
@@ -265,16 +304,35 @@ class _Grounder:
                                      f"（year_claims while_in_force；{span}）")
         return None
 
+    def enterprise_refusal(self, policy: Policy, year: int) -> str | None:
+        """Why the policy's enterprise-wide conditions fail in `year`, or None if they hold; the
+        same for every payment of the policy that year, so worked out once. Raises Missing or
+        Undefined, as evaluating them does, each time it is asked."""
+        key = (policy.id, year)
+        if key not in self._enterprise:
+            env = self.env(None, year)
+            try:
+                failed = next(((cond, req) for cond in self._conditions[policy.id] for req in cond.requires
+                               if not evaluate(req, env)), None)
+                if failed is None:
+                    self._enterprise[key] = None
+                else:
+                    cond, req = failed
+                    self._enterprise[key] = t(f"{policy.id} {cond.article}: {why_false(req, env)}",
+                                              f"{name_of(policy)} {cond.article}：{why_false(req, env)}")
+            except (Missing, Undefined) as err:
+                self._enterprise[key] = err
+        found = self._enterprise[key]
+        if isinstance(found, Exception):
+            raise found.with_traceback(None)
+        return found
+
     def payment(self, clause: Clause, part: Part, policy: Policy, item: Item | None, year: int) -> Candidate | None:
         subject = item.id if item else "enterprise"
-        enterprise_env = self.env(None, year)
-        for cond in self._conditions[policy.id]:
-            for req in cond.requires:
-                if not evaluate(req, enterprise_env):
-                    self.refuse(clause, part, subject, year, "ineligible",
-                                t(f"{policy.id} {cond.article}: {why_false(req, enterprise_env)}",
-                                  f"{name_of(policy)} {cond.article}：{why_false(req, enterprise_env)}"))
-                    return None
+        refusal = self.enterprise_refusal(policy, year)
+        if refusal is not None:
+            self.refuse(clause, part, subject, year, "ineligible", refusal)
+            return None
         env = self.env(item, year)
         tests = ([part.subject.where] if part.subject.where is not None else []) + list(part.requires)
         for req in tests:
@@ -282,22 +340,17 @@ class _Grounder:
                 self.refuse(clause, part, subject, year, "ineligible", why_false(req, env))
                 return None
         raw = Fraction(evaluate(part.pay, env))
-        most = max(floor_money(raw), 0)
-        bound = f"{show(part.pay)} = {fmt_money(most)}" if not isinstance(part.pay, Literal) else \
-            f"{t('up to ', '最高') if part.up_to else ''}{fmt_money(most)}"
+        most = pay = max(floor_money(raw), 0)
+        capped = None
         for cap in part.caps + clause.caps:
             if cap.scope in ("payment", "item_year"):
                 amount = floor_money(Fraction(evaluate(cap.amount, env)))
                 if amount < most:
-                    most, bound = amount, t(f"ceiling {fmt_money(amount)} per {cap.scope.replace('_', '-')}",
-                                            f"{scope_word(cap.scope)}上限 {fmt_money(amount)}")
+                    most, capped = amount, (amount, cap.scope)
         unit, minimum = policy.rounding or (1, 1)
         rounded = most - most % unit
         rounding_loss = most - rounded
-        if rounded != most:
-            bound += t(f", rounded down to {fmt_money(rounded)} ({policy.id} rounding to {fmt_money(unit)})",
-                       f"，按{name_of(policy)}取整到 {fmt_money(unit)}，向下取整为 {fmt_money(rounded)}")
-            most = rounded
+        most = rounded
         if most < max(minimum, 1):
             reason = t(f"amount {fmt_money(most + rounding_loss)} is 0", f"金额 {fmt_money(most + rounding_loss)} 为零") \
                 if most + rounding_loss <= 0 else \
@@ -311,6 +364,7 @@ class _Grounder:
         for one in clause.one_per:
             if one.unless is None or not evaluate(one.unless, env):
                 one_key = evaluate(one.key, env)
+        bound = PaymentBound(current(), part, policy, pay, capped, rounded)
         return Candidate(len(self.candidates), clause, part, policy, subject, item, year, most, raw, bound,
                          unit, max(minimum, 1), forced, one_key)
 
@@ -318,19 +372,24 @@ class _Grounder:
     def link_matches(self) -> None:
         """A matching part pays only on an item its policy pays: drop those with nothing to
         match, renumber, and record which payments each match rests on."""
+        by_payer: dict[tuple[str, str], list[Candidate]] = defaultdict(list)  # (policy, subject) -> its payments
+        for c in self.candidates:
+            by_payer[(c.policy.id, c.subject)].append(c)
         kept: list[Candidate] = []
         for c in self.candidates:
-            if c.part.matches and not any(d.policy.id == c.part.matches and d.subject == c.subject
-                                          for d in self.candidates):
+            if c.part.matches and not by_payer.get((c.part.matches, c.subject)):
                 self.refuse(c.clause, c.part, c.subject, c.year, "ineligible",
                             t(f"matches {c.part.matches}, which cannot pay {c.subject} (see its own reason)",
                               f"配套 {c.part.matches}，而后者不能支持 {c.subject}（见其原因）"))
                 continue
             kept.append(replace(c, index=len(kept)))
         self.candidates = kept
+        by_payer = defaultdict(list)
+        for c in kept:
+            by_payer[(c.policy.id, c.subject)].append(c.index)
         for c in kept:
             if c.part.matches:
-                supporters = tuple(d.index for d in kept if d.policy.id == c.part.matches and d.subject == c.subject)
+                supporters = tuple(by_payer[(c.part.matches, c.subject)])
                 self.supports.append(Support(c.index, supporters,
                                              t(f"{c.clause.policy} {c.clause.article} matches {c.part.matches} on {c.subject}",
                                                f"{c.clause.policy} {c.clause.article} 对 {c.subject} 配套 {c.part.matches}")))
@@ -354,6 +413,9 @@ class _Grounder:
                 self.ceiling(clause, cap, members)
             for one in clause.one_per:
                 self.one_per(clause, one, members)
+        self._by_subject = defaultdict(list)  # each subject's payments, for the lower levels of a promotion
+        for c in self.candidates:
+            self._by_subject[c.subject].append(c)
         for members in by_part_subject.values():
             if members[0].part.difference:
                 self.difference(members)
@@ -376,8 +438,8 @@ class _Grounder:
         if not lower:
             return
         group = c0.policy.no_duplication
-        paid_lower = [c.index for c in self.candidates if c.subject in lower and
-                      (c.clause.key == c0.clause.key or (group is not None and c.policy.no_duplication == group))]
+        paid_lower = sorted(c.index for s in lower for c in self._by_subject.get(s, ())
+                            if c.clause.key == c0.clause.key or (group is not None and c.policy.no_duplication == group))
         if not paid_lower:
             return
         amount = max(c.most for c in members)
@@ -422,7 +484,7 @@ class _Grounder:
         for i in indices:
             c = self.candidates[i]
             if amount < c.most:
-                self.candidates[i] = replace(c, most=amount - amount % c.unit, bound=bound)
+                self.candidates[i] = replace(c, most=amount - amount % c.unit, label=bound)
 
     def one_per(self, clause: Clause, one, members: list[Candidate]) -> None:
         groups = defaultdict(lambda: defaultdict(list))

@@ -350,6 +350,23 @@ def write_atomic(out: str, data: bytes) -> None:
         raise
 
 
+#: The garbage collector's thresholds for a command's process. The default (700, 10, 10) runs
+#: the youngest generation's pass every 700 new objects, and a 20,000-item plan makes millions
+#: that live to the end (candidates, refusals, payments): measured at 20,000 items × 5 years,
+#: 2.78 s with the default, 2.54 s with these after `gc.freeze()`, the same as with the
+#: collector off, and the same peak memory (the pipeline makes almost no cyclic garbage). The
+#: records themselves are untracked (`gc=False`: they never hold what holds them).
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
+def collect_less() -> None:
+    """For a command's process, once its modules are imported: what it holds so far is kept for
+    good (`gc.freeze`) and the collector runs GC_THRESHOLDS apart."""
+    import gc
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def _deadline(timeout: float | None) -> float | None:
     """When the command must answer: --timeout counts from the command's start, so reading and
     checking the rules and grounding the profile count against it too."""
@@ -418,9 +435,11 @@ def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] |
     until = time.perf_counter() + max(RECHECK * took, RECHECK_MIN)
     more = prove_claim(ruleset, claim, years, DEFAULT_ITEMS + 1, pinned,
                        deadline=until if deadline is None else min(deadline, until), **kwargs)
+    timings = proof.timings | {"recheck": {k: v for k, v in more.timings.items() if k != "recheck"}}
     if more.verdict == "UNKNOWN":  # no time left to ask again: the first answer, saying so
-        return replace(proof, bounds=proof.bounds | {"rechecked_with": None})
-    return replace(more, bounds=more.bounds | {"rechecked_with": DEFAULT_ITEMS + 1, "first_with": DEFAULT_ITEMS})
+        return replace(proof, bounds=proof.bounds | {"rechecked_with": None}, timings=timings)
+    return replace(more, bounds=more.bounds | {"rechecked_with": DEFAULT_ITEMS + 1, "first_with": DEFAULT_ITEMS},
+                   timings=timings)
 
 
 def _check_claim(ruleset: Ruleset, claim: Claim, years: tuple[int, ...] | None) -> None:

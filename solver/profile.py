@@ -17,7 +17,7 @@ from ruamel.yaml.reader import Reader, ReaderError
 
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
 from .model import FactInfo, Vocab
-from .values import ValueProblem, parse_date, parse_money, parse_rate, shown
+from .values import MONEY_LIMIT, ValueProblem, parse_date, parse_money, parse_rate, shown
 
 TOP_KEYS = ("enterprise", "years", "facts", "items")
 YEAR_RANGE = (1949, 2200)
@@ -31,7 +31,7 @@ FORBIDDEN_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\ud
 Reader.NON_PRINTABLE = re.compile(FORBIDDEN_CHARACTERS)
 
 
-class Item(Struct, frozen=True):
+class Item(Struct, frozen=True, gc=False):
     id: str
     kind: str
     fields: dict  # name -> value, or {year: value} for a yearly field
@@ -157,6 +157,8 @@ def _refuse_aliases(path: str, what: str, text: str) -> None:
 
 
 def key_span(path: str, node, key, length: int | None = None) -> Span:
+    if getattr(node, "lc", None) is None:  # read by `json`: no positions (asking raised and caught per key)
+        return node_span(path, node)
     try:
         line, col = node.lc.key(key)
     except (AttributeError, KeyError, TypeError):
@@ -165,6 +167,8 @@ def key_span(path: str, node, key, length: int | None = None) -> Span:
 
 
 def value_span(path: str, node, key) -> Span:
+    if getattr(node, "lc", None) is None:  # read by `json`: no positions
+        return node_span(path, node)
     try:
         line, col = node.lc.value(key) if isinstance(node, dict) else node.lc.item(key)
     except (AttributeError, KeyError, TypeError, IndexError):
@@ -190,7 +194,7 @@ def convert(value, info: FactInfo, vocab: Vocab):
         if isinstance(value, int):
             if value < 0:  # refused however written, as '-1.8亿' is
                 raise ValueProblem(f"{value} is negative")
-            return parse_money(str(value))
+            return value if value <= MONEY_LIMIT else parse_money(str(value))  # which says why not
         if isinstance(value, float):
             # never hint a unit for this figure: '180000000.5万' would multiply an amount in 元 by 10,000
             whole = f"{int(value)}" if value == value and abs(value) < 1e18 else "whole 元"

@@ -43,12 +43,14 @@ class Proof(Struct, frozen=True):
     replay: str | None  # the command that replays it
     by_article: tuple[tuple[str, int], ...] = ()  # PROVED article by article: each article's proven most
     bounds: dict = {}  # the enterprises the verdict is about: items of each kind, money range, pinned facts
+    timings: dict = {}  # seconds of each step (`Timings`); `recheck`: the re-check's own, added by pipeline.prove
 
     def to_json(self) -> dict:
         return {"verdict": self.verdict, "claim": self.claim.describe(), "years": list(self.years),
                 "bounds": self.bounds,
                 "counterexample": self.counterexample, "witness": list(self.witness), "replay": self.replay,
-                "by_article": [{"article": a, "at_most": most} for a, most in self.by_article]}
+                "by_article": [{"article": a, "at_most": most} for a, most in self.by_article],
+                "timings": self.timings}
 
     def scope(self) -> str:
         """What PROVED is relative to, in words."""
@@ -67,6 +69,31 @@ class Proof(Struct, frozen=True):
                  f"figure at most {b.get('money_max'):,} 元{pinned}{again}",
                  f"适用于每类项目不超过 {b.get('items_per_kind')} 个、每个金额不超过 {b.get('money_max'):,} 元的"
                  f"任何企业{pinned}{again}")
+
+
+class Timings:
+    """Where a proof's time went, in seconds: building the symbolic model (`model`), the first
+    limited try of the claim whole (`whole_try`, None when not made), each article's most
+    (`articles`), the claim asked whole without that limit (`whole`), the check that the bounds
+    admit an enterprise paid something (`not_vacuous`), and all of it (`total`); `recheck`, the
+    same of the proof asked again with one more item of each kind (pipeline.prove), or None."""
+
+    def __init__(self):
+        self.started = time.perf_counter()
+        self.steps: dict = {"model": None, "whole_try": None, "articles": [], "whole": None, "not_vacuous": None}
+
+    def timed(self, step: str, fn, *args):
+        start = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.steps[step] = round(time.perf_counter() - start, 3)
+
+    def article(self, article: str, seconds: float) -> None:
+        self.steps["articles"].append({"article": article, "seconds": round(seconds, 3)})
+
+    def done(self) -> dict:
+        return self.steps | {"total": round(time.perf_counter() - self.started, 3), "recheck": None}
 
 
 def selected(rules: Ruleset, policy: str, article: str | None) -> list[Clause]:
@@ -102,28 +129,32 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
     policies = {c.policy for c in clauses}
     years = years or default_years(rules, policies)
     per_item = 1 if claim.kind == "at_most" and claim.per == "item" else items
-    model = SymbolicModel(rules, clauses, years, per_item, pinned or {}, money_max)
+    clock = Timings()
+    model = clock.timed("model", SymbolicModel, rules, clauses, years, per_item, pinned or {}, money_max)
     scope = {"items_per_kind": per_item, "money_max": money_max,
              "pinned": {k: str(v) for k, v in sorted((pinned or {}).items())}}
     solver = z3.Solver()
     solver.add(*model.constraints)
     solver.add(_negation(model, claim))
     articles = _articles(model, claim)
-    first = JOINT_FIRST if len(articles) > 1 else None  # a claim over several articles may be proved by parts
-    result = _check(solver, deadline, first)
-    if result == z3.unknown and first is not None:
+    by_parts = len(articles) > 1  # a claim over several articles may be proved by parts
+    if by_parts:
+        result = clock.timed("whole_try", _check, solver, deadline, JOINT_FIRST)
+    else:
+        result = clock.timed("whole", _check, solver, deadline, None)
+    if result == z3.unknown and by_parts:
         parts_end = time.perf_counter() + PARTS
         bounds = _by_article(rules, claim, years, per_item, pinned or {}, money_max,
-                             parts_end if deadline is None else min(deadline, parts_end), articles)
+                             parts_end if deadline is None else min(deadline, parts_end), articles, clock)
         if bounds is not None and sum(most for _, most in bounds) <= claim.amount:
-            _not_vacuous(model, claim, deadline)
-            return Proof("PROVED", claim, years, None, (), None, tuple(bounds), scope)
-        result = _check(solver, deadline, None)
+            clock.timed("not_vacuous", _not_vacuous, model, claim, deadline)
+            return Proof("PROVED", claim, years, None, (), None, tuple(bounds), scope, clock.done())
+        result = clock.timed("whole", _check, solver, deadline, None)
     if result == z3.unsat:
-        _not_vacuous(model, claim, deadline)
-        return Proof("PROVED", claim, years, None, (), None, (), scope)
+        clock.timed("not_vacuous", _not_vacuous, model, claim, deadline)
+        return Proof("PROVED", claim, years, None, (), None, (), scope, clock.done())
     if result == z3.unknown:
-        return Proof("UNKNOWN", claim, years, None, (), None, (), scope)
+        return Proof("UNKNOWN", claim, years, None, (), None, (), scope, clock.done())
     m = solver.model()
     profile = model.profile_of(m)
     profile = {"enterprise": "counter-example", "years": f"{years[0]}-{years[-1]}", **profile}
@@ -134,13 +165,18 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
                      "item": c.subject, "year": c.year, "amount": m.eval(c.amount).as_long()}
                     for c in about if m.eval(c.amount, model_completion=True).as_long() > 0)
     only = claim.policy + (f".{claim.article}" if claim.article else "") if claim.kind == "at_most" else claim.group
-    return Proof("REFUTED", claim, years, profile, witness, f"subsidy optimize COUNTEREXAMPLE --only {only}", (), scope)
+    return Proof("REFUTED", claim, years, profile, witness, f"subsidy optimize COUNTEREXAMPLE --only {only}", (), scope,
+                 clock.done())
 
 
-#: Seconds the claim is first asked whole when it spans several articles: most claims are
-#: decided well within this, either way (a counter-example is found in ~0.1 s). Those still
-#: open are tried article by article (`_by_article`), then asked whole again.
-JOINT_FIRST = 2.0
+#: Seconds the claim is first asked whole when it spans several articles; those still open are
+#: tried article by article (`_by_article`), then asked whole again. Measured (README, "Claims"):
+#: asked whole, 平谷 claims (11 articles, 2 items of each kind) were decided in 0.02-0.58 s or not
+#: in 20 s (6000万 to 1.5亿), 通州 ones (13 and 16 articles) in under 0.1 s; the number of
+#: articles does not tell them apart (going article by article at once made every decided claim
+#: 5-10× slower: 平谷 at most 2亿 5.2 s -> 15.8 s). So the try is short, not skipped: 2 s -> 1 s
+#: took `prove at-most 1亿 --policy pinggu` from 19.7 s to 16.6 s.
+JOINT_FIRST = 1.0
 #: Seconds the articles may take before the claim is asked whole again: Optimize took up to 6 s
 #: for one 平谷 article, 21 s for all eleven; a claim the parts cannot prove waits at most this.
 PARTS = 60.0
@@ -177,7 +213,7 @@ def _articles(model: SymbolicModel, claim: Claim) -> list[str]:
 
 
 def _by_article(rules: Ruleset, claim: Claim, years: tuple[int, ...], per_item: int, pinned: dict, money_max: int,
-                deadline: float | None, articles: list[str]) -> list[tuple[str, int]] | None:
+                deadline: float | None, articles: list[str], clock: Timings | None = None) -> list[tuple[str, int]] | None:
     """The most each article can pay any enterprise, each proven by Z3's Optimize on the rules of
     that article alone (and the city awards it matches), over the claim's years; None if one is
     unbounded or not found by `deadline`, or as soon as their sum exceeds the claim.
@@ -193,6 +229,7 @@ def _by_article(rules: Ruleset, claim: Claim, years: tuple[int, ...], per_item: 
     command proved it in 24 s.)"""
     bounds = []
     for article in articles:
+        start = time.perf_counter()
         part = replace(claim, article=article)
         model = SymbolicModel(rules, with_support(rules, selected(rules, claim.policy, article)), years, per_item,
                               pinned, money_max)
@@ -208,7 +245,10 @@ def _by_article(rules: Ruleset, claim: Claim, years: tuple[int, ...], per_item: 
             opt.set("timeout", max(int(left * 1000), 1))
         opt.add(*model.constraints)
         most = opt.maximize(z3.Sum([c.amount for c in mine]) if mine else z3.IntVal(0))
-        if opt.check() != z3.sat or not z3.is_int_value(most.upper()):
+        answer = opt.check()
+        if clock is not None:
+            clock.article(article, time.perf_counter() - start)
+        if answer != z3.sat or not z3.is_int_value(most.upper()):
             return None  # unbounded (a rate of a fact with no ceiling), or out of time
         bounds.append((article, most.upper().as_long()))
         if sum(b for _, b in bounds) > claim.amount:

@@ -214,6 +214,25 @@ class ByArticle(_Doc):
     at_most: Money
 
 
+class ArticleTime(_Doc):
+    article: str
+    seconds: float
+
+
+class ProofTimings(_Doc):
+    """Seconds of each step of one proof (solver/prove.py, `Timings`); None: the step was not made."""
+    model: float  # building the symbolic model
+    whole_try: Union[float, None]  # the claim asked whole for at most JOINT_FIRST seconds
+    articles: list[ArticleTime]  # each article's most (Optimize), in order
+    whole: Union[float, None]  # the claim asked whole with no limit but the command's
+    not_vacuous: Union[float, None]  # the check that the bounds admit an enterprise paid something
+    total: float
+
+
+class Timings(ProofTimings):
+    recheck: Union[ProofTimings, None]  # the proof asked again with one more item of each kind, if it was
+
+
 class ProveDoc(_Doc):
     """`subsidy prove … --json`. `counterexample` is a profile (see the profile schema)."""
     verdict: Literal["PROVED", "REFUTED", "UNKNOWN"]
@@ -224,6 +243,7 @@ class ProveDoc(_Doc):
     witness: list[Witness]
     replay: Union[str, None]
     by_article: list[ByArticle]
+    timings: Timings
 
 
 # -- ledger (input) -------------------------------------------------------------------------

@@ -51,7 +51,9 @@ def parse_money(text: str) -> int:
     m = _MONEY.match(text)
     if not m:
         raise ValueProblem(f"'{shown(text)}' is not an amount of money; write e.g. 500万, 1.8亿 or 12000元")
-    amount = number(m.group(1), text) * UNITS[m.group(2) or "元"]
+    digits, unit = m.group(1), UNITS[m.group(2) or "元"]
+    # whole figures (most of a profile's) in integers; decimals exactly, as Fractions
+    amount = int(digits) * unit if "." not in digits and len(digits) <= DIGITS else number(digits, text) * unit
     if amount.denominator != 1:
         raise ValueProblem(f"'{text}' is not a whole number of 元 ({float(amount):g} 元)")
     if abs(amount) > MONEY_LIMIT:
