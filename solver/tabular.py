@@ -227,6 +227,8 @@ def _header_key(cell) -> tuple[str | None, str | None]:
 def _named(text: str) -> tuple[str | None, str | None]:
     if text in _NAME_OF:
         return _NAME_OF[text], None
+    if len(text) > 2 * max(map(len, _NAME_OF)) + 10:  # longer than a name and its unit: and the match below
+        return None, None                             # is quadratic in the number of '(' (20,000: 6 s)
     m = re.fullmatch(r"(.+?)(?:\((.*)\)|/(.+)|(万元|元))", text)
     if m and m.group(1) in _NAME_OF:
         return _NAME_OF[m.group(1)], next(g for g in m.groups()[1:] if g is not None)
@@ -671,6 +673,9 @@ def save(content: str | bytes, out: str, kind: str, inputs: tuple[str, ...] = ()
     if os.path.islink(out) or os.path.isdir(out):
         raise DiagnosticError(Diagnostic("error", "E521", f"{option} '{out}' is a link or a folder", None,
                                          "name a new file"))
+    if os.path.exists(out) and not os.path.isfile(out):  # never opened to look: a pipe would block the read
+        raise DiagnosticError(Diagnostic("error", "E521", f"{option} '{out}' is not a regular file (a pipe or a "
+                                         "device): it is not overwritten", None, "name a new file"))
     if os.path.exists(out):
         same = [p for p in inputs if os.path.exists(p) and os.path.samefile(p, out)]
         if same or not _written_by_us(out, kind, suffix):
