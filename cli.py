@@ -59,6 +59,11 @@ def _guard(fn):
             raise
         except click.ClickException:  # a bad option value (click.BadParameter): click's usage message, exit 2
             raise
+        except OSError as err:  # the system refused a path (readers and writers map theirs; this is the net)
+            where = f" '{err.filename}'" if err.filename else ""
+            click.echo(f"error[E982]: cannot use{where}: {err.strerror or err}\n  = help: check the path and its "
+                       "permissions", err=True)
+            sys.exit(EXIT_INPUT)
         except Exception as err:  # a bug of ours: say so plainly
             if os.environ.get("SUBSIDY_DEBUG"):
                 raise

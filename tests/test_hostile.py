@@ -26,6 +26,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -364,7 +365,7 @@ def test_hostile_paths(tmp_path_factory, monkeypatch, what, use):
     finally:
         (base / "unreadable.yaml").chmod(0o600)
     assert (base / "precious.txt").read_text(encoding="utf-8") == "keep me\n"  # never written through or over
-    assert not (base / "fifo").is_file()
+    assert not (base / "fifo").is_file() and stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
 # ---- the worst cases, under a memory limit ---------------------------------------------------------
@@ -478,3 +479,14 @@ def test_a_document_nested_too_deeply_is_located(tmp_path, name, text, line):
     result = invoke("regressions", ["optimize", str(path)])
     assert result.exit_code == 2 and "error[E983]" in result.output
     assert re.search(rf"p\.(json|yaml):{line}:\d+", result.output), result.output
+
+
+def test_an_os_error_no_reader_foresaw_is_a_diagnostic_naming_the_path(monkeypatch):
+    # the guard's net: whatever the system refuses ends in exit 2 with the path, never exit 70
+    from solver import pipeline
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "/srv/台账/plan.yaml")
+    monkeypatch.setattr(pipeline, "optimize", refused)
+    result = invoke("regressions", ["optimize", str(EXAMPLES / "pinggu-2025.yaml")])
+    assert result.exit_code == 2 and "error[E982]" in result.output and "'/srv/台账/plan.yaml'" in result.output
