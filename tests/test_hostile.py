@@ -499,3 +499,17 @@ def test_fmt_reads_a_file_of_alternating_blank_lines_in_linear_time(tmp_path):
     path.write_text("# c\n\n" * 300_000, encoding="utf-8")
     result = invoke("regressions", ["fmt", "--check", str(path)])
     assert result.exit_code == 1 and "would reformat" in result.output, result.output
+
+
+def test_a_csv_header_of_many_unknown_cells_asks_did_you_mean_of_a_few(tmp_path, monkeypatch):
+    # a header of a million cells asked difflib about each (23 s); the first 20 distinct now
+    from solver import tabular
+    asked = []
+    real = tabular.did_you_mean
+    monkeypatch.setattr(tabular, "did_you_mean", lambda name, known: asked.append(name) or real(name, known))
+    ledger = tmp_path / "l.csv"
+    ledger.write_text("poa," + "a," * 100_000 + "licy,article,item,year,amount\npinggu,第三条,enterprise,2025,1\n",
+                      encoding="utf-8")
+    result = invoke("regressions", ["audit", str(EXAMPLES / "pinggu-2025.yaml"), str(ledger)])
+    assert result.exit_code == 2 and "error[E501]" in result.output and "did you mean 'policy'" in result.output
+    assert len(asked) <= 20
