@@ -38,6 +38,8 @@ def _guard(fn):
     the language of --lang (else the locale's), and only its own: the language is reset after it."""
     @wraps(fn)
     def wrapper(*args, **kwargs):
+        from solver import limits
+        limits.reset()  # no limit met yet by this command
         try:
             with i18n.use(click.get_current_context().meta.get("subsidy_lang") or i18n.from_locale()):
                 return fn(*args, **kwargs)
@@ -57,6 +59,11 @@ def _guard(fn):
             raise
         except click.ClickException:  # a bad option value (click.BadParameter): click's usage message, exit 2
             raise
+        except OSError as err:  # the system refused a path (readers and writers map theirs; this is the net)
+            where = f" '{err.filename}'" if err.filename else ""
+            click.echo(f"error[E982]: cannot use{where}: {err.strerror or err}\n  = help: check the path and its "
+                       "permissions", err=True)
+            sys.exit(EXIT_INPUT)
         except Exception as err:  # a bug of ours: say so plainly
             if os.environ.get("SUBSIDY_DEBUG"):
                 raise
@@ -170,6 +177,13 @@ def _left(timeout: float | None, default: float | None = None) -> float:
 
 
 def _say_default_limit(timeout: float | None, default: float | None = None) -> None:
+    from solver import limits
+    if limits.memory_met():  # the memory ceiling stopped Z3, not the clock
+        click.echo(i18n.t(f"stopped at Z3's memory ceiling of {limits.memory_mb()} MB: set SUBSIDY_Z3_MEMORY_MB for "
+                          "more, or ask a smaller question",
+                          f"已在 Z3 内存上限 {limits.memory_mb()} MB 处停止：可设 SUBSIDY_Z3_MEMORY_MB 放宽，或缩小问题"),
+                   err=True)
+        return
     if timeout is None:
         limit = DEFAULT_LIMIT if default is None else default
         click.echo(i18n.t(f"stopped at the default limit of {limit:g} s: give --timeout S for a longer search",
@@ -218,6 +232,7 @@ def check(rules, as_json, show_coverage, strict, deep, readings) -> None:
             click.echo(render(err.diagnostics), err=True)
             sys.exit(EXIT_INPUT)
         findings = deep_check(ruleset)
+        _say_default_limit(0.0)  # a question Z3 left at its memory ceiling found nothing: say so
         if as_json:
             click.echo(to_json({"ok": True, "findings": [f.as_dict() for f in findings]}), nl=False)
         else:
@@ -373,6 +388,7 @@ def _with_common(fn):
 
 
 def _report(proof, out, as_json, timeout=None) -> None:
+    from solver import limits
     if proof.verdict == "REFUTED" and out:
         pipeline.save_counterexample(proof, out)
     if as_json:
@@ -400,7 +416,10 @@ def _report(proof, out, as_json, timeout=None) -> None:
                          f"their sum, {whole}):", f"  逐条（每条单独证明的最高额；整体不超过其和 {whole}）："))
             for article, most in proof.by_article:
                 click.echo(t(f"    {article}: at most {most:,} 元", f"    {article}：最高 {most:,} 元"))
-        if proof.verdict == "UNKNOWN":
+        if proof.verdict == "UNKNOWN" and limits.memory_met():
+            click.echo(t("  Z3 did not decide the claim within its memory ceiling: neither proved nor refuted.",
+                         "  Z3 未能在内存上限内判定：既未证明也未推翻。"))
+        elif proof.verdict == "UNKNOWN":
             click.echo(t("  Z3 did not decide the claim within --timeout: neither proved nor refuted. Give it more "
                          "time, or ask a smaller question (fewer --items, one --article, one --year).",
                          "  Z3 未能在 --timeout 内判定：既未证明也未推翻。请给更多时间，或缩小问题"

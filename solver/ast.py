@@ -63,10 +63,19 @@ class Call(Struct, frozen=True, tag=True, tag_field="node"):
 
 
 class Arith(Struct, frozen=True, tag=True, tag_field="node"):
-    op: str  # + - *
-    left: "Expr"
-    right: "Expr"
+    """A chain of one precedence level read left to right: `a + b - c` is items (a, b, c) with
+    ops ('+', '-'); a product's ops are all '*'. Flat, so a chain of any length has depth one."""
+
+    ops: tuple[str, ...]  # the operator before each item after the first: + - or *
+    items: tuple["Expr", ...]
     span: Span
+
+    def upto(self, k: int) -> Span:
+        """Where items[0] op … items[k] is written: the part of the chain a mistake at op k-1 spans."""
+        first, last = self.items[0].span, self.items[k].span
+        if first.line != last.line:
+            return Span(first.file, first.line, first.column, 1)
+        return Span(first.file, first.line, first.column, max(last.column + last.length - first.column, 1))
 
 
 class Compare(Struct, frozen=True, tag=True, tag_field="node"):

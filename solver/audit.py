@@ -13,6 +13,7 @@ import z3
 from msgspec import Struct
 from msgspec.structs import replace
 
+from . import limits
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
 from .ground import Grounded
 from .i18n import t
@@ -304,14 +305,14 @@ def _orphan(g: Grounded, line: Line) -> Finding:
 def _decide(g, lines, a, hard, rules, orphans, timeout: float | None = None) -> Verdict:
     """PASS with every rule's slack, or FAIL with each smallest set of rules the ledger breaks
     (unsat cores, one at a time, each minimised), or UNKNOWN when Z3 does not decide in time."""
-    solver = z3.Solver()
+    solver = limits.bounded(z3.Solver())
     if timeout is not None:
         solver.set("timeout", max(int(timeout * 1000), 1))
     solver.add(*hard)
     tracks = [z3.Bool(f"rule{n}") for n in range(len(rules))]
     for t, (_, cond, _) in zip(tracks, rules):
         solver.add(z3.Implies(t, cond))
-    first = solver.check(*tracks)
+    first = limits.check(solver, *tracks)
     if first == z3.unknown:
         return Verdict(False, (), tuple(orphans), tuple(lines), unknown=True)
     if first == z3.sat and not orphans:
@@ -320,7 +321,7 @@ def _decide(g, lines, a, hard, rules, orphans, timeout: float | None = None) -> 
     index = {str(t): n for n, t in enumerate(tracks)}
     violated: list[Finding] = []
     active = list(tracks)
-    while (verdict := solver.check(*active)) == z3.unsat:
+    while (verdict := limits.check(solver, *active)) == z3.unsat:
         # one minimal core at a time (deletion-based minimisation), then set it aside and look
         # for the next, so that every independent violation of the ledger is reported
         core = [t for t in active if any(z3.eq(t, c) for c in solver.unsat_core())]
@@ -331,7 +332,7 @@ def _decide(g, lines, a, hard, rules, orphans, timeout: float | None = None) -> 
             break
         for t in list(core):
             trial = [c for c in core if not z3.eq(c, t)]
-            if solver.check(*trial) == z3.unsat:
+            if limits.check(solver, *trial) == z3.unsat:
                 core = trial
         violated += [_with_excess(rules[index[str(t)]], lines) for t in core]
         dropped = {str(t) for t in core}

@@ -81,7 +81,12 @@ def load_cases(paths: list[str]) -> list[Case]:
     DiagnosticError listing every mistake of a file, located in it."""
     files: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
+        try:
+            is_dir = p.is_dir()
+        except OSError as err:  # a name too long for the system (pathlib passes over only a missing file)
+            raise DiagnosticError(Diagnostic("error", "E981", f"cannot use the case path '{p}': {err.strerror}",
+                                             None, "name case files or a folder holding them")) from None
+        if is_dir:
             found = sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml", ".json") and f.is_file())
             if not found:
                 raise DiagnosticError(Diagnostic("error", "E900", f"no case files (*.yaml) in '{p}'", None,

@@ -660,32 +660,42 @@ class _Exprs:
         return info
 
     def _Arith(self, e: ast.Arith, kind):
-        left, right = self.check(e.left, kind), self.check(e.right, kind)
-        if left is None or right is None:
+        """A chain typed as the left-to-right pairs it means: (a op b) op c …, each mistake at
+        the part of the chain it is in."""
+        types = [self.check(i, kind) for i in e.items]
+        if None in types:
             return None
-        for side, t in ((e.left, left), (e.right, right)):
+        for side, t in zip(e.items, types):
             if t.ratio:
                 self._ratio_error(side)
                 return None
-        if e.op in "+-":
+        result = types[0]
+        for k, op in enumerate(e.ops, 1):
+            result = self._pair(op, result, types[k], e.upto(k))
+            if result is None:
+                return None
+        return result
+
+    def _pair(self, op: str, left: Typed, right: Typed, span: Span) -> Typed | None:
+        if op in "+-":
             if left.type == "year" and right.type == "count":
                 return Typed("year", left.const and right.const)
             if left.type != right.type or left.type not in ("money", "rate", "count"):
-                self.diag.error("E190", f"cannot {'add' if e.op == '+' else 'subtract'} "
-                                f"{_show_type(right.type)} and {_show_type(left.type)}", e.span)
+                self.diag.error("E190", f"cannot {'add' if op == '+' else 'subtract'} "
+                                f"{_show_type(right.type)} and {_show_type(left.type)}", span)
                 return None
             return Typed(left.type, left.const and right.const)
         pair = {left.type, right.type}
         if pair == {"money"}:
-            self.diag.error("E191", "an amount of money times an amount of money has no meaning", e.span,
+            self.diag.error("E191", "an amount of money times an amount of money has no meaning", span,
                             "multiply an amount by a rate: 30% of item.investment")
             return None
         if not (left.const or right.const):
-            self.diag.error("E192", "non-linear: this multiplies two unknown figures", e.span,
+            self.diag.error("E192", "non-linear: this multiplies two unknown figures", span,
                             "one side of '*' or 'of' must be a constant such as 30% or 10万")
             return None
         if not pair <= {"money", "rate", "count"}:
-            self.diag.error("E193", f"cannot multiply {_show_type(left.type)} by {_show_type(right.type)}", e.span)
+            self.diag.error("E193", f"cannot multiply {_show_type(left.type)} by {_show_type(right.type)}", span)
             return None
         result = "money" if "money" in pair else ("rate" if "rate" in pair else "count")
         return Typed(result, left.const and right.const)

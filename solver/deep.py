@@ -8,6 +8,7 @@ from fractions import Fraction
 import z3
 from msgspec import Struct
 
+from . import limits
 from .model import Clause, Ruleset
 from .prove import with_support
 from .symbolic import SymbolicModel, SymbolicProblem
@@ -37,7 +38,7 @@ def _model(rules: Ruleset, clauses: list[Clause], timeout_ms: int, items: int = 
         years += list(range(start.year, min(end.year if end else start.year + 2, start.year + 2) + 1))
     pinned = {f.name: PINNED_RATE for f in rules.vocab.facts.values() if f.type == "rate"}
     model = SymbolicModel(rules, clauses, tuple(sorted(set(years))), items, pinned, money_max=10 ** 13)
-    solver = z3.Solver()
+    solver = limits.bounded(z3.Solver())
     solver.set("timeout", timeout_ms)
     solver.add(*model.constraints)
     return model, solver
@@ -56,11 +57,11 @@ def deep_check(rules: Ruleset, timeout_ms: int = 5000) -> list[Finding]:
         for part in clause.parts:
             mine = [c for c in model.candidates if c.clause.key == clause.key and c.part is part]
             label = clause.part_key(part)
-            if not mine or solver.check(z3.Or([c.paid for c in mine])) == z3.unsat:
+            if not mine or limits.check(solver, z3.Or([c.paid for c in mine])) == z3.unsat:
                 findings.append(Finding("never_pays", label, clause.article,
                                         "no enterprise can ever be paid by this part: its conditions never hold together"))
                 continue
-            if solver.check(z3.Or([c.amount > HUGE for c in mine])) == z3.sat:
+            if limits.check(solver, z3.Or([c.amount > HUGE for c in mine])) == z3.sat:
                 findings.append(Finding("unbounded", label, clause.article,
                                         "no ceiling: one payment can exceed 10亿 when the facts are large enough"))
         for cap in [c for p in clause.parts for c in p.caps] + list(clause.caps):
@@ -88,8 +89,8 @@ def _can_bind(model: SymbolicModel, clause: Clause, cap, rules: Ruleset, timeout
     item = mine[0].item
     limit = free.expr(cap.amount, item, mine[0].year)
     if cap.scope in ("payment", "item_year"):
-        return solver.check(z3.Or([z3.ToReal(c.amount) > limit for c in mine])) != z3.unsat
-    return solver.check(z3.ToReal(z3.Sum([c.amount for c in mine])) > limit) != z3.unsat
+        return limits.check(solver, z3.Or([z3.ToReal(c.amount) > limit for c in mine])) != z3.unsat
+    return limits.check(solver, z3.ToReal(z3.Sum([c.amount for c in mine])) > limit) != z3.unsat
 
 
 def _without_cap(clause: Clause, cap) -> Clause:

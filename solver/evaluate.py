@@ -116,12 +116,16 @@ def _call(e: ast.Call, env: Env):
 
 
 def _arith(e: ast.Arith, env: Env):
-    a, b = evaluate(e.left, env), evaluate(e.right, env)
-    if e.op == "+":
-        return a + b
-    if e.op == "-":
-        return a - b
-    return Fraction(a) * Fraction(b)
+    result = evaluate(e.items[0], env)
+    for op, item in zip(e.ops, e.items[1:]):  # left to right, as the chain reads
+        b = evaluate(item, env)
+        if op == "+":
+            result = result + b
+        elif op == "-":
+            result = result - b
+        else:
+            result = Fraction(result) * Fraction(b)
+    return result
 
 
 def _compare(e: ast.Compare, env: Env):
@@ -220,7 +224,7 @@ def type_of_value(e: ast.Expr, env: Env) -> str:
             return type_of_value(e.args[0], env)
         return "bool"
     if isinstance(e, ast.Arith):
-        types = {type_of_value(e.left, env), type_of_value(e.right, env)}
+        types = {type_of_value(i, env) for i in e.items}
         return "money" if "money" in types else ("rate" if "rate" in types else "count")
     if isinstance(e, (ast.Neg,)):
         return type_of_value(e.expr, env)

@@ -268,11 +268,13 @@ def _fixed_most(e) -> int | None:
     if isinstance(e, ast.Call) and e.name == "max":
         known = [_fixed_most(a) for a in e.args]
         return None if None in known else max(known)
-    if isinstance(e, ast.Arith) and e.op == "+":
-        a, b = _fixed_most(e.left), _fixed_most(e.right)
-        return None if a is None or b is None else a + b
-    if isinstance(e, ast.Arith) and e.op == "-" and isinstance(e.right, ast.Ref):
-        return _fixed_most(e.left)  # minus a money fact, never negative: at most the figure itself
+    if isinstance(e, ast.Arith) and "*" not in e.ops:
+        # a sum: its added terms bounded; a money fact subtracted, never negative, only lowers it
+        added = [_fixed_most(e.items[0])] + [_fixed_most(x) for op, x in zip(e.ops, e.items[1:]) if op == "+"]
+        taken = [x for op, x in zip(e.ops, e.items[1:]) if op == "-"]
+        if None in added or not all(isinstance(x, ast.Ref) for x in taken):
+            return None
+        return sum(added)
     return None
 
 

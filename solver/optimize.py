@@ -19,6 +19,7 @@ import z3
 from msgspec import Struct
 from msgspec.structs import replace
 
+from . import limits
 from .ground import Grounded
 from .linear import LinearModel, Scope, linear_model, smt2, split, term
 from .propose import Proposal, polish, propose, upper_bound, weights
@@ -109,7 +110,7 @@ class _Part:
         s.set("timeout", max(clock.left_ms(), 1))
         text = self.text + f"\n(assert {self.improves(plan)})"
         s.from_string(text)
-        result = s.check()
+        result = limits.check(s)
         clock.spent(len(text), time.perf_counter() - started)
         if result == z3.unsat:
             return "unsat", _script(text, [(self, plan)])
@@ -194,7 +195,7 @@ def _prover() -> z3.Solver:
     the default QF_LIA preprocessing that turns 0/1 integers into pseudo-Boolean constraints:
     on these models that preprocessing made the same checks 2–3× slower (measured at 200 to
     5000 items × 5 years), and on a choice among hundreds of city awards, seconds slower."""
-    return z3.Tactic("smt").solver()
+    return limits.bounded(z3.Tactic("smt").solver())
 
 
 class _Clock:
@@ -297,7 +298,7 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
         s = _prover()
         s.set("timeout", clock.left_ms())
         s.from_string(text)
-        answer = s.check()
+        answer = limits.check(s)
         clock.spent(len(text), time.perf_counter() - started)
         if answer == z3.unsat:
             return _script(text, list(zip(parts, plans)), relaxed)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast
@@ -34,6 +34,7 @@ def parse_text(text: str, path: str) -> ast.RuleFile:
     """Parse one rule file; raises DiagnosticError with file:line:col on any mistake."""
     try:
         tree = parser().parse(text)
+        _within_depth(tree, path)
         builder = _Builder(path)
         items = builder.transform(tree).children
     except UnexpectedInput as err:
@@ -56,6 +57,28 @@ def parse_text(text: str, path: str) -> ast.RuleFile:
         readings=tuple(i for i in items if isinstance(i, ast.ReadingDecl)),
         chinese=tuple(builder.chinese.items()),
     )
+
+
+#: How deeply a rule file's syntax tree may nest (the bundled rules reach 10). Chains of one
+#: operator are flat and do not count; `not not …`, `-(-…)`, `if … then if …`, calls within calls
+#: and alternating `a and (b or (c and …))` do. Every later stage walks expressions by recursion,
+#: and this bound keeps them all far inside Python's recursion limit.
+MAX_DEPTH = 100
+
+
+def _within_depth(tree, path: str) -> None:
+    """E980 at the first node nested deeper than MAX_DEPTH; measured without recursion."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = node.meta
+            line, column = (meta.line, meta.column) if not getattr(meta, "empty", True) else (1, 1)
+            raise DiagnosticError(Diagnostic(
+                "error", "E980", f"this expression is nested more than {MAX_DEPTH} levels deep", Span(path, line, column),
+                "split it into several 'require' statements (each must hold, as 'and' says), or drop doubled "
+                "'not' and '-'; chains such as 'a and b and …' may be of any length"))
+        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
 
 
 def _too_deep(text: str, path: str) -> Diagnostic:
@@ -463,13 +486,11 @@ class _Builder(Transformer):
         expr, *names = items
         return ast.Member(expr, tuple((str(n), self._tok(n)) for n in names), self._span(meta))
 
-    def arith(self, meta, items):
-        left, op, right = items
-        return ast.Arith(str(op), left, right, self._span(meta))
+    def arith(self, meta, items):  # item (ADD_OP item)+, flat
+        return ast.Arith(tuple(str(op) for op in items[1::2]), tuple(items[0::2]), self._span(meta))
 
-    def times(self, meta, items):
-        left, right = items
-        return ast.Arith("*", left, right, self._span(meta))
+    def times(self, meta, items):  # item ('*' | 'of' item)+, flat
+        return ast.Arith(("*",) * (len(items) - 1), tuple(items), self._span(meta))
 
 
 def _flatten(op: str, items) -> tuple:

@@ -32,7 +32,12 @@ def rule_files(paths: list[str] | None) -> list[Path]:
         paths = [str(rules_dir())]
     files: list[Path] = []
     for p in map(Path, paths):
-        if p.is_dir():
+        try:
+            is_dir = p.is_dir()
+        except OSError as err:  # a name too long for the system (pathlib passes over only a missing file)
+            raise DiagnosticError(Diagnostic("error", "E981", f"cannot use the rule path '{p}': {err.strerror}",
+                                             None, "name a rule file or a folder of them")) from None
+        if is_dir:
             found = sorted(f for f in p.glob(f"*{RULE_SUFFIX}") if f.is_file())  # not a folder named x.rules
             if not found:
                 raise DiagnosticError(Diagnostic("error", "E300", f"no {RULE_SUFFIX} files in '{p}'", None))
@@ -106,8 +111,9 @@ def _keep(name: str, ruleset: Ruleset) -> Ruleset:
     return ruleset
 
 
-_VOCABULARY = re.compile(r"(?m)^\s*vocabulary\s*\{")
-_POLICY = re.compile(r"(?m)^\s*policy\s+([^\W\d]\w*)\s*\{")
+# [ \t]* not \s*: a space class that spans lines made these searches quadratic in a file's blank lines
+_VOCABULARY = re.compile(r"(?m)^[ \t]*vocabulary\s*\{")
+_POLICY = re.compile(r"(?m)^[ \t]*policy\s+([^\W\d]\w*)\s*\{")
 
 
 def _declares(raw: bytes) -> tuple[set[str], bool]:
@@ -323,8 +329,15 @@ def save_counterexample(proof: Proof, out: str) -> None:
     if os.path.islink(out) or os.path.isdir(out):
         raise DiagnosticError(Diagnostic("error", "E609", f"--counterexample '{out}' is a link or a folder", None,
                                          "name a new or regular file"))
+    if os.path.exists(out) and not os.path.isfile(out):  # a pipe or a device is never replaced by a file
+        raise DiagnosticError(Diagnostic("error", "E609", f"--counterexample '{out}' is not a regular file "
+                                         "(a pipe or a device)", None, "name a new or regular file"))
+    if os.path.isfile(out) and not _starts_with(out, COUNTEREXAMPLE_HEAD):  # a user's file (the profile itself?)
+        raise DiagnosticError(Diagnostic("error", "E609", f"--counterexample '{out}' exists and is not a "
+                                         "counter-example this program wrote: it is not overwritten", None,
+                                         "name a new file (or remove that one first)"))
     text = io.StringIO()
-    text.write(f"# counter-example to: {proof.claim.describe()}\n")
+    text.write(f"{COUNTEREXAMPLE_HEAD}{proof.claim.describe()}\n")
     text.write("# replay: " + proof.replay.replace("COUNTEREXAMPLE", shlex.quote(out)).replace("\n", "\\n") + "\n")
     YAML().dump(proof.counterexample, text)
     try:
@@ -334,12 +347,31 @@ def save_counterexample(proof: Proof, out: str) -> None:
                                          f"{err.strerror}", None, "give --counterexample a file you can write")) from None
 
 
+COUNTEREXAMPLE_HEAD = "# counter-example to: "
+
+
+def _starts_with(path: str, head: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(head.encode())) == head.encode()
+    except OSError:
+        return False
+
+
 def write_atomic(out: str, data: bytes) -> None:
     """OUT holds DATA whole or is left as it was: a temporary file beside it, renamed into place
     (a rename replaces a symbolic link itself, never the file it points to). OSError on failure."""
+    import errno
+    import stat
     import tempfile
     tmp = None
     try:
+        try:  # a rename would replace a pipe or a device (even /dev/null, run as root) with a file
+            mode = os.lstat(out).st_mode
+            if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+                raise OSError(errno.EEXIST, "it exists and is not a regular file (a folder, a pipe or a device)")
+        except FileNotFoundError:
+            pass
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(out)), suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -111,6 +111,10 @@ def read_document(path: str, what: str, text: str | None = None):
     `text`: the file's text, when already read (`_text`)."""
     if text is None:
         text = _text(path, what)
+    if text.count("[") + text.count("{") > MAX_NESTING:  # before the reader, which takes seconds to fail
+        at = _too_deep_at(text)
+        if at is not None:
+            raise DiagnosticError(_too_deep(path, what, text, at))
     if "*" in text:
         _refuse_aliases(path, what, text)
     yaml = YAML(typ="rt")
@@ -129,7 +133,9 @@ def read_document(path: str, what: str, text: str | None = None):
         problem = (err.problem or err.context or "malformed YAML").strip()
         hint = "give each key once" if "duplicate key" in problem else "check the indentation and quoting near here"
         raise DiagnosticError(Diagnostic("error", "E204", f"{what} is not valid YAML: {problem}", span, hint)) from None
-    except (YAMLError, RecursionError, ValueError) as err:
+    except RecursionError:
+        raise DiagnosticError(_too_deep(path, what, text)) from None
+    except (YAMLError, ValueError) as err:
         long = re.search(r"[0-9_]{4301,}", text)  # YAML reads a plain number with int(), which refuses over 4300 digits
         if isinstance(err, ValueError) and long:
             at = long.start()
@@ -139,6 +145,39 @@ def read_document(path: str, what: str, text: str | None = None):
                                              "write money with its unit (500万, 1.8亿)")) from None
         raise DiagnosticError(Diagnostic("error", "E204", f"{what} is not valid YAML: {type(err).__name__}",
                                          Span(path, 1, 1))) from None
+
+
+#: How deeply a profile, a ledger or a case file may nest brackets (they need 4 or 5).
+MAX_NESTING = 100
+_BRACKETS = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep_at(text: str) -> int | None:
+    """Where brackets first nest deeper than MAX_NESTING (quoted strings skipped), or None."""
+    depth = 0
+    for m in _BRACKETS.finditer(text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return m.start()
+        elif ch in "]}":
+            depth -= 1
+    return None
+
+
+def _too_deep(path: str, what: str, text: str, at: int | None = None) -> Diagnostic:
+    """E983 where a document nests deeper than a reader can follow: the first bracket
+    MAX_NESTING deep, else (block nesting) the most indented line."""
+    at = _too_deep_at(text) if at is None else at
+    if at is None:
+        lines = text.split("\n")
+        n = max(range(len(lines)), key=lambda k: len(lines[k]) - len(lines[k].lstrip(" -")))
+        at = sum(len(ln) + 1 for ln in lines[:n]) + len(lines[n]) - len(lines[n].lstrip(" -"))
+    line, col = text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+    return Diagnostic("error", "E983", f"{what} is nested too deeply to read", Span(path, line, col),
+                      "a profile or a ledger nests a few levels (items, an item, a field, its years): "
+                      "is a bracket left open?")
 
 
 def _refuse_aliases(path: str, what: str, text: str) -> None:
@@ -316,7 +355,10 @@ def load_profile(path, vocab: Vocab) -> Profile:
     if isinstance(path, dict):  # no file: messages name the key, at <profile>
         return _validated(path, "<profile>", vocab)
     text = _text(path, "profile")
-    doc = _json(text)
+    try:
+        doc = _json(text)
+    except RecursionError:  # located here: the YAML reader would take seconds to fail the same way
+        raise DiagnosticError(_too_deep(path, "profile", text)) from None
     if doc is not None:
         try:
             return _validated(doc, path, vocab)
@@ -328,7 +370,7 @@ def load_profile(path, vocab: Vocab) -> Profile:
 def _json(text: str):
     """`text` read as JSON by the standard library, or None wherever the YAML reader must decide:
     not JSON, a character YAML forbids, a key given twice, NaN or Infinity (YAML reads them as
-    text), too deep, or a number Python will not read."""
+    text), or a number Python will not read. RecursionError when it nests too deeply."""
     if not text.lstrip().startswith("{") or Reader.NON_PRINTABLE.search(text):
         return None  # not JSON, or a character YAML forbids (json allows some): YAML says where
     import json
@@ -342,7 +384,7 @@ def _json(text: str):
         raise ValueError(name)
     try:
         return json.loads(text, object_pairs_hook=pairs, parse_constant=refuse)
-    except (ValueError, RecursionError):
+    except ValueError:
         return None
 
 

@@ -8,6 +8,7 @@ import z3
 from msgspec import Struct
 from msgspec.structs import replace
 
+from . import limits
 from .i18n import t, zh
 from .model import Clause, Ruleset
 from .symbolic import MONEY_MAX, SymbolicModel, SymbolicProblem
@@ -133,7 +134,7 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
     model = clock.timed("model", SymbolicModel, rules, clauses, years, per_item, pinned or {}, money_max)
     scope = {"items_per_kind": per_item, "money_max": money_max,
              "pinned": {k: str(v) for k, v in sorted((pinned or {}).items())}}
-    solver = z3.Solver()
+    solver = limits.bounded(z3.Solver())
     solver.add(*model.constraints)
     solver.add(_negation(model, claim))
     articles = _articles(model, claim)
@@ -185,7 +186,7 @@ PARTS = 60.0
 def _not_vacuous(model: SymbolicModel, claim: Claim, deadline: float | None) -> None:
     """PROVED must be about some enterprise: the bounds (money_max, pinned facts, years) admit one
     that the claim's clauses pay something; else the claim holds of nobody and is refused."""
-    solver = z3.Solver()
+    solver = limits.bounded(z3.Solver())
     solver.add(*model.constraints)
     paid = [c.paid for c in (_mine(model, claim) if claim.kind == "at_most" else model.candidates)]
     solver.add(z3.Or(paid) if paid else z3.BoolVal(False))
@@ -197,12 +198,12 @@ def _not_vacuous(model: SymbolicModel, claim: Claim, deadline: float | None) -> 
 
 def _check(solver: z3.Solver, deadline: float | None, at_most: float | None):
     """The solver's answer within the time left (and `at_most` seconds); unknown if none is left."""
-    limits = [s for s in (None if deadline is None else deadline - time.perf_counter(), at_most) if s is not None]
-    if limits and min(limits) <= 0:
+    seconds = [s for s in (None if deadline is None else deadline - time.perf_counter(), at_most) if s is not None]
+    if seconds and min(seconds) <= 0:
         return z3.unknown
     # a solver keeps its timeout from one check to the next: no limit is Z3's own default, 2^32 - 1 ms
-    solver.set("timeout", max(int(min(limits) * 1000), 1) if limits else 2 ** 32 - 1)
-    return solver.check()
+    solver.set("timeout", max(int(min(seconds) * 1000), 1) if seconds else 2 ** 32 - 1)
+    return limits.check(solver)
 
 
 def _articles(model: SymbolicModel, claim: Claim) -> list[str]:

@@ -28,10 +28,13 @@ def _show(e: ast.Expr) -> tuple[str, int]:
         return ".".join(e.path), 9
     if isinstance(e, ast.Call):
         return f"{e.name}({', '.join(show(a) for a in e.args)})", 9
-    if isinstance(e, ast.Arith):
-        p = _PREC[e.op]
-        op = t(" of ", " × ") if e.op == "*" and _is_rate(e.left) else f" {e.op} "
-        return f"{show(e.left, p)}{op}{show(e.right, p + 1)}", p
+    if isinstance(e, ast.Arith):  # left to right: the first item binds as a left operand, the rest as right ones
+        p = _PREC[e.ops[0]]
+        text = [show(e.items[0], p)]
+        for k, (o, item) in enumerate(zip(e.ops, e.items[1:])):
+            text.append(t(" of ", " × ") if o == "*" and k == 0 and _is_rate(e.items[0]) else f" {o} ")
+            text.append(show(item, p + 1))
+        return "".join(text), p
     if isinstance(e, ast.Compare):
         return f"{show(e.left, 5)} {e.op} {show(e.right, 5)}", 4
     if isinstance(e, ast.Member):

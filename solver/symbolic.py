@@ -108,8 +108,13 @@ class SymbolicModel:
         if isinstance(e, ast.Ref):
             return self._ref(e.path, item, year)
         if isinstance(e, ast.Arith):
-            a, b = self.expr(e.left, item, year), self.expr(e.right, item, year)
-            return {"+": operator.add, "-": operator.sub, "*": operator.mul}[e.op](_num(a), _num(b))
+            terms = [_num(self.expr(i, item, year)) for i in e.items]
+            if e.ops[0] != "*" and len(terms) > 2:  # one n-ary sum, not a term nested as deep as the chain is long
+                return z3.Sum([terms[0]] + [x if op == "+" else -x for op, x in zip(e.ops, terms[1:])])
+            result = terms[0]
+            for op, x in zip(e.ops, terms[1:]):
+                result = {"+": operator.add, "-": operator.sub, "*": operator.mul}[op](result, x)
+            return result
         if isinstance(e, ast.Neg):
             return -_num(self.expr(e.expr, item, year))
         if isinstance(e, ast.Compare):

@@ -227,6 +227,8 @@ def _header_key(cell) -> tuple[str | None, str | None]:
 def _named(text: str) -> tuple[str | None, str | None]:
     if text in _NAME_OF:
         return _NAME_OF[text], None
+    if len(text) > 2 * max(map(len, _NAME_OF)) + 10:  # longer than a name and its unit: and the match below
+        return None, None                             # is quadratic in the number of '(' (20,000: 6 s)
     m = re.fullmatch(r"(.+?)(?:\((.*)\)|/(.+)|(万元|元))", text)
     if m and m.group(1) in _NAME_OF:
         return _NAME_OF[m.group(1)], next(g for g in m.groups()[1:] if g is not None)
@@ -283,7 +285,9 @@ def _rows(path: str, grid, unit: str | None, sheet: str | None, formulas: _Formu
     missing = [k for k in LEDGER_KEYS if k not in columns and not (k == "article" and "clause" in columns)]
     if missing:
         unknown = [_norm(c) for c in h_cells if c is not None and _norm(c) and _header_key(c)[0] is None]
-        hints = [h for h in (did_you_mean(u, _NAME_OF) for u in unknown) if h]
+        # the first 20 distinct cells: a header of a million cells took 23 s of did-you-mean
+        unknown = list(dict.fromkeys(unknown))[:20]
+        hints = list(dict.fromkeys(h for h in (did_you_mean(u, _NAME_OF) for u in unknown) if h))
         diag.error("E501", f"the {kind} header lacks {', '.join(missing)}",
                    Span(path, h_line, 1) if sheet is None else Span(path, h_row, 1),
                    "; ".join(hints) + ("; " if hints else "") +
@@ -672,6 +676,9 @@ def save(content: str | bytes, out: str, kind: str, inputs: tuple[str, ...] = ()
     if os.path.islink(out) or os.path.isdir(out):
         raise DiagnosticError(Diagnostic("error", "E521", f"{option} '{out}' is a link or a folder", None,
                                          "name a new file"))
+    if os.path.exists(out) and not os.path.isfile(out):  # never opened to look: a pipe would block the read
+        raise DiagnosticError(Diagnostic("error", "E521", f"{option} '{out}' is not a regular file (a pipe or a "
+                                         "device): it is not overwritten", None, "name a new file"))
     if os.path.exists(out):
         same = [p for p in inputs if os.path.exists(p) and os.path.samefile(p, out)]
         if same or not _written_by_us(out, kind, suffix):

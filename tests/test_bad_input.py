@@ -316,14 +316,23 @@ def test_a_folder_named_like_a_rule_file_is_passed_over(tmp_path):
     assert result.exit_code == 0, result.output
 
 
-def test_a_very_long_condition_ends_in_a_message_not_a_traceback(tmp_path):
+def test_a_very_long_condition_is_read(tmp_path):
+    # 700 terms were refused with E005 (and a traceback before that): chains are now read flat
     chain = " and ".join(["good_credit"] * 700)
     folder = broken_rules(tmp_path, "004_pinggu.rules", "require growth(industrial_output) >= 5%",
                           "require growth(industrial_output) >= 5% and " + chain)
     result = run("check", folder)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_condition_nested_too_deeply_ends_in_a_located_message(tmp_path):
+    # 'not' 700 times nests 700 deep: refused at the line, where it used to be a traceback
+    folder = broken_rules(tmp_path, "004_pinggu.rules", "require growth(industrial_output) >= 5%",
+                          "require growth(industrial_output) >= 5% and " + "not " * 700 + "good_credit")
+    result = run("check", folder)
     assert result.exit_code == 1
-    assert_diagnostic(result.output, "004_pinggu.rules", line_of(folder, "004_pinggu.rules", "good_credit and good_credit"),
-                      "E005", "split it into several 'require' statements")
+    assert_diagnostic(result.output, "004_pinggu.rules", line_of(folder, "004_pinggu.rules", "not not not"),
+                      "E980", "split it into several 'require' statements")
 
 
 @pytest.mark.parametrize("where", ["folder", "link", "missing"])
