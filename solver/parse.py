@@ -31,7 +31,9 @@ def parser() -> Lark:
 
 
 def parse_text(text: str, path: str) -> ast.RuleFile:
-    """Parse one rule file; raises DiagnosticError with file:line:col on any mistake."""
+    """Parse one rule file; raises DiagnosticError with file:line:col on any mistake. A byte-order
+    mark at its start (Windows editors save one) is no part of the text."""
+    text = text.removeprefix("\ufeff")
     try:
         tree = parser().parse(text)
         _within_depth(tree, path)
@@ -115,6 +117,13 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, path: str) -> Diagnostic
             help_ = f"'{char}' is full-width: write {_ASCII[char]} (full-width only inside a quoted string)"
         elif char in "。；“”":
             help_ = f"'{char}' is full-width punctuation: use it only inside a quoted string"
+        import unicodedata
+        if char and (unicodedata.category(char) in ("Cf", "Zs", "Cc", "Co") or char == "\u3000"):
+            name = unicodedata.name(char, "a control character")
+            help_ = ("delete it, or retype the line with plain spaces (it often comes with text pasted from a "
+                     "web page or a word processor)")
+            return Diagnostic("error", "E002", f"unexpected U+{ord(char):04X} ({name}), which shows as a space or "
+                              "as nothing", Span(path, line, col), help_)
         return Diagnostic("error", "E002", f"unexpected character '{char}'",
                           Span(path, line, col), help_)
     assert isinstance(err, UnexpectedToken)

@@ -429,3 +429,25 @@ def test_a_ledger_and_a_claim_may_write_the_article_with_arabic_numbers(tmp_path
     assert run("audit", PROFILE, str(path)).exit_code == 0  # 第三条's 12.5万
     result = run("prove", "at-most", "300万", "--policy", "pinggu", "--article", "第13条", "--per", "item")
     assert result.exit_code == 0 and "第十三条" in result.output
+
+
+def test_a_rule_file_saved_with_a_byte_order_mark_reads_as_without(tmp_path):
+    """Windows editors save UTF-8 with a BOM: it is no part of the text (it was an invisible E002)."""
+    import shutil
+
+    from solver.resources import rules_dir
+    shutil.copytree(rules_dir() / "texts", tmp_path / "texts")
+    path = tmp_path / "004_pinggu.rules"
+    path.write_bytes(b"\xef\xbb\xbf" + (rules_dir() / "004_pinggu.rules").read_bytes())
+    result = CliRunner().invoke(cli.main, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("char, name", [("\u3000", "IDEOGRAPHIC SPACE"), ("\u200b", "ZERO WIDTH SPACE"),
+                                        ("\u00a0", "NO-BREAK SPACE")])
+def test_a_character_that_shows_as_a_space_is_named_by_its_code_point(tmp_path, char, name):
+    path = tmp_path / "v.rules"
+    path.write_text(f"vocabulary {{\n  fact a{char}: bool\n}}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["check", "--only-rules", str(path)])
+    assert result.exit_code == 1
+    assert f"U+{ord(char):04X} ({name})" in result.output and f"{path}:2:9" in result.output

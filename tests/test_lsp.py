@@ -282,7 +282,7 @@ def test_a_binary_document_gets_a_diagnostic_and_the_server_goes_on(editor, tmp_
     assert editor.hover(tmp_path / "binary.rules", 0, 3) is None
     # still answering; a file beside it is told of its broken neighbour, at its top
     [neighbour] = editor.open(tmp_path / "again.rules", SHUNYI)
-    assert neighbour.message.startswith("binary.rules:1:1: unexpected character")
+    assert neighbour.message.startswith("binary.rules:1:1: unexpected U+0000")  # a NUL, named by its code point
     assert neighbour.range == lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0))
     (tmp_path / "elsewhere").mkdir()
     assert editor.open(tmp_path / "elsewhere" / "again.rules", SHUNYI) == []
