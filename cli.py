@@ -40,37 +40,42 @@ def _guard(fn):
     def wrapper(*args, **kwargs):
         from solver import limits
         limits.reset()  # no limit met yet by this command
-        try:
-            with i18n.use(click.get_current_context().meta.get("subsidy_lang") or i18n.from_locale()):
-                return fn(*args, **kwargs)
-        except DiagnosticError as err:
-            click.echo(render(err.diagnostics), err=True)
-            sys.exit(EXIT_INPUT)
-        except SymbolicProblem as err:
-            click.echo(f"error[E606]: {err}", err=True)
-            sys.exit(EXIT_INPUT)
-        except PlanError as err:
-            click.echo(f"error[E400]: {err}", err=True)
-            sys.exit(EXIT_INPUT)
-        except RecursionError:
-            click.echo("error[E205]: the input is nested too deeply to read", err=True)
-            sys.exit(EXIT_INPUT)
-        except BrokenPipeError:  # the reader stopped early (`| head`): click ends quietly with exit 1
-            raise
-        except click.ClickException:  # a bad option value (click.BadParameter): click's usage message, exit 2
-            raise
-        except OSError as err:  # the system refused a path (readers and writers map theirs; this is the net)
-            where = f" '{err.filename}'" if err.filename else ""
-            click.echo(f"error[E982]: cannot use{where}: {err.strerror or err}\n  = help: check the path and its "
-                       "permissions", err=True)
-            sys.exit(EXIT_INPUT)
-        except Exception as err:  # a bug of ours: say so plainly
-            if os.environ.get("SUBSIDY_DEBUG"):
-                raise
-            click.echo(f"internal error: {type(err).__name__}: {err}\n"
-                       "this is a bug in subsidy-solver; rerun with SUBSIDY_DEBUG=1 for details", err=True)
-            sys.exit(EXIT_INTERNAL)
+        with i18n.use(click.get_current_context().meta.get("subsidy_lang") or i18n.from_locale()):
+            return _guarded(fn, *args, **kwargs)
     return wrapper
+
+
+def _guarded(fn, *args, **kwargs):
+    """`fn`, its bad input rendered as diagnostics in the command's language (see `_guard`)."""
+    try:
+        return fn(*args, **kwargs)
+    except DiagnosticError as err:
+        click.echo(render(err.diagnostics), err=True)
+        sys.exit(EXIT_INPUT)
+    except SymbolicProblem as err:
+        click.echo(f"error[E606]: {err}", err=True)
+        sys.exit(EXIT_INPUT)
+    except PlanError as err:
+        click.echo(f"error[E400]: {err}", err=True)
+        sys.exit(EXIT_INPUT)
+    except RecursionError:
+        click.echo("error[E205]: the input is nested too deeply to read", err=True)
+        sys.exit(EXIT_INPUT)
+    except BrokenPipeError:  # the reader stopped early (`| head`): click ends quietly with exit 1
+        raise
+    except click.ClickException:  # a bad option value (click.BadParameter): click's usage message, exit 2
+        raise
+    except OSError as err:  # the system refused a path (readers and writers map theirs; this is the net)
+        where = f" '{err.filename}'" if err.filename else ""
+        click.echo(f"error[E982]: cannot use{where}: {err.strerror or err}\n  = help: check the path and its "
+                   "permissions", err=True)
+        sys.exit(EXIT_INPUT)
+    except Exception as err:  # a bug of ours: say so plainly
+        if os.environ.get("SUBSIDY_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(err).__name__}: {err}\n"
+                   "this is a bug in subsidy-solver; rerun with SUBSIDY_DEBUG=1 for details", err=True)
+        sys.exit(EXIT_INTERNAL)
 
 
 def _years(ctx, param, value):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from msgspec import Struct, field
 
+from .i18n import t
 from .table import clean, width
 
 
@@ -85,7 +86,7 @@ def did_you_mean(name: str, known) -> str | None:
     """A help line naming the closest known name, or None."""
     import difflib  # only when a name is wrong
     close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    return t(f"did you mean '{close[0]}'?", f"是否应为 '{close[0]}'？") if close else None
 
 
 def _source_line(span: Span, sources: dict) -> str | None:
@@ -145,14 +146,14 @@ def render(diagnostics: list[Diagnostic], sources: dict[str, str] | None = None)
             out.append(f"  ::: {span}")
             out.extend("  " + s for s in _snippet(span, label, sources))
         if d.help:
-            out.append(clean(f"  = help: {d.help}"))
+            out.append(clean(t(f"  = help: {d.help}", f"  = 提示：{d.help}")))
         out.append("")
     if len(diagnostics) > SHOWN:
-        out += [f"… and {len(diagnostics) - SHOWN} more", ""]
+        out += [t(f"… and {len(diagnostics) - SHOWN} more", f"……另有 {len(diagnostics) - SHOWN} 处"), ""]
     errors = sum(d.severity == "error" for d in diagnostics)
     warnings = sum(d.severity == "warning" for d in diagnostics)
     if errors or warnings:
-        out.append(f"{errors} error(s), {warnings} warning(s)")
+        out.append(t(f"{errors} error(s), {warnings} warning(s)", f"{errors} 个错误，{warnings} 个警告"))
     return "\n".join(out)
 
 

@@ -16,6 +16,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import Reader, ReaderError
 
 from .diagnostics import Collector, Diagnostic, DiagnosticError, Span, did_you_mean
+from .i18n import t, zh
 from .model import FactInfo, Vocab
 from .values import MONEY_LIMIT, ValueProblem, parse_date, parse_money, parse_rate, shown
 
@@ -226,68 +227,83 @@ def node_span(path: str, node) -> Span:
 
 def convert(value, info: FactInfo, vocab: Vocab):
     """A YAML scalar -> the exact value of the fact's type; raises ValueProblem."""
-    t = info.type
-    if t == "money":
+    kind = info.type
+    if kind == "money":
         if isinstance(value, bool):
-            raise ValueProblem("expected an amount of money, found true/false")
+            raise ValueProblem(t("expected an amount of money, found true/false", "应为金额，实为 true/false"))
         if isinstance(value, int):
             if value < 0:  # refused however written, as '-1.8亿' is
-                raise ValueProblem(f"{value} is negative")
+                raise ValueProblem(t(f"{value} is negative", f"{value} 是负数"))
             return value if value <= MONEY_LIMIT else parse_money(str(value))  # which says why not
         if isinstance(value, float):
             # never hint a unit for this figure: '180000000.5万' would multiply an amount in 元 by 10,000
             whole = f"{int(value)}" if value == value and abs(value) < 1e18 else "whole 元"
-            raise ValueProblem(f"{value} is not a whole number of 元: write whole 元 ({whole}; 分 are not paid), or "
-                               "quote the figure with the unit it is written in, e.g. '16.5万'")
+            raise ValueProblem(t(f"{value} is not a whole number of 元: write whole 元 ({whole}; 分 are not paid), or "
+                                 "quote the figure with the unit it is written in, e.g. '16.5万'",
+                                 f"{value} 不是整数元：请写整数元（{whole}；分不予支付），或加引号写明数字原本的单位，如 '16.5万'"))
         if isinstance(value, str):
             amount = parse_money(value)
             if amount < 0:
-                raise ValueProblem(f"'{value}' is negative")
+                raise ValueProblem(t(f"'{value}' is negative", f"'{value}' 是负数"))
             return amount
-        raise ValueProblem(f"expected an amount of money, found {_kind(value)}")
-    if t == "rate":
+        raise ValueProblem(t(f"expected an amount of money, found {_kind(value)}", f"应为金额，实为 {_kind(value)}"))
+    if kind == "rate":
         if isinstance(value, str):
             return parse_rate(value)
-        raise ValueProblem("expected a rate such as '6%' (quoted)")
-    if t == "bool":
+        raise ValueProblem(t("expected a rate such as '6%' (quoted)", "应为比率，如 '6%'（加引号）"))
+    if kind == "bool":
         if isinstance(value, bool):
             return value
-        raise ValueProblem(f"expected true or false, found {_kind(value)}")
-    if t in ("count", "year"):
+        raise ValueProblem(t(f"expected true or false, found {_kind(value)}", f"应为 true 或 false（是/否），实为 {_kind(value)}"))
+    if kind in ("count", "year"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueProblem(f"expected a whole number, found {_kind(value)}")
-        if t == "year" and not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
-            raise ValueProblem(f"{value} is not a plausible year")
+            raise ValueProblem(t(f"expected a whole number, found {_kind(value)}", f"应为整数，实为 {_kind(value)}"))
+        if kind == "year" and not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
+            raise ValueProblem(t(f"{value} is not a plausible year", f"{value} 不是合理的年份"))
         return value
-    if t == "date":
+    if kind == "date":
         if isinstance(value, dt.date):
             return value
         if isinstance(value, str):  # quoted in YAML, and always so in JSON
             return parse_date(value.strip())
-        raise ValueProblem("expected a date written YYYY-MM-DD")
-    if t == "text":
+        raise ValueProblem(t("expected a date written YYYY-MM-DD", "应为日期，写作 YYYY-MM-DD"))
+    if kind == "text":
         if isinstance(value, str):
             return value
-        raise ValueProblem(f"expected text, found {_kind(value)}")
-    if t == "item":  # the id of another item of the profile (checked once every item is read)
+        raise ValueProblem(t(f"expected text, found {_kind(value)}", f"应为文字，实为 {_kind(value)}"))
+    if kind == "item":  # the id of another item of the profile (checked once every item is read)
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             return str(value)
-        raise ValueProblem(f"expected the id of another item, found {_kind(value)}")
-    enum = t[5:]
+        raise ValueProblem(t(f"expected the id of another item, found {_kind(value)}", f"应为另一项的 id，实为 {_kind(value)}"))
+    enum = kind[5:]
     values = vocab.enums[enum]
     if isinstance(value, str) and value in values:
         return value
     hint = did_you_mean(str(value), values)
+    if zh():
+        raise ValueProblem(f"'{value}' 不是 {enum} 的可选值" + (f"；{hint}" if hint else f"（可选：{'、'.join(values)}）"))
     raise ValueProblem(f"'{value}' is not a value of {enum}" + (f"; {hint}" if hint else f" ({', '.join(values)})"))
+
+
+#: Chinese words for the types named in messages.
+_TYPE_ZH = {"money": "金额", "rate": "比率", "count": "数量", "bool": "是/否", "year": "年份", "date": "日期",
+            "text": "文字", "item": "另一项的 id"}
+
+
+def _unknown_zh(owner: str, name: str) -> str:
+    """'unknown fact x' or 'unknown field of KIND x', as Chinese says it."""
+    if owner.startswith("field of "):
+        return f"{owner.removeprefix('field of ')} 没有字段 '{name}'"
+    return f"未知的{'事实' if owner == 'fact' else owner} '{name}'"
 
 
 def _kind(value) -> str:
     if isinstance(value, dict):
-        return "a mapping"
+        return t("a mapping", "映射")
     if isinstance(value, list):
-        return "a list"
+        return t("a list", "列表")
     if value is None:
-        return "nothing"
+        return t("nothing", "空值")
     return f"'{value}'"
 
 
@@ -300,8 +316,10 @@ class _Reader:
         for key in node:
             name = str(key)
             if name not in known:
-                self.diag.error("E210", f"unknown {owner} '{name}'", key_span(self.path, node, key),
-                                did_you_mean(name, known) or f"known: {', '.join(sorted(known)[:12])} …")
+                self.diag.error("E210", t(f"unknown {owner} '{name}'", _unknown_zh(owner, name)),
+                                key_span(self.path, node, key),
+                                did_you_mean(name, known) or t(f"known: {', '.join(sorted(known)[:12])} …",
+                                                                f"已知的有：{'、'.join(sorted(known)[:12])} …"))
                 continue
             spans[name] = key_span(self.path, node, key)
             value = self.value(node, key, known[name])
@@ -313,19 +331,22 @@ class _Reader:
         raw = node[key]
         if info.per_year:
             if not isinstance(raw, dict):
-                self.diag.error("E211", f"'{info.name}' is a yearly figure: give it per year",
-                                value_span(self.path, node, key), f"write e.g. {info.name}: {{2024: …, 2025: …}}")
+                self.diag.error("E211", t(f"'{info.name}' is a yearly figure: give it per year",
+                                          f"'{info.name}' 是按年的数据：请按年填写"),
+                                value_span(self.path, node, key), t(f"write e.g. {info.name}: {{2024: …, 2025: …}}",
+                                                                    f"例如 {info.name}: {{2024: …, 2025: …}}"))
                 return None
             out = {}
             for key in raw:
                 # JSON keys are always text: a year written "2024" is the year 2024 (in YAML too)
                 year = int(key) if isinstance(key, str) and spells_year(key) else key
                 if isinstance(year, bool) or not isinstance(year, int) or not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
-                    self.diag.error("E212", f"'{shown(str(key))}' is not a year", key_span(self.path, raw, key))
+                    self.diag.error("E212", t(f"'{shown(str(key))}' is not a year", f"'{shown(str(key))}' 不是年份"),
+                                    key_span(self.path, raw, key))
                     continue
                 if year in out:
-                    self.diag.error("E214", f"the year {year} is given twice", key_span(self.path, raw, key),
-                                    "give each year once")
+                    self.diag.error("E214", t(f"the year {year} is given twice", f"{year} 年填写了两次"),
+                                    key_span(self.path, raw, key), t("give each year once", "每年只填一次"))
                     continue
                 converted = self.scalar(raw, key, info)
                 if converted is not None:
@@ -338,8 +359,10 @@ class _Reader:
             return convert(node[key], info, self.vocab)
         except ValueProblem as err:
             self.diag.error("E213", f"{info.name}: {err}", value_span(self.path, node, key),
-                            f"{info.name} is {info.type.replace('enum:', 'one of ')}{' per year' if info.per_year else ''} "
-                            f"({info.label})")
+                            t(f"{info.name} is {info.type.replace('enum:', 'one of ')}{' per year' if info.per_year else ''} "
+                              f"({info.label})",
+                              f"{info.name}〔{info.label}〕：{_TYPE_ZH.get(info.type) or info.type[5:] + ' 的可选值之一'}"
+                              f"{'，按年' if info.per_year else ''}"))
             return None
 
 

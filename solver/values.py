@@ -9,6 +9,8 @@ import re
 from datetime import date
 from fractions import Fraction
 
+from .i18n import t
+
 UNITS = {"元": 1, "千元": 1_000, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
 # matched against stripped text: a space run on each side of an optional part made a match of a
 # long run of spaces quadratic (a 200,000-character ledger amount took 27 s)
@@ -49,7 +51,7 @@ def parse_count(text: str) -> int:
     """'3' -> 3: a whole number of at most DIGITS digits."""
     value = number(text)
     if value.denominator != 1 or value < 0:
-        raise ValueProblem(f"'{shown(text)}' is not a whole number")
+        raise ValueProblem(t(f"'{shown(text)}' is not a whole number", f"'{shown(text)}' 不是整数"))
     return int(value)
 
 
@@ -57,14 +59,17 @@ def parse_money(text: str) -> int:
     """'16.5万' -> 165000; '1.8亿' -> 180000000; '12000' -> 12000 (元)."""
     m = _fullmatch(_MONEY, text)
     if not m:
-        raise ValueProblem(f"'{shown(text)}' is not an amount of money; write e.g. 500万, 1.8亿 or 12000元")
+        raise ValueProblem(t(f"'{shown(text)}' is not an amount of money; write e.g. 500万, 1.8亿 or 12000元",
+                             f"'{shown(text)}' 不是金额：请写成 500万、1.8亿 或 12000元 这样的形式"))
     digits, unit = m.group(1), UNITS[m.group(2) or "元"]
     # whole figures (most of a profile's) in integers; decimals exactly, as Fractions
     amount = int(digits) * unit if "." not in digits and len(digits) <= DIGITS else number(digits, text) * unit
     if amount.denominator != 1:
-        raise ValueProblem(f"'{text}' is not a whole number of 元 ({float(amount):g} 元)")
+        raise ValueProblem(t(f"'{text}' is not a whole number of 元 ({float(amount):g} 元)",
+                             f"'{text}' 不是整数元（{float(amount):g} 元）"))
     if abs(amount) > MONEY_LIMIT:
-        raise ValueProblem(f"'{text}' is larger than any subsidy figure (limit 10万亿)")
+        raise ValueProblem(t(f"'{text}' is larger than any subsidy figure (limit 10万亿)",
+                             f"'{text}' 大于任何补贴金额（上限 10万亿）"))
     return int(amount)
 
 
@@ -76,7 +81,8 @@ def parse_rate(text: str) -> Fraction:
     m = _fullmatch(_RATIO, text)
     if m and number(m.group(2), text) != 0:
         return number(m.group(1), text) / number(m.group(2), text)
-    raise ValueProblem(f"'{shown(text)}' is not a rate; write e.g. 30%, 0.5% or 1:1")
+    raise ValueProblem(t(f"'{shown(text)}' is not a rate; write e.g. 30%, 0.5% or 1:1",
+                         f"'{shown(text)}' 不是比率：请写成 30%、0.5% 或 1:1 这样的形式"))
 
 
 def parse_date(text: str) -> date:

@@ -165,3 +165,20 @@ def test_rule_file_notes_in_chinese_where_the_file_gives_them(tmp_path):
         plan = pipeline.optimize(str(profile), rules, bundled=False)
     assert plan.total == 1_200_000 and plan.payments[0].readings == ("有研发费用的年份均可支持。",)
     assert pipeline.optimize(str(profile), rules, bundled=False).payments[0].readings == ("Paid in each year with R&D expense.",)
+
+
+def test_a_profiles_mistakes_are_told_in_chinese(tmp_path):
+    """The mistakes an enterprise makes in its profile, located as ever, in the command's language."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("enterprise: 测试\nyears: 2025\nfacts:\n  distrct: 平谷区\n  manufacturer: 是\n"
+                   "  industrial_output: {2025: 两亿}\nitems:\n  - id: x\n    kind: vehicle_order\n"
+                   "    execute: {2025: 100万}\n", encoding="utf-8")
+    zh_out = run("optimize", str(bad), "--lang", "zh")
+    assert zh_out.exit_code == 2
+    for words in ("error[E210]: 未知的事实 'distrct'", "= 提示：是否应为 'district'？",
+                  "error[E213]: manufacturer: 应为 true 或 false（是/否），实为 '是'",
+                  "industrial_output: '两亿' 不是金额", "error[E210]: vehicle_order 没有字段 'execute'",
+                  f"--> {bad}:4:3", "4 个错误，0 个警告"):
+        assert words in zh_out.output, words
+    en_out = run("optimize", str(bad), "--lang", "en")
+    assert "error[E210]: unknown fact 'distrct'" in en_out.output and "4 error(s), 0 warning(s)" in en_out.output
