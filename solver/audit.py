@@ -111,7 +111,7 @@ def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
         span, node = row["_span"], row.get("_node")
         cells = row.get("_cells", {})  # a CSV or workbook row: each key's span and cell name (Sheet1!E7)
         n = row.get("_row", n)  # a table's line is the spreadsheet's row
-        name = row.get("_label", f"payment {n}")
+        name = row.get("_label", t(f"payment {n}", f"第 {n} 笔支付"))
 
         def where(key):
             return key_span(path, node, key) if node is not None else cells[key][0] if key in cells else span
@@ -123,13 +123,14 @@ def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
         if "clause" in row and row["clause"] not in (None, "") and "article" in missing:
             missing.remove("article")
         if missing:
-            diag.error("E504", f"{name} lacks {', '.join(missing)}", span, f"each payment has {', '.join(LEDGER_KEYS)}")
+            diag.error("E504", t(f"{name} lacks {', '.join(missing)}", f"{name}缺少 {'、'.join(missing)}"), span,
+                       t(f"each payment has {', '.join(LEDGER_KEYS)}", f"每笔支付都要有 {'、'.join(LEDGER_KEYS)}"))
             continue
         policy = str(row["policy"])
         if policy not in g.ruleset.policies:  # a spreadsheet may name it by its title or document number
             policy = next((p.id for p in g.ruleset.policies.values() if policy in (p.title, p.document)), policy)
         if policy not in g.ruleset.policies:
-            diag.error("E505", f"unknown policy '{policy}'{at('policy')}", where("policy"),
+            diag.error("E505", t(f"unknown policy '{policy}'", f"未知的政策 '{policy}'") + at('policy'), where("policy"),
                        did_you_mean(policy, g.ruleset.policies))
             continue
         label = str(row.get("clause") or row["article"])
@@ -139,33 +140,39 @@ def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
             label = document_spelling(label)
         if label not in names:
             key = "clause" if row.get("clause") else "article"
-            diag.error("E506", f"policy '{policy}' has no article or clause '{label}'{at(key)}", where(key),
+            diag.error("E506", t(f"policy '{policy}' has no article or clause '{label}'",
+                                 f"政策 '{policy}' 没有条款或子项 '{label}'") + at(key), where(key),
                        did_you_mean(label, names))
             continue
         item = str(row["item"])
         if item not in items and item in ("企业", "本企业"):  # a spreadsheet's word for the enterprise itself
             item = "enterprise"
         if item not in items:
-            diag.error("E507", f"unknown item '{item}' (not in the profile){at('item')}", where("item"),
+            diag.error("E507", t(f"unknown item '{item}' (not in the profile)", f"未知的项目 '{item}'（企业信息中没有）")
+                       + at('item'), where("item"),
                        did_you_mean(item, items))
             continue
+        about = "year"  # which cell a mistake below is in
         try:
             year = row["year"]
             if isinstance(year, bool) or not (isinstance(year, int) or spells_year(str(year))):
-                raise ValueProblem(f"year {year!r} is not a year: write it whole, e.g. 2025")
+                raise ValueProblem(t(f"year {year!r} is not a year: write it whole, e.g. 2025",
+                                     f"年度 {year!r} 不是年份：请写整数，如 2025"))
             year = int(year)
+            about = "amount"
             raw = row["amount"]
             if isinstance(raw, float) or isinstance(raw, bool):
-                raise ValueProblem(f"amount {raw} is not whole 元: write e.g. 125000 or 12.5万")
+                raise ValueProblem(t(f"amount {raw} is not whole 元: write e.g. 125000 or 12.5万",
+                                     f"金额 {raw} 不是整数元：请写成 125000 或 12.5万 这样的形式"))
             amount = parse_money(str(raw))
         except (ValueError, ValueProblem) as err:
-            about = "year" if "year" in str(err) and "amount" not in str(err) else "amount"
-            diag.error("E508", f"{name}: {err if isinstance(err, ValueProblem) else 'year and amount are whole numbers'}"
-                       f"{at(about)}", where(about),
-                       "years are whole, e.g. 2025; amounts are whole 元 or text with a unit, e.g. 125000 or 12.5万")
+            said = err if isinstance(err, ValueProblem) else t("year and amount are whole numbers", "年度和金额都是整数")
+            diag.error("E508", f"{name}: {said}{at(about)}", where(about),
+                       t("years are whole, e.g. 2025; amounts are whole 元 or text with a unit, e.g. 125000 or 12.5万",
+                         "年度写整数，如 2025；金额写整数元或带单位的文字，如 125000 或 12.5万"))
             continue
         if amount < 0:
-            diag.error("E508", f"{name}: a negative amount{at('amount')}", where("amount"))
+            diag.error("E508", f"{name}: " + t("a negative amount", "金额为负") + at('amount'), where("amount"))
             continue
         lines.append(Line(n, policy, label, item, year, amount, span))
     diag.raise_if_errors()

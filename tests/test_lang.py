@@ -182,3 +182,14 @@ def test_a_profiles_mistakes_are_told_in_chinese(tmp_path):
         assert words in zh_out.output, words
     en_out = run("optimize", str(bad), "--lang", "en")
     assert "error[E210]: unknown fact 'distrct'" in en_out.output and "4 error(s), 0 warning(s)" in en_out.output
+
+
+def test_a_ledgers_mistakes_are_told_in_chinese(tmp_path):
+    ledger = tmp_path / "ledger.yaml"
+    ledger.write_text("payments:\n  - {policy: pingu, article: 第三条, item: enterprise, year: 2025, amount: 125000}\n"
+                      "  - {policy: pinggu, article: 第三条, item: 整车定单, year: 2025, amount: 12.5}\n",
+                      encoding="utf-8")
+    out = run("audit", str(EXAMPLES / "pinggu-2025.yaml"), str(ledger), "--lang", "zh")
+    assert out.exit_code == 2
+    assert "error[E505]: 未知的政策 'pingu'" in out.output and "是否应为 'pinggu'？" in out.output
+    assert "error[E507]: 未知的项目 '整车定单'（企业信息中没有）" in out.output
