@@ -348,9 +348,13 @@ def _shapes(a: SymbolicModel, b: SymbolicModel) -> list[Shape]:
     their disjunction) with the same structure means B's optimum ≥ A's for every enterprise."""
     theirs = {_key(c): c for c in b.candidates}
     shapes = []
+    shared: dict[tuple, list] = {}  # A's shared ceilings over each payment: it never pays more than their limit
+    for limit, group in _ceilings(a):
+        for m in group:
+            shared.setdefault(_key(m), []).append(limit)
     for c in a.candidates:
-        most = _least(c.bounds)
-        payable = _payable(c)
+        most = _least(list(c.bounds) + shared.get(_key(c), []))
+        payable = z3.And(c.eligible, most >= 1)
         part = c.clause.part_key(c.part)
         d = theirs.get(_key(c))
         if d is None:
@@ -359,7 +363,7 @@ def _shapes(a: SymbolicModel, b: SymbolicModel) -> list[Shape]:
         if not c.eligible.eq(d.eligible):
             shapes.append(Shape("refused", part, c.clause.order, z3.And(payable, z3.Not(d.eligible)), most))
         for bound in d.bounds:
-            if not any(bound.eq(mine) for mine in c.bounds):
+            if not any(bound.eq(mine) for mine in list(c.bounds) + shared.get(_key(c), [])):
                 shapes.append(Shape("maximum", part, c.clause.order, z3.And(payable, bound < most), most - bound))
         if d.part.fixed is not None and not c.eligible.eq(d.eligible):  # B must pay a granted award A need not
             granted = b.expr(d.part.fixed, d.item, d.year)
