@@ -87,9 +87,10 @@ class Diff(Struct, frozen=True):
     timings: dict = {}
 
     def claim(self) -> str:
-        return (t("no enterprise gets less under NEW than under OLD", "没有任何企业在新版下所得少于旧版")
+        p = self.policy
+        return (t(f"no enterprise gets less from {p} under NEW than under OLD", f"没有任何企业在新版{self.title}下所得少于旧版")
                 if self.direction == "less" else
-                t("no enterprise gets more under NEW than under OLD", "没有任何企业在新版下所得多于旧版"))
+                t(f"no enterprise gets more from {p} under NEW than under OLD", f"没有任何企业在新版{self.title}下所得多于旧版"))
 
     def scope(self) -> str:
         """The enterprises the verdict is about, in words (part of the verdict itself)."""

@@ -151,11 +151,29 @@ def test_004_art12_ceiling_per_order_gets_more_refuted_and_never_less_proved(fol
     assert (d["verdict"], d["structure"], d["tried"]) == ("PROVED", [], [])
 
 
+def test_004_art8_removed_refuted_and_a_condition_already_required_proved(folder):
+    old = version(folder, "pinggu_old.rules", "004_pinggu.rules")
+    text = (rules_dir() / "004_pinggu.rules").read_text(encoding="utf-8")
+    art8 = text[text.index('clause integration "第八条"'):text.index('clause central_kitchen')]
+    d = verdict(run(old, version(folder, "pinggu_new.rules", "004_pinggu.rules", art8, ""), "--json"))
+    assert [(c["change"], c["key"]) for c in d["changes"]] == [("removed", "pinggu.integration")]
+    # 第八条 "对获评北京市先进制造业和现代服务业融合试点企业的给予不超过 30 万元资金奖励": two titles
+    # (--items 2) × 30万 = 60万 under OLD, nothing under NEW
+    assert (d["verdict"], d["change"], d["tried"][0]["shape"]) == ("REFUTED", -600_000, "dropped")
+    # a new condition NEW adds that 第十六条 (信用记录良好: good_credit) already requires refuses no one
+    opening = 'condition false_materials "第十五条" {'
+    new = version(folder, "pinggu_cond.rules", "004_pinggu.rules", opening,
+                  'condition credit "第十六条" {\n    require good_credit\n}\n\n' + opening)
+    d = verdict(run(old, new, "--json"))
+    assert [(c["change"], c["what"], c["new"]) for c in d["changes"]] == [("added", "condition", ["require good_credit"])]
+    assert d["verdict"] == "PROVED"
+
+
 def test_identical_versions_are_proved_and_show_no_change(folder):
     old = version(folder, "a.rules", "004_pinggu.rules")
     result = run(old, version(folder, "b.rules", "004_pinggu.rules"), "--lang", "zh")
     assert result.exit_code == 0, result.output
-    assert "该政策的声明没有变化" in result.output and "已证明 PROVED：没有任何企业在新版下所得少于旧版" in result.output
+    assert "该政策的声明没有变化" in result.output and "已证明 PROVED：没有任何企业在新版《平谷高端制造业若干措施》下所得少于旧版" in result.output
     assert "每类项目不超过 2 个" in result.output
 
 
