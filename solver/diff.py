@@ -129,7 +129,8 @@ def diff(old: list[str], new: list[str], policy: str | None = None, direction: s
     deadline = _deadline(timeout)
     started = time.perf_counter()
     rules_old, rules_new = load_rules(old), load_rules(new)
-    declared = {p for paths in (old, new) for f in rule_files(paths) for p in _declares(read_limited(str(f), "rule file"))[0]}
+    declared = {p for paths in (old, new) for f in rule_files(paths)
+                for p in _declares(read_limited(str(f), "rule file"))[0]}
     policy = _policy(policy, declared, rules_old, rules_new)
     for version, rules in (("OLD", rules_old), ("NEW", rules_new)):
         if rules.policies[policy].is_draft and not include_drafts:
@@ -141,7 +142,8 @@ def diff(old: list[str], new: list[str], policy: str | None = None, direction: s
     money_max = money_max or MONEY_MAX
     changes = tuple(changed(rules_old, rules_new, policy))
     years = tuple(sorted(years)) if years else _years(rules_old, rules_new, policy)
-    scope = {"items_per_kind": items, "money_max": money_max, "pinned": {k: _value(v) for k, v in sorted(pinned.items())}}
+    scope = {"items_per_kind": items, "money_max": money_max,
+             "pinned": {k: _value(v) for k, v in sorted(pinned.items())}}
     a, b = (rules_old, rules_new) if direction == "less" else (rules_new, rules_old)
     texts: dict[str, int] = {}
     model_a = SymbolicModel(a, _clauses(a, policy), years, items, pinned, money_max, texts)
@@ -160,8 +162,8 @@ def diff(old: list[str], new: list[str], policy: str | None = None, direction: s
     timings = {"model": round(built - started, 3), "refinement": round(asked - built, 3)}
     if answer == z3.unsat and not structure:
         return Diff(verdict="PROVED", timings=timings | {"total": round(time.perf_counter() - started, 3)}, **common)
-    found = _search(shapes, model_a, model_b, (rules_old, rules_new), policy, years, include_drafts, deadline, direction)
-    tried, best = found
+    tried, best = _search(shapes, model_a, model_b, (rules_old, rules_new), policy, years, include_drafts, deadline,
+                          direction)
     timings |= {"search": round(time.perf_counter() - asked, 3), "total": round(time.perf_counter() - started, 3)}
     if best is None:
         return Diff(verdict="UNKNOWN", tried=tuple(tried), timings=timings, **common)
@@ -476,8 +478,9 @@ def _search(shapes: list[Shape], a: SymbolicModel, b: SymbolicModel, rules: tupl
     for (kind, clause), members in list(groups.items())[:MAX_SHAPES]:
         model = _largest(members, a, b, deadline)
         if model is None:
-            tried.append(Tried(kind, clause, None, None, t("no enterprise has this shape, or Z3 did not find one in time",
-                                                           "没有企业呈现此情形，或 Z3 未能及时找到")))
+            tried.append(Tried(kind, clause, None, None,
+                               t("no enterprise has this shape, or Z3 did not find one in time",
+                                 "没有企业呈现此情形，或 Z3 未能及时找到")))
             continue
         profile = _profile(a, b, model, years)
         totals = []

@@ -90,8 +90,8 @@ def test_001_art4_lowered_cap_refuted_with_the_loss_worked_from_the_article(fold
 
 def test_001_art4_new_condition_refuted(folder):
     old = fengtai(folder, "old.rules")
-    new = fengtai(folder, "new.rules", PILOT.replace("    pay up to", "    require item.fixed_asset_investment >= 1000万\n"
-                                                                      "    pay up to"))
+    condition = "    require item.fixed_asset_investment >= 1000万\n"
+    new = fengtai(folder, "new.rules", PILOT.replace("    pay up to", condition + "    pay up to"))
     d = verdict(run(old, new, "--include-drafts", "--bounds", str(folder / "bounds.yaml"), "--json"))
     assert d["verdict"] == "REFUTED"
     assert [c["new"] for c in d["changes"]] == [["require item.fixed_asset_investment >= 1000万"]]
@@ -165,7 +165,8 @@ def test_004_art8_removed_refuted_and_a_condition_already_required_proved(folder
     new = version(folder, "pinggu_cond.rules", "004_pinggu.rules", opening,
                   'condition credit "第十六条" {\n    require good_credit\n}\n\n' + opening)
     d = verdict(run(old, new, "--json"))
-    assert [(c["change"], c["what"], c["new"]) for c in d["changes"]] == [("added", "condition", ["require good_credit"])]
+    assert [(c["change"], c["what"], c["new"]) for c in d["changes"]] == [
+        ("added", "condition", ["require good_credit"])]
     assert d["verdict"] == "PROVED"
 
 
