@@ -195,7 +195,7 @@ def _policy(asked: str | None, declared: set[str], old: Ruleset, new: Ruleset) -
         listed = ", ".join(mine) or t("none", "无")
         raise DiagnosticError(Diagnostic("error", "E610", f"OLD and NEW declare {len(mine)} policies both have "
                                          f"({listed}): say which to compare", None,
-                                         f"give --policy, e.g. --policy {mine[0] if mine else both[0]}"))
+                                         f"give --policy, e.g. --policy {(mine or both or ['POLICY'])[0]}"))
     return mine[0]
 
 
