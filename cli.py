@@ -708,6 +708,35 @@ def lsp() -> None:
     serve()
 
 
+@main.command("diff")
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
+@click.option("--policy", help="The policy compared (default: the one both versions' files declare).")
+@click.option("--direction", type=click.Choice(["less", "more"]), default="less", show_default=True,
+              help="The claim: no enterprise gets less (more) under NEW than under OLD.")
+@click.option("--items", type=click.IntRange(1, 6), default=2, show_default=True,
+              help="Symbolic items of each kind an enterprise may hold.")
+@click.option("--bounds", type=click.Path(), help="YAML: money_max and facts pinned to values.")
+@click.option("--years", callback=_years, metavar="YEARS", help="Years to compare (default: the policy's).")
+@_drafts_opt
+@click.option("--counterexample", "out", type=click.Path(), help="Write the counter-example profile here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes and the verdict as JSON.")
+@_prove_timeout_opt
+@_lang_opt
+@_guard
+def diff_command(old, new, policy, direction, items, bounds, years, include_drafts, out, as_json, timeout) -> None:
+    """What changed from OLD to NEW (rule files or folders, each read beside the bundled rules) and
+    whether any enterprise gets less (--direction more: more) under NEW: PROVED (exit 0), REFUTED
+    with a counter-example profile (exit 1), UNKNOWN (exit 3)."""
+    from solver.diff import diff, format_diff, save
+    result = diff([old], [new], policy, direction, items, bounds, include_drafts, _left(timeout, DEFAULT_PROVE_LIMIT),
+                  years)
+    if result.verdict == "REFUTED" and out:
+        save(result, out)
+    click.echo(to_json(result.to_json()), nl=False) if as_json else click.echo(format_diff(result, _width(), out))
+    sys.exit({"PROVED": EXIT_OK, "REFUTED": EXIT_VERDICT}.get(result.verdict, EXIT_GAVE_UP))
+
+
 def run() -> None:
     """The `subsidy` command (the console script): `main`, then, once its output is flushed, an
     immediate exit. Python's own exit would then collect every object still alive and tear down

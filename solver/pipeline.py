@@ -322,28 +322,36 @@ def save_proofs(result: Result, folder: str) -> list[Path]:
 def save_counterexample(proof: Proof, out: str) -> None:
     """The counter-example profile, written whole or not at all (a temporary file renamed into
     place), never through a symbolic link, the replay line quoted (a path may hold a newline)."""
+    write_counterexample(out, proof.claim.describe(), [proof.replay], proof.counterexample, "E609")
+
+
+def write_counterexample(out: str, claim: str, replays: list[str], profile: dict, code: str) -> None:
+    """A counter-example profile to `claim` at OUT (`save_counterexample`; `subsidy diff` too),
+    headed by the claim and a `# replay:` line per command (COUNTEREXAMPLE standing for OUT);
+    a failure is the command's own diagnostic `code`."""
     import io
     import shlex
 
     from ruamel.yaml import YAML
     if os.path.islink(out) or os.path.isdir(out):
-        raise DiagnosticError(Diagnostic("error", "E609", f"--counterexample '{out}' is a link or a folder", None,
+        raise DiagnosticError(Diagnostic("error", code, f"--counterexample '{out}' is a link or a folder", None,
                                          "name a new or regular file"))
     if os.path.exists(out) and not os.path.isfile(out):  # a pipe or a device is never replaced by a file
-        raise DiagnosticError(Diagnostic("error", "E609", f"--counterexample '{out}' is not a regular file "
+        raise DiagnosticError(Diagnostic("error", code, f"--counterexample '{out}' is not a regular file "
                                          "(a pipe or a device)", None, "name a new or regular file"))
     if os.path.isfile(out) and not _starts_with(out, COUNTEREXAMPLE_HEAD):  # a user's file (the profile itself?)
-        raise DiagnosticError(Diagnostic("error", "E609", f"--counterexample '{out}' exists and is not a "
+        raise DiagnosticError(Diagnostic("error", code, f"--counterexample '{out}' exists and is not a "
                                          "counter-example this program wrote: it is not overwritten", None,
                                          "name a new file (or remove that one first)"))
     text = io.StringIO()
-    text.write(f"{COUNTEREXAMPLE_HEAD}{proof.claim.describe()}\n")
-    text.write("# replay: " + proof.replay.replace("COUNTEREXAMPLE", shlex.quote(out)).replace("\n", "\\n") + "\n")
-    YAML().dump(proof.counterexample, text)
+    text.write(f"{COUNTEREXAMPLE_HEAD}{claim}\n")
+    for replay in replays:
+        text.write("# replay: " + replay.replace("COUNTEREXAMPLE", shlex.quote(out)).replace("\n", "\\n") + "\n")
+    YAML().dump(profile, text)
     try:
         write_atomic(out, text.getvalue().encode("utf-8"))
     except OSError as err:
-        raise DiagnosticError(Diagnostic("error", "E609", f"cannot write the counter-example to '{out}': "
+        raise DiagnosticError(Diagnostic("error", code, f"cannot write the counter-example to '{out}': "
                                          f"{err.strerror}", None, "give --counterexample a file you can write")) from None
 
 

@@ -38,18 +38,22 @@ class SymCandidate(Struct):
     year: int
     amount: z3.ArithRef
     paid: z3.BoolRef  # amount > 0
+    eligible: z3.BoolRef | None = None  # when it may pay at all (conditions, subject, presence)
+    bounds: tuple = ()  # the terms its amount may not exceed: its pay, its payment and item-year caps
 
 
 class SymbolicModel:
     """Facts as variables, candidates as bounded amounts, and the rules between them."""
 
     def __init__(self, rules: Ruleset, clauses: list[Clause], years: tuple[int, ...], items_per_kind: int,
-                 pinned: dict, money_max: int = MONEY_MAX):
+                 pinned: dict, money_max: int = MONEY_MAX, texts: dict[str, int] | None = None):
+        """`texts` numbers text values; two models of one enterprise (`subsidy diff`) share it."""
         self.rules, self.years, self.pinned, self.money_max = rules, years, pinned, money_max
         self.history = tuple(range(years[0] - 2, years[0]))  # earlier years: prev(), growth, first
         self.constraints: list = []
+        self.domain: list = []  # the constraints on the facts alone (their ranges): the enterprises admitted
         self.facts: dict[tuple[str, int | None], z3.ExprRef] = {}
-        self.texts: dict[str, int] = {}
+        self.texts: dict[str, int] = {} if texts is None else texts
         self.candidates: list[SymCandidate] = []
         kinds = sorted({p.subject.kind for c in clauses for p in c.parts if p.subject.kind})
         self.items = [SymItem(f"{kind}_{n + 1}", kind) for kind in kinds for n in range(items_per_kind)]
@@ -77,14 +81,17 @@ class SymbolicModel:
                                   f"in the bounds file (e.g. {info.name}: '6%') so the claim stays linear")
         else:
             var = z3.Int(name)
+            ranges = []
             if t == "money":
-                self.constraints += [var >= 0, var <= self.money_max]
+                ranges = [var >= 0, var <= self.money_max]
             elif t == "count":
-                self.constraints += [var >= 0, var <= 10 ** 6]
+                ranges = [var >= 0, var <= 10 ** 6]
             elif t == "year":
-                self.constraints += [var >= self.history[0], var <= self.years[-1]]
+                ranges = [var >= self.history[0], var <= self.years[-1]]
             elif t.startswith("enum:"):
-                self.constraints += [var >= 0, var < len(self.rules.vocab.enums[t[5:]])]
+                ranges = [var >= 0, var < len(self.rules.vocab.enums[t[5:]])]
+            self.constraints += ranges
+            self.domain += ranges
         store[key] = var
         return var
 
@@ -225,11 +232,11 @@ class SymbolicModel:
         eligible += [self.expr(r, item, year) for r in ([part.subject.where] if part.subject.where else []) + list(part.requires)]
         if item is not None:
             eligible.append(self._present(part, item, year))
-        bound = self.expr(part.pay, item, year)
-        cs = [amount >= 0, z3.Implies(amount > 0, z3.And(eligible)), z3.ToReal(amount) <= _num(bound)]
+        bounds = [_num(self.expr(part.pay, item, year))]
         for cap in part.caps + clause.caps:
             if cap.scope in ("payment", "item_year"):
-                cs.append(z3.ToReal(amount) <= _num(self.expr(cap.amount, item, year)))
+                bounds.append(_num(self.expr(cap.amount, item, year)))
+        cs = [amount >= 0, z3.Implies(amount > 0, z3.And(eligible))] + [z3.ToReal(amount) <= b for b in bounds]
         if part.fixed is not None:  # a granted award is in every plan, when it may be paid at all
             cs.append(z3.Implies(z3.And([self.expr(part.fixed, item, year)] + eligible), amount > 0))
         if policy.rounding:
@@ -238,7 +245,7 @@ class SymbolicModel:
             cs += [amount == unit * k, z3.Or(amount == 0, amount >= minimum)]
         self.constraints += cs
         self.candidates.append(SymCandidate(i, clause, part, item.id if item else "enterprise", item, year,
-                                            amount, amount > 0))
+                                            amount, amount > 0, z3.And(eligible), tuple(bounds)))
 
     def _present(self, part: Part, item: SymItem, year: int):
         """When a symbolic item is there to be paid in `year` (its event year, its figures, or
@@ -301,14 +308,18 @@ class SymbolicModel:
                                     self.expr(one.key, a.item, a.year) == self.expr(one.key, b.item, b.year)))
 
     def _ceiling(self, cap, members: list[SymCandidate]) -> None:
+        for limit, group in self.ceiling_groups(cap, members):
+            self.constraints.append(z3.ToReal(z3.Sum([m.amount for m in group])) <= limit)
+
+    def ceiling_groups(self, cap, members: list[SymCandidate]) -> list[tuple[z3.ArithRef, list[SymCandidate]]]:
+        """A shared ceiling's groups of payments (by item, year or enterprise, as its scope says),
+        each with its limit; none for a ceiling on one payment (that bounds the payment itself)."""
         if cap.scope in ("payment", "item_year"):
-            return
+            return []
         groups = defaultdict(list)
         for m in members:
             groups[{"item": m.subject, "enterprise_year": m.year, "enterprise": None}[cap.scope]].append(m)
-        for group in groups.values():
-            limit = _num(self.expr(cap.amount, group[0].item, group[0].year))
-            self.constraints.append(z3.ToReal(z3.Sum([m.amount for m in group])) <= limit)
+        return [(_num(self.expr(cap.amount, group[0].item, group[0].year)), group) for group in groups.values()]
 
     # -- back to a profile ---------------------------------------------------------------------
     def _event_day(self, year: int):
