@@ -581,11 +581,43 @@ def _limit_rows(rules) -> list[tuple[str, float, float, str, float]]:
         data, t = timed(whole, limit)
         rows.append((f"whole pipeline, 1000-item profile file (rules, reading + grounding {reading:.2f} s)", unlimited, limit,
                      f"`{data['status']}`, total {data['total']}", t))
+    rows += _command_rows()
     claim = Claim("at_most", "pinggu", None, "enterprise", None, 10 ** 8)  # whole: undecided in 10 min; by article: 24 s
     for limit in (0.5, 1.0):
         proof, t = timed(lambda: pipeline.prove(claim, timeout=limit))
         rows.append(("prove at-most 1亿 --policy pinggu (reading the rules, building the model, Z3)", float("nan"),
                      limit, f"`{proof.verdict}`", t))
+    return rows
+
+
+def _command_rows(n: int = 5000) -> list[tuple[str, float, float, str, float]]:
+    """The command as a user runs it, `cli.py optimize FILE [--json] --timeout L` in a fresh process
+    on a JSON profile of n items × 5 years, timed from its start to its exit. Its floor is the
+    same command under `--timeout 0.01` (starting, reading, grounding, proposing, explaining and
+    printing: what no limit can cut); the limit falls halfway between the floor and the
+    unlimited answer (medians of 3)."""
+    import json
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="subsidy-limits-") as tmp:
+        env = dict(os.environ, SUBSIDY_CACHE_DIR=str(Path(tmp) / "cache"))
+        path = Path(tmp) / f"{n}.json"
+        path.write_text(json.dumps(as_dict(enterprise(n, SPANS[5], seed=n * 10 + 5)), ensure_ascii=False), encoding="utf-8")
+        for output in (["--json"], []):
+            def command(limit=None) -> tuple[str, float]:
+                started = time.perf_counter()
+                done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "optimize", str(path), *output]
+                                      + ([] if limit is None else ["--timeout", str(limit)]),
+                                      env=env, capture_output=True, text=True, check=False)
+                took = time.perf_counter() - started
+                answer = (f"`{json.loads(done.stdout)['status']}`" if output else f"exit {done.returncode}")
+                return answer, took
+            command()  # the rules cache filled
+            unlimited = statistics.median(command()[1] for _ in range(3))
+            floor = statistics.median(command(0.01)[1] for _ in range(3))
+            limit = round((floor + unlimited) / 2, 2)
+            answer, t = command(limit)
+            rows.append((f"`cli.py optimize` {n}-item JSON profile {' '.join(output) or '(tables)'}, a fresh process "
+                         f"(floor {floor:.2f} s)", unlimited, limit, answer, t))
     return rows
 
 
