@@ -258,10 +258,6 @@ class _Clock:
             return 600_000
         return int((self.deadline - self.reserve * self.pace() - time.perf_counter()) * 1000)
 
-    def out(self) -> bool:
-        """Whether the deadline itself has passed (the reserve aside)."""
-        return self.deadline is not None and time.perf_counter() >= self.deadline
-
     def affords(self, chars: int) -> bool:
         return self.deadline is None or self.left_ms() > 1000 * (self.OVERHEAD + self.rate * chars) * self.pace()
 
