@@ -4,10 +4,12 @@
 
 Prints, and writes to bench/results.md:
   a. cold `subsidy optimize` (the installed command, which must be this tree's code) on each
-     example vs `python -c "import z3, lark, click"` (median of 15, runs interleaved)
+     example vs `python -c "import z3, lark, click"` (median of 15, runs interleaved), with the
+     rules cache warm and empty
   b. generated 平谷 + city enterprises of 1, 10, 50, 200 items over 1, 3, 5 years, all starting
      from the same grounded model: the engine's `optimize` (compile, propose, Z3 certificate,
-     exact re-check) next to HiGHS (scipy.optimize.milp, zero gap) and CP-SAT (one worker),
+     exact re-check) next to HiGHS (scipy.optimize.milp, zero gap) and CP-SAT (one worker, its
+     defaults otherwise; the tuned `linearization_level=2` as an extra column),
      each timed from the same model to its optimum: `linear_model` + its own model build +
      solve. The same optimum is asserted; the ratio is against the faster peer (runs
      interleaved, one of each solver per round; median of at least 5 rounds, more while the
@@ -15,8 +17,9 @@ Prints, and writes to bench/results.md:
      all, is shown apart.
   c. the stages of the largest case
   d. growth: the engine's own stages per item from 50 to 1000 items × 5 years
-  e. limits: `--timeout` adherence on a model that needs longer, and peak memory at
-     200 items × 5 years (a fresh process, whole pipeline)
+  e. limits: `--timeout` adherence on a model that needs longer, quiet and with two CPU hogs
+     running (`--limits`: this section only, printed), and peak memory at 200 items × 5 years
+     (a fresh process, whole pipeline)
   f. `subsidy batch` over 1,000 and 10,000 generated enterprises against CP-SAT alone on the
      same grounded models, one process per core (`--batch`: this section only, printed)
   h. `subsidy serve` under load: N concurrent clients on 127.0.0.1 posting the examples for a
@@ -25,6 +28,10 @@ Prints, and writes to bench/results.md:
   g. 通州 enterprises with 2 to 400 candidate city awards in 4 directions and the district's
      matching (配套) of them, claimed over 2025-2027: the engine against HiGHS and CP-SAT on
      their default parameters (one worker, zero gap) (`--matching`: this section only, printed)
+  j. generated 丰台 enterprises (001, a draft, included): first-reached tiers of output and
+     revenue, titles paid in instalments (小巨人), projects under a window, matched city awards:
+     the engine against HiGHS and CP-SAT on their defaults, CP-SAT tuned as an extra column
+     (`--fengtai`: this section only, printed)
   i. growth of the whole command: `cli.py optimize FILE --json` on JSON profiles of 1,000 to
      20,000 generated items × 5 years, a fresh process each, CPU and wall time, the log-log
      slope (`--growth`: this section only, printed)
@@ -214,6 +221,115 @@ def matching_section(sizes: list[int], repeats: int = 3) -> list[str]:
     return out
 
 
+FENGTAI = {"district": "丰台区", "operates_in_district": True, "registered_in_beijing": True, "serious_dishonesty_3y": False,
+           "ft_in_library": True, "ft_prohibited_catalogue": False, "ft_credit_sanction": False,
+           "ft_safety_accident": False, "ft_other_exclusion": False, "ft_fengtai_other_support": False}
+#: The city programmes 001 第十一至十六条 match (配套)
+FT_MATCHED = ("五G工厂", "老旧厂房改造", "机器人首试首用", "首台套", "新材料首批次", "集成电路首轮流片")
+
+
+def fengtai_enterprise(n_items: int, years: tuple[int, ...], seed: int, vocab) -> Profile:
+    """A generated 丰台 enterprise (001 is a draft: ground it with drafts included): output and
+    revenue that grow, fall and first reach 001 第六条's tiers over the years (from a record
+    below them), titles paid in instalments while their standard is met (第十条: 小巨人 and the
+    others), projects with yearly fixed assets under a two-year window (第四条), research tasks,
+    platforms, smart factories, scenario contracts, attracted enterprises, and candidate 2024
+    city awards the district matches (第十一至十六条). Planned over `years` and the year before
+    them, whose figures the growth shares compare against and whose city awards are matched."""
+    from solver.profile import load_profile
+    rng = random.Random(seed)
+    span = (years[0] - 1,) + years
+
+    def path(low: int, high: int) -> dict:  # a figure that mostly grows, sometimes falls
+        value, out = rng.randrange(low, high), {}
+        for y in span:
+            out[y] = value
+            value = int(value * rng.uniform(0.85, 1.9))
+        return out
+    industrial = rng.random() < 0.7
+    facts = dict(FENGTAI, ft_industrial_enterprise=industrial, ft_software_enterprise=not industrial,
+                 ft_outsourcing=rng.random() < 0.3, ft_transformed_software=not industrial and rng.random() < 0.5,
+                 ft_key_enterprise=rng.random() < 0.5, ft_chain_leader=rng.random() < 0.5,
+                 ft_service_institution=rng.random() < 0.3,
+                 industrial_output=path(5 * 10 ** 7, 2 * 10 ** 9), industrial_output_record=rng.randrange(10 ** 7, 10 ** 8),
+                 operating_revenue=path(10 ** 7, 3 * 10 ** 9), operating_revenue_record=rng.randrange(10 ** 7, 10 ** 8),
+                 rd_expense=path(10 ** 6, 2 * 10 ** 8), rd_expense_record=rng.randrange(10 ** 6, 10 ** 7),
+                 ft_industrial_scale_entry=rng.choice(span), ft_software_scale_entry=rng.choice(span),
+                 **{f"ft_{k}_growth": {y: f"{rng.randint(3, 12)}%" for y in span}
+                    for k in ("district_output", "district_revenue", "district_rd", "industry_output", "industry_revenue")})
+    items = []
+    for n in range(n_items):
+        kind = rng.choice(["ft_title", "ft_title", "ft_project", "ft_research_task", "ft_platform", "smart_factory_title",
+                           "city_award", "city_award", "ft_attracted_enterprise", "ft_scenario_contract", "ft_major_project",
+                           "ft_first_set_catalogue"])
+        y = rng.choice(years)
+        if kind == "ft_title":
+            fields = {"title": rng.choice(["专精特新小巨人", "专精特新小巨人", "国家高新技术企业", "专精特新中小企业",
+                                           "重点小巨人高质量发展项目"]),
+                      "year": y, "high_growth": rng.random() < 0.8,
+                      "meets_standard": {yy: rng.random() < 0.8 for yy in years if yy >= y}}
+        elif kind == "ft_project":
+            fields = {"type": rng.choice(["小试中试", "调试组装", "系统集成"]),
+                      "fixed_asset_investment": {yy: rng.randrange(10 ** 6, 5 * 10 ** 7) for yy in years if rng.random() < 0.7}
+                      or {y: 10 ** 7}}
+        elif kind == "ft_research_task":
+            fields = {"level": rng.choice(["国家", "北京市"]), "funds": rng.randrange(10 ** 6, 5 * 10 ** 7), "year": y}
+        elif kind == "ft_platform":
+            fields = {"level": rng.choice(["国家级", "市级"]), "year": y}
+        elif kind == "smart_factory_title":
+            fields = {"level": rng.choice(["先进级", "卓越级", "灯塔工厂"]), "year": y, "previous_support": 0,
+                      "equipment_software_investment": rng.randrange(10 ** 6, 10 ** 8)}
+        elif kind == "city_award":
+            programme = rng.choice(FT_MATCHED)
+            fields = {"direction": programme, "programme": programme, "amount": rng.randrange(10 ** 6, 5 * 10 ** 7),
+                      "year": 2024, "claim_year": y, "status": "candidate", "investment_project": False,
+                      "other_city_funds": False, "major_project": False}
+        elif kind == "ft_attracted_enterprise":
+            fields = {"revenue": rng.randrange(10 ** 7, 10 ** 8), "role": rng.choice(["链主吸引", "机构培育"]), "year": y}
+        elif kind == "ft_scenario_contract":
+            fields = {"role": rng.choice(["发榜", "揭榜"]), "amount": rng.randrange(10 ** 6, 3 * 10 ** 7),
+                      "counterpart_new": rng.random() < 0.6, "new_entrant": rng.random() < 0.6,
+                      "lands_in_fengtai": rng.random() < 0.7, "year": y}
+        else:  # ft_major_project, ft_first_set_catalogue
+            fields = {"year": y}
+        items.append({"id": f"i{n}", "kind": kind, **fields})
+    return load_profile({"enterprise": f"丰台{n_items}", "years": list(span), "facts": facts, "items": items}, vocab)
+
+FENGTAI_SIZES = ((1, 1), (1, 3), (1, 5), (10, 1), (10, 3), (10, 5), (50, 1), (50, 3), (50, 5), (200, 1), (200, 3),
+                 (200, 5), (1000, 5))
+
+
+def fengtai_section(sizes=FENGTAI_SIZES, repeats: int = 5) -> list[str]:
+    """Generated 丰台 enterprises (`fengtai_enterprise`, drafts included): the engine against
+    HiGHS and CP-SAT on their defaults, and CP-SAT tuned as an extra column, from the same
+    grounded model, as section b."""
+    rules = load_rules()
+    out = ["## j. 丰台 (001, a draft: included): engine vs peers from the same grounded model", "",
+           "Generated 丰台 enterprises (`fengtai_enterprise`): output, revenue and R&D that grow, fall and first "
+           "reach 第六条's tiers from a record below them; titles paid in instalments while their standard is met "
+           "(第十条, 小巨人 among them); projects under 第四条's two-year window; research tasks, platforms, smart "
+           "factories, contracts, attracted enterprises and candidate 2024 city awards matched by 第十一至十六条. "
+           "Planned over the years and the year before them. Peers on their defaults (HiGHS zero gap, CP-SAT one "
+           "worker); CP-SAT tuned (`linearization_level=2`) as an extra column. Medians, runs interleaved, as "
+           "section b. Target: engine / faster peer on defaults ≤ 1.5×.", "",
+           "| items × years (+ the year before) | candidates | ground s | engine s | HiGHS s | CP-SAT s | "
+           "CP-SAT tuned s | engine / faster peer | vs tuned too | optimum |", "|---|---|---|---|---|---|---|---|---|---|"]
+    worst = 0.0
+    for n, years in sizes:
+        span = SPANS[years]
+        profile = fengtai_enterprise(n, span, n * 10 + years, rules.vocab)
+        g, t_ground = timed(ground, rules, profile, profile.years, True)
+        (total, t_engine), (highs, t_highs), (cpsat, t_cpsat), (tuned, t_tuned) = medians(
+            repeats, (engine, solve_highs, solve_cpsat_default, solve_cpsat), g)
+        assert total == highs == cpsat == tuned, (n, years, total, highs, cpsat, tuned)
+        ratio = t_engine / min(t_highs, t_cpsat)
+        worst = max(worst, ratio)
+        out.append(f"| {n} × {years} | {len(g.candidates)} | {t_ground:.4f} | {t_engine:.4f} | {t_highs:.4f} | "
+                   f"{t_cpsat:.4f} | {t_tuned:.4f} | {ratio:.2f}× | {t_engine / min(t_highs, t_cpsat, t_tuned):.2f}× | "
+                   f"{total} |")
+    return out + ["", f"Worst ratio against the peers on their defaults: {worst:.2f}×."]
+
+
 def serve_section(clients: tuple[int, ...] = (1, 4, 16), seconds: float = 10.0) -> list[str]:
     """The server in its own process (`cli.py serve --port 0 --workers <cores>`), and `clients`
     threads each posting the examples in turn for `seconds`; the baseline is one
@@ -302,31 +418,35 @@ def installed_command() -> tuple[list[str], str]:
     return [str(script)], "byte-compiled" if compiled else "NOT byte-compiled: every run compiles the source"
 
 
-def cold_runs(repeats: int) -> tuple[list[tuple[str, float, float, float, float]], str]:
+def cold_runs(repeats: int) -> tuple[list[tuple[str, float, float, float, float, float, float]], str]:
     """Each example in a fresh process, as JSON and as tables, against importing z3, lark and
     click. Runs are interleaved (one of each per round), so the machine's drift touches all
     alike. The rules cache (a folder of this run's own) is filled by one untimed run first:
-    "cold" is a new process, as a user's every command is, not a new machine."""
+    "warm" is a new process, as a user's every command is, not a new machine. "Empty" is a
+    user's first command: each such run gets a rules cache folder that does not exist yet, so
+    the rules are parsed, checked and stored (`--json`)."""
     subsidy, compiled = installed_command()
-    with tempfile.TemporaryDirectory(prefix="subsidy-bench-") as cache:
-        env = dict(os.environ, SUBSIDY_CACHE_DIR=cache)
+    with tempfile.TemporaryDirectory(prefix="subsidy-bench-") as tmp:
+        env = dict(os.environ, SUBSIDY_CACHE_DIR=str(Path(tmp) / "warm"))
         runs = {"base": [sys.executable, "-c", "import z3, lark, click"]}
         for example in sorted((ROOT / "examples").glob("*.yaml")):
             cmd = subsidy + ["optimize", str(example.relative_to(ROOT)), "--include-drafts"]
             subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=True)
             runs[(example.name, "json")], runs[(example.name, "tables")] = cmd + ["--json"], cmd
+            runs[(example.name, "empty")] = cmd + ["--json"]
         times: dict = {name: [] for name in runs}
-        for _ in range(repeats):
+        for round_ in range(repeats):
             for name, cmd in runs.items():
+                fresh = dict(env, SUBSIDY_CACHE_DIR=str(Path(tmp) / f"empty-{round_}-{len(times[name])}-{name[0]}"))
                 start = time.perf_counter()
-                subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=False)
+                subprocess.run(cmd, cwd=ROOT, env=fresh if name[-1] == "empty" else env, capture_output=True, check=False)
                 times[name].append(time.perf_counter() - start)
     median = {name: statistics.median(t) for name, t in times.items()}
     base = median["base"]
-    rows = [("import z3, lark, click (baseline)", base, 1.0, base, 1.0)]
+    rows = [("import z3, lark, click (baseline)", base, 1.0, base, 1.0, base, 1.0)]
     for example in sorted((ROOT / "examples").glob("*.yaml")):
-        as_json, tables = median[(example.name, "json")], median[(example.name, "tables")]
-        rows.append((example.name, as_json, as_json / base, tables, tables / base))
+        as_json, tables, empty = (median[(example.name, k)] for k in ("json", "tables", "empty"))
+        rows.append((example.name, as_json, as_json / base, tables, tables / base, empty, empty / base))
     return rows, compiled
 
 
@@ -415,34 +535,105 @@ def memory_probe() -> None:
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
-def timeout_adherence(rules) -> list[str]:
-    """Time limits shorter than the job: the solver alone on 5000 items × 5 years, and the whole
-    pipeline (the clock starts before the rules are read) on a 1000-item profile file."""
-    out = []
-    g = ground(rules, enterprise(5000, SPANS[5], seed=7), SPANS[5], False)
-    unlimited = optimize(g).seconds
-    for limit in (round(unlimited * 0.6, 2), round(unlimited * 0.85, 2)):  # both cut the work short
-        plan, t = timed(optimize, g, limit)
-        out.append(f"| solver, 5000 items × 5 years ({len(g.candidates)} candidates) | {unlimited:.2f} | {limit} | "
-                   f"`{plan.status}`, total {plan.total}, bound {plan.bound} | {t:.3f} | {t / limit:.2f}× |")
-    with profile_file(1000, SPANS[5], seed=7) as path:
-        _, unlimited = timed(pipeline.optimize, path)
-        from solver.profile import load_profile
-        started = time.perf_counter()
-        ground(rules, load_profile(path, rules.vocab), SPANS[5], False)
-        reading = time.perf_counter() - started
-        # reading a profile is not interruptible: the limit falls between reading and the end
-        limit = round((reading + unlimited) / 2, 2)
-        result, t = timed(lambda: pipeline.optimize(path, timeout=limit))
-        data = result.to_json()
-        out.append(f"| whole pipeline, 1000-item profile file (reading + grounding {reading:.2f} s) | {unlimited:.2f} | "
-                   f"{limit} | `{data['status']}`, total {data['total']} | {t:.3f} | {t / limit:.2f}× |")
+@contextlib.contextmanager
+def cpu_hogs(n: int):
+    """`n` processes spinning `while 1: pass` for the block's length: the load of a shared machine."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(n)]
+    try:
+        time.sleep(0.2)  # let the scheduler share the CPUs out before anything is timed
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
+#: Limits as fractions of the unlimited run (both cut the work short); the whole pipeline's
+#: limit falls halfway between the end of reading and grounding and the unlimited answer.
+LIMIT_SHARES = (0.6, 0.85)
+
+
+def _limit_rows(rules) -> list[tuple[str, float, float, str, float]]:
+    """The rows of section e under the load of the moment: (job, unlimited s, limit s, answer,
+    seconds). Every limit is taken from an unlimited run under the same load, so that it cuts
+    the work short there too."""
+    from solver.profile import load_profile
     from solver.prove import Claim
+    rows = []
+    g = ground(rules, enterprise(5000, SPANS[5], seed=7), SPANS[5], False)
+    unlimited = statistics.median(optimize(g).seconds for _ in range(3))
+    for share in LIMIT_SHARES:
+        limit = round(unlimited * share, 3)
+        plan, t = timed(optimize, g, limit)
+        rows.append((f"solver, 5000 items × 5 years ({len(g.candidates)} candidates), {share:g}× unlimited",
+                     unlimited, limit, f"`{plan.status}`, total {plan.total}, bound {plan.bound}", t))
+    with profile_file(1000, SPANS[5], seed=7) as path:
+        def whole(limit=None) -> dict:  # as the command does: plan, explain, JSON text
+            data = pipeline.optimize(path, timeout=limit).to_json()
+            to_json(data)
+            return data
+        unlimited = statistics.median(timed(whole)[1] for _ in range(3))
+        def read() -> None:  # what the pipeline does before its solver starts: rules, profile, grounding
+            ruleset = load_rules()
+            ground(ruleset, load_profile(path, ruleset.vocab), SPANS[5], False)
+        reading = statistics.median(timed(read)[1] for _ in range(3))
+        limit = round((reading + unlimited) / 2, 2)  # reading a profile is not interruptible
+        data, t = timed(whole, limit)
+        rows.append((f"whole pipeline, 1000-item profile file (rules, reading + grounding {reading:.2f} s)", unlimited, limit,
+                     f"`{data['status']}`, total {data['total']}", t))
+    rows += _command_rows()
     claim = Claim("at_most", "pinggu", None, "enterprise", None, 10 ** 8)  # whole: undecided in 10 min; by article: 24 s
     for limit in (0.5, 1.0):
         proof, t = timed(lambda: pipeline.prove(claim, timeout=limit))
-        out.append(f"| prove at-most 1亿 --policy pinggu (reading the rules, building the model, Z3) | ~24 | "
-                   f"{limit} | `{proof.verdict}` | {t:.3f} | {t / limit:.2f}× |")
+        rows.append(("prove at-most 1亿 --policy pinggu (reading the rules, building the model, Z3)", float("nan"),
+                     limit, f"`{proof.verdict}`", t))
+    return rows
+
+
+def _command_rows(n: int = 5000) -> list[tuple[str, float, float, str, float]]:
+    """The command as a user runs it, `cli.py optimize FILE [--json] --timeout L` in a fresh process
+    on a JSON profile of n items × 5 years, timed from its start to its exit. Its floor is the
+    same command under `--timeout 0.01` (starting, reading, grounding, proposing, explaining and
+    printing: what no limit can cut); the limit falls halfway between the floor and the
+    unlimited answer (medians of 3)."""
+    import json
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="subsidy-limits-") as tmp:
+        env = dict(os.environ, SUBSIDY_CACHE_DIR=str(Path(tmp) / "cache"))
+        path = Path(tmp) / f"{n}.json"
+        path.write_text(json.dumps(as_dict(enterprise(n, SPANS[5], seed=n * 10 + 5)), ensure_ascii=False), encoding="utf-8")
+        for output in (["--json"], []):
+            def command(limit=None) -> tuple[str, float]:
+                started = time.perf_counter()
+                done = subprocess.run([sys.executable, str(ROOT / "cli.py"), "optimize", str(path), *output]
+                                      + ([] if limit is None else ["--timeout", str(limit)]),
+                                      env=env, capture_output=True, text=True, check=False)
+                took = time.perf_counter() - started
+                answer = (f"`{json.loads(done.stdout)['status']}`" if output else f"exit {done.returncode}")
+                return answer, took
+            command()  # the rules cache filled
+            unlimited = statistics.median(command()[1] for _ in range(3))
+            floor = statistics.median(command(0.01)[1] for _ in range(3))
+            limit = round((floor + unlimited) / 2, 2)
+            answer, t = command(limit)
+            rows.append((f"`cli.py optimize` {n}-item JSON profile {' '.join(output) or '(tables)'}, a fresh process "
+                         f"(floor {floor:.2f} s)", unlimited, limit, answer, t))
+    return rows
+
+
+def timeout_adherence(rules) -> list[str]:
+    """Time limits shorter than the job, on a quiet machine and with two CPU hogs running: the
+    solver alone on 5000 items × 5 years, the whole pipeline (the clock starts before the rules
+    are read; explaining and the JSON text included) on a 1000-item profile file, and prove."""
+    quiet = _limit_rows(rules)
+    with cpu_hogs(2):
+        loaded = _limit_rows(rules)
+    out = ["| job | quiet: unlimited s | limit s | answer | seconds | × limit "
+           "| two hogs: unlimited s | limit s | answer | seconds | × limit |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for (job, *a), (_, *b) in zip(quiet, loaded):
+        cells = [f"{'~24' if u != u else f'{u:.2f}'} | {limit:g} | {answer} | {t:.3f} | {t / limit:.2f}×"
+                 for u, limit, answer, t in (a, b)]
+        out.append(f"| {job} | " + " | ".join(cells) + " |")
     return out
 
 
@@ -528,7 +719,15 @@ def main() -> None:
     ap.add_argument("--matching", action="store_true", help="section g only (通州 配套 matching), printed, not written")
     ap.add_argument("--serve", action="store_true", help="section h only (subsidy serve under load), printed, not written")
     ap.add_argument("--growth", action="store_true", help="section i only (the whole command to 20,000 items), printed")
+    ap.add_argument("--limits", action="store_true", help="section e only (time limits, quiet and loaded), printed")
+    ap.add_argument("--fengtai", action="store_true", help="section j only (generated 丰台 enterprises), printed")
     args = ap.parse_args()
+    if args.fengtai:
+        print("\n".join(fengtai_section(FENGTAI_SIZES[:9] if args.quick else FENGTAI_SIZES)))
+        return
+    if args.limits:
+        print("\n".join(timeout_adherence(load_rules())))
+        return
     if args.growth:
         print("\n".join(growth_section((1000, 2000, 5000) if args.quick else GROWTH_SIZES)))
         return
@@ -553,34 +752,40 @@ def main() -> None:
     cold_repeats = 3 if args.quick else 15
     rows, compiled = cold_runs(cold_repeats)
     out += [f"## a. cold `subsidy optimize` vs importing its libraries (median of {cold_repeats})", "",
-            "The installed `subsidy` command (" + compiled + "), a fresh process per run, runs interleaved; "
-            "the checked-rules cache is warm. Target: ≤ 1.5×.", "",
-            "| run | --json s | ratio | tables s | ratio |", "|---|---|---|---|---|"]
-    for name, t, ratio, t_tables, ratio_tables in rows:
-        out.append(f"| {name} | {t:.3f} | {ratio:.2f}× | {t_tables:.3f} | {ratio_tables:.2f}× |")
+            "The installed `subsidy` command (" + compiled + "), a fresh process per run, runs interleaved. Warm: "
+            "the checked-rules cache filled by an earlier run; empty: a rules cache folder that does not exist yet "
+            "(a user's first command: the rules are parsed, checked and stored). Targets: warm ≤ 1.2×, empty ≤ 1.5×.",
+            "", "| run | --json s | ratio | tables s | ratio | --json, empty cache s | ratio |",
+            "|---|---|---|---|---|---|---|"]
+    for name, t, ratio, t_tables, ratio_tables, t_empty, ratio_empty in rows:
+        out.append(f"| {name} | {t:.3f} | {ratio:.2f}× | {t_tables:.3f} | {ratio_tables:.2f}× | {t_empty:.3f} | "
+                   f"{ratio_empty:.2f}× |")
     warm = ground(rules, enterprise(10, SPANS[3], seed=1), SPANS[3], False)
-    for solve in (engine, solve_highs, solve_cpsat):
+    for solve in (engine, solve_highs, solve_cpsat_default, solve_cpsat):
         solve(warm)
     out += ["", "## b. certified optimum from the grounded model: engine vs HiGHS (zero gap) and CP-SAT (one worker)",
             "", "Runs interleaved (one of each solver per round), median of at least 5 rounds (more, up to 200, "
             "while the slowest's runs fill under 0.1 s). "
             "Engine: `optimize` (propose, compile, Z3 certificate, exact re-check). Peers: "
-            "`linear_model` + their model build + solve. Target: engine / faster peer ≤ 2×.", "",
-            "| items × years | candidates | ground s | engine s | HiGHS s | CP-SAT s | engine / faster peer | optimum |",
-            "|---|---|---|---|---|---|---|---|"]
-    worst = 0.0
+            "`linear_model` + their model build + solve. The ratio that counts is against the peers on their "
+            "defaults (HiGHS zero gap, CP-SAT one worker); CP-SAT tuned (`linearization_level=2`) is an extra "
+            "column. Target (issue 17): engine / faster peer ≤ 1.5×.", "",
+            "| items × years | candidates | ground s | engine s | HiGHS s | CP-SAT s | CP-SAT tuned s | "
+            "engine / faster peer | vs tuned too | optimum |", "|---|---|---|---|---|---|---|---|---|---|"]
+    worst = worst_tuned = 0.0
     for n in sizes:
         for years, span in SPANS.items():
             profile = enterprise(n, span, seed=n * 10 + years)
             g, t_ground = timed(ground, rules, profile, span, False)
-            (total, t_engine), (highs, t_highs), (cpsat, t_cpsat) = medians(
-                repeats, (engine, solve_highs, solve_cpsat), g)
-            assert highs == total == cpsat, (n, years, total, highs, cpsat)
-            ratio = t_engine / min(t_highs, t_cpsat)
-            worst = max(worst, ratio)
+            (total, t_engine), (highs, t_highs), (cpsat, t_cpsat), (tuned, t_tuned) = medians(
+                repeats, (engine, solve_highs, solve_cpsat_default, solve_cpsat), g)
+            assert highs == total == cpsat == tuned, (n, years, total, highs, cpsat, tuned)
+            ratio, ratio_tuned = t_engine / min(t_highs, t_cpsat), t_engine / min(t_highs, t_cpsat, t_tuned)
+            worst, worst_tuned = max(worst, ratio), max(worst_tuned, ratio_tuned)
             out.append(f"| {n} × {years} | {len(g.candidates)} | {t_ground:.4f} | {t_engine:.4f} | {t_highs:.4f} | "
-                       f"{t_cpsat:.4f} | {ratio:.2f}× | {total} |")
-    out += ["", f"Worst ratio: {worst:.2f}×."]
+                       f"{t_cpsat:.4f} | {t_tuned:.4f} | {ratio:.2f}× | {ratio_tuned:.2f}× | {total} |")
+    out += ["", f"Worst ratio: {worst:.2f}× against the peers on their defaults ({worst_tuned:.2f}× with the tuned "
+            "CP-SAT too)."]
     n, years = sizes[-1], 5
     span = SPANS[years]
     profile = enterprise(n, span, seed=n * 10 + years)
@@ -611,9 +816,11 @@ def main() -> None:
         out.append(f"| {n} | {len(g.candidates)} | {t_ground * per:.4f} | " + " | ".join(
             f"{stage[name] * per:.4f}" for name in ("propose", "compile", "certify", "re-check"))
             + f" | {total * per:.4f} |")
-    out += ["", "## e. limits", "", "Target: an answer within 1.10× the limit, `feasible` with the proven bound when "
-            "the limit cuts the work short.", "",
-            "| job | unlimited s | limit s | answer | seconds | × limit |", "|---|---|---|---|---|---|"]
+    out += ["", "## e. limits", "", "Target: an answer within 0.8–1.1× the limit, quiet and with two CPU hogs "
+            "(`python -c 'while 1: pass'` ×2) running, `feasible` with the proven bound when the limit cuts the work "
+            "short, never `unknown` where a plan could be proposed in the time. Each column's limits come from its "
+            "own unlimited runs (median of 3).", "",
+            ]
     out += timeout_adherence(rules)
     out.append("")
     probe = subprocess.run([sys.executable, str(Path(__file__)), "--memory-probe"], capture_output=True,
@@ -623,6 +830,7 @@ def main() -> None:
                f"(limit 2048 MiB)")
     out += [""] + batch_section([200] if args.quick else [1000, 10000])
     out += [""] + matching_section([2, 10, 50] if args.quick else [2, 10, 50, 200, 400])
+    out += [""] + fengtai_section(FENGTAI_SIZES[:9] if args.quick else FENGTAI_SIZES)
     out += [""] + serve_section((1, 4) if args.quick else (1, 4, 16), 3.0 if args.quick else 10.0)
     out += [""] + growth_section((1000, 2000, 5000) if args.quick else GROWTH_SIZES)
     text = "\n".join(out) + "\n"

@@ -105,13 +105,13 @@ class _Part:
         """Ask Z3 for a plan paying more than `plan`, or as much but earlier: ('unsat', the check as
         a script) proves `plan` optimal (and earliest); ('sat', better plan); ('unknown', None) on
         the time limit."""
-        started = time.perf_counter()
+        started = time.process_time()
         s = _prover()
         s.set("timeout", max(clock.left_ms(), 1))
         text = self.text + f"\n(assert {self.improves(plan)})"
         s.from_string(text)
         result = limits.check(s)
-        clock.spent(len(text), time.perf_counter() - started)
+        clock.spent(len(text), time.process_time() - started)
         if result == z3.unsat:
             return "unsat", _script(text, [(self, plan)])
         if result != z3.sat:
@@ -207,50 +207,87 @@ class _Clock:
     the rate made a 262 kB check look 20× longer than it was. The rate never falls below its
     prior: a limit is also spent after the last check, on the bounds of the parts left
     unproven, and a clock that trusted a fast check left too little for them (a 0.25 s limit
-    answered in 0.30 s)."""
+    answered in 0.30 s).
 
-    OVERHEAD = 0.002  # seconds: a Solver, its parameters and an empty check took about 1 ms
+    Work is learnt in the CPU seconds this process got (`time.process_time`), and turned into
+    wall seconds by the run's own `pace`: on a machine other processes load, a CPU second of
+    ours takes longer, and by how much changes from one run to the next (two CPU hogs on two
+    cores: 1.5–3×). Measured in wall seconds, a rate learnt in a quiet moment promised too much
+    once the load came back; the pace is measured up to the moment it is used."""
+
+    OVERHEAD = 0.002  # CPU seconds: a Solver, its parameters and an empty check took about 1 ms
     LEARN = 10_000  # characters
-    #: Share of the time proposing took that is held back for the work after the last check: the
+    #: Share of the time proposing takes that is held back for the work after the last check: the
     #: bounds of the parts left unproven and the exact re-check walk the same candidates as
-    #: proposing did, in about 1/8 of its time (5000 items × 5 years: 6–9 ms and 3 ms after
-    #: 75–110 ms of proposing). Measured on the run itself, it grows with a loaded machine.
+    #: proposing did, in 0.10–0.15 of its time (5000 items × 5 years: 6 ms and 2 ms after 55 ms
+    #: of proposing, CPU). Held for every candidate, proposed or not: a part not reached adds
+    #: its bound too.
     RESERVE = 0.2
     #: Building a batch's statements (its linear models as text) took 0.1–0.4× the time
     #: proposing its candidates did; a batch is not built unless half that time is left, since
     #: building it at the very limit overran 0.17 s by 19 ms. Batches built teach the rate.
     BUILDING = 0.5
+    #: CPU seconds to propose a plan for one candidate before the run has measured its own:
+    #: 6–8 µs measured at 1000 and 5000 items × 5 years.
+    PROPOSING = 10e-6
+    #: CPU seconds the process must have had before its pace is trusted (before, it is 1).
+    SETTLE = 0.005
 
-    def __init__(self, deadline: float | None):
+    def __init__(self, deadline: float | None, grace: float = 0.0, candidates: int = 0):
         self.deadline = deadline
-        self.reserve = 0.0  # seconds held back before the deadline for the work after the checks
-        self.building = 0.0  # seconds per candidate to build a batch's statements, at least
-        self.rate = 1e-6  # seconds per character, at least; 0.2e-6 to 0.7e-6 at 5000 items × 5 years
+        #: seconds past the deadline that proposing may still use (`optimize`'s grace_s)
+        self.grace = grace
+        self.candidates = candidates  # every candidate of the model: each may need its bound
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.reserve = 0.0  # CPU seconds held back before the deadline for the work after the checks
+        self.building = 0.0  # CPU seconds per candidate to build a batch's statements, at least
+        self.rate = 1e-6  # CPU seconds per character, at least; 0.2e-6 to 0.7e-6 at 5000 items × 5 years
+        self.proposing = self.PROPOSING  # CPU seconds per candidate to propose
+        self.proposed_n, self.proposed_cpu = 0, 0.0
+
+    def pace(self) -> float:
+        """Wall seconds a CPU second of this process has taken since the clock started: 1 on a
+        quiet machine, more when others share the CPUs; never below 1 (a second thread's CPU,
+        such as Z3 building its context, is no reason to expect our work to go faster)."""
+        cpu = time.process_time() - self.cpu
+        return 1.0 if cpu < self.SETTLE else max((time.perf_counter() - self.wall) / cpu, 1.0)
 
     def left_ms(self) -> int:
         """Milliseconds left for checks: up to the deadline, less the reserve."""
-        return 600_000 if self.deadline is None else int((self.deadline - self.reserve - time.perf_counter()) * 1000)
-
-    def out(self) -> bool:
-        """Whether the deadline itself has passed (the reserve aside)."""
-        return self.deadline is not None and time.perf_counter() >= self.deadline
+        if self.deadline is None:
+            return 600_000
+        return int((self.deadline - self.reserve * self.pace() - time.perf_counter()) * 1000)
 
     def affords(self, chars: int) -> bool:
-        return self.deadline is None or self.left_ms() > 1000 * (self.OVERHEAD + self.rate * chars)
+        return self.deadline is None or self.left_ms() > 1000 * (self.OVERHEAD + self.rate * chars) * self.pace()
+
+    def affords_proposing(self, candidates: int) -> bool:
+        """Whether a part of `candidates` can still be proposed: its proposing, at the rate
+        measured so far, ends before the deadline (plus the grace) with the bounds of every
+        candidate and the re-check still to come."""
+        if self.deadline is None:
+            return True
+        work = (self.proposing * candidates + self.RESERVE * self.proposing * self.candidates) * self.pace()
+        return time.perf_counter() + work <= self.deadline + self.grace
 
     def proposed(self, candidates: int, seconds: float) -> None:
-        """Proposing took `seconds` for `candidates`: the measure of this machine, now, for the
-        reserve and the building of batches."""
-        self.reserve = self.RESERVE * seconds
-        self.building = self.BUILDING * seconds / max(candidates, 1)
+        """A part of `candidates` was proposed in `seconds` of CPU: the measure of this run for
+        proposing the next ones, the reserve and the building of batches."""
+        self.proposed_n += candidates
+        self.proposed_cpu += seconds
+        if self.proposed_cpu >= self.SETTLE:
+            self.proposing = self.proposed_cpu / self.proposed_n
+        self.reserve = self.RESERVE * self.proposing * max(self.candidates, self.proposed_n)
+        self.building = self.BUILDING * self.proposing
 
     def affords_building(self, candidates: int) -> bool:
-        return self.deadline is None or self.left_ms() > 1000 * self.building * candidates
+        return self.deadline is None or self.left_ms() > 1000 * self.building * candidates * self.pace()
 
     def built(self, candidates: int, seconds: float) -> None:
         self.building = max(self.building, seconds / max(candidates, 1))
 
     def spent(self, chars: int, seconds: float) -> None:
+        """A check of `chars` characters took `seconds` of CPU."""
         if chars >= self.LEARN:
             self.rate = max(self.rate, (seconds - self.OVERHEAD) / chars)
 
@@ -294,12 +331,12 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
             + "\n(assert (or " + " ".join(part.improves(plan) for part, plan in zip(parts, plans)) + "))"
         if not clock.affords(len(text)):
             return None
-        started = time.perf_counter()
+        started = time.process_time()
         s = _prover()
         s.set("timeout", clock.left_ms())
         s.from_string(text)
         answer = limits.check(s)
-        clock.spent(len(text), time.perf_counter() - started)
+        clock.spent(len(text), time.process_time() - started)
         if answer == z3.unsat:
             return _script(text, list(zip(parts, plans)), relaxed)
         if answer != z3.sat:
@@ -360,34 +397,43 @@ def _solve_part(part: _Part, plan: Proposal | None, clock: _Clock) -> tuple[Resu
         plan, climbs = found, climbs + 1
 
 
-def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
+def optimize(g: Grounded, timeout_s: float | None = None, grace_s: float = 0.0) -> Plan:
     """The plan that pays most (then earliest), proven optimal by Z3 within the time limit.
 
     Every independent part gets a plan proposed in exact arithmetic (`propose.py`); one Z3 check
     over a batch of parts then proves them optimal together. Only if that check finds a better
     plan too often, or cannot finish, is each part of the batch certified (or searched) alone.
-    Out of time, the best plans so far are returned as `feasible`, with the proven bound."""
+    Out of time, the best plans so far are returned as `feasible`, with the proven bound.
+    `grace_s`: seconds past the limit that proposing may still use, for a caller whose limit
+    was spent before the solver started (reading a profile cannot be interrupted): proposing
+    costs a tenth of grounding, and a proposed, re-checked plan is worth those few per cent of
+    the limit where `unknown`, total 0, is worth nothing."""
     start = time.perf_counter()
-    clock = _Clock(None if timeout_s is None else start + timeout_s)
+    components = split(g)
+    clock = _Clock(None if timeout_s is None else start + timeout_s, grace_s, len(g.candidates))
     laps = [start]
 
     def lap() -> float:
         laps.append(time.perf_counter())
         return laps[-1] - laps[-2]
 
-    components = split(g)
     # A proof that nothing beats a plan proves it optimal only if the plan itself is legal: a
     # part whose rules contradict its granted payments has no legal plan, and "nothing pays
     # more" would hold there vacuously. So every proposal is re-checked before Z3 sees it.
-    # Parts are proposed until the limit (~15 µs a candidate: 0.1 s at 5000 items × 5 years); a
-    # part not reached pays nothing and adds its proven bound, and the answer says `feasible`, or
-    # `unknown` when no part was reached (a limit spent reading the profile).
+    # Parts are proposed while their proposing (~7 µs a candidate: 0.05 s at 5000 items × 5
+    # years), at the pace the run measures, still leaves the bounds of every part before the
+    # limit (plus the grace); a part not reached pays nothing and adds its proven bound, and the
+    # answer says `feasible`, or `unknown` when no part was reached.
     plans: list[Proposal | None] = []
     for scope in components:
-        plan = None if clock.out() else propose(g, scope)
+        plan = None
+        if clock.affords_proposing(len(scope.members)):
+            cpu = time.process_time()
+            plan = propose(g, scope)
+            clock.proposed(len(scope.members), time.process_time() - cpu)
         plans.append(plan if plan is None or not violations(g, plan.amounts, scope=scope) else None)
     stages = [("propose", lap())]
-    clock.proposed(len(g.candidates), stages[0][1])
+    clock.grace = 0.0  # the grace is for proposing only: checks end by the limit
     compiling = 0.0
     results: list[Result] = []
     proofs: list[str] = []
@@ -396,12 +442,12 @@ def optimize(g: Grounded, timeout_s: float | None = None) -> Plan:
         if not (clock.affords(1) and clock.affords_building(size)):  # out of time: proposals and bounds stand
             results += [_unproven(g, components[n], plans[n]) for n in batch]
             continue
-        built = time.perf_counter()
+        built, cpu = time.perf_counter(), time.process_time()
         parts = [_Part(g, components[n], str(n), _relaxable(g, components[n], plans[n]))
                  for n in batch]  # compiled only when there is time
         for part in parts:
             part.encoding(part.relaxable)  # the encoding the joint check states first
-        clock.built(size, time.perf_counter() - built)
+        clock.built(size, time.process_time() - cpu)
         compiling += time.perf_counter() - built
         chosen = [plans[n] for n in batch]
         together = _certify_together(parts, chosen, clock)

@@ -413,11 +413,19 @@ def _deadline(timeout: float | None) -> float | None:
     return None if timeout is None else time.perf_counter() + timeout
 
 
-#: Explaining a plan and printing it walk the same candidates as grounding did (1000 items ×
-#: 5 years: grounding 50 ms; explaining 20 ms, then JSON 20 ms or tables 70 ms), so the solver's
-#: share of a time limit leaves the grounding time for them. Twice that left the solver nothing
-#: where reading took most of the limit: `unknown` where a plan was a few ms away.
-AFTER_SOLVING = 1.0
+#: Explaining a plan and printing it walk the same candidates as grounding did, so the solver's
+#: share of a time limit leaves twice the grounding time for them: explaining and the JSON text
+#: took 1.0–1.3× the grounding time, explaining and the tables 1.8–2.1× (CPU, 1000 and 5000
+#: items × 5 years, optimal and feasible plans alike). With 1× the tables answered at 1.2× a
+#: limit falling between the reading and the unlimited answer. (2× once left the solver nothing
+#: where reading took most of the limit, `unknown` where a plan was a few ms away: GRACE.)
+AFTER_SOLVING = 2.0
+#: Proposing every part costs 0.1–0.2× the grounding time (1000 items × 5 years: 9 ms against
+#: 33 ms of CPU): a limit spent before the solver starts (reading a profile cannot be
+#: interrupted; under load it can take the whole limit) still gets proposals, re-checked, within
+#: this many times the grounding time past it. Without it such a limit answered `unknown`,
+#: total 0, at 1.15×.
+GRACE = 0.5
 
 
 def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, deadline: float | None):
@@ -428,8 +436,9 @@ def _plan(ruleset: Ruleset, profile_path: str, years, include_drafts: bool, dead
         grounded = ground(ruleset, profile, default_horizon(ruleset, profile, years), include_drafts)
     if deadline is None:
         return grounded, solve(grounded)
-    after = AFTER_SOLVING * (time.perf_counter() - started)
-    return grounded, solve(grounded, max(deadline - after - time.perf_counter(), 0.0))
+    grounding = time.perf_counter() - started
+    return grounded, solve(grounded, max(deadline - AFTER_SOLVING * grounding - time.perf_counter(), 0.0),
+                           GRACE * grounding)
 
 
 #: Items of each kind a claim is first proved for when --items is not given; a PROVED claim about
