@@ -180,9 +180,15 @@ def resolve_lines(rows: list[dict], g: Grounded, path: str) -> list[Line]:
 
 
 # ---- checking -----------------------------------------------------------------------------
-def _matches(c, line: Line) -> bool:
-    return (c.policy.id == line.policy and c.subject == line.item and c.year == line.year
-            and line.article in (c.clause.article, c.clause.key, c.part_key))
+def payable(g: Grounded, lines: list[Line]) -> list[list]:
+    """Each line's candidate payments, those it may name (its policy, item and year; its article,
+    clause or part), through one index of the model: scanning every candidate for each line was
+    lines × candidates."""
+    by_key: dict[tuple, list] = defaultdict(list)
+    for c in g.candidates:
+        by_key[(c.policy.id, c.subject, c.year)].append(c)
+    return [[c for c in by_key.get((ln.policy, ln.item, ln.year), ())
+             if ln.article in (c.clause.article, c.clause.key, c.part_key)] for ln in lines]
 
 
 def audit(g: Grounded, lines: list[Line], timeout: float | None = None) -> Verdict:
@@ -197,8 +203,7 @@ def audit(g: Grounded, lines: list[Line], timeout: float | None = None) -> Verdi
     hard: list = []
     orphans: list[Finding] = []
     discretionary = []
-    for line in lines:
-        options = [c for c in g.candidates if _matches(c, line)]
+    for line, options in zip(lines, payable(g, lines)):
         if not options:
             if line.amount:
                 orphans.append(_orphan(g, line))

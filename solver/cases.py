@@ -79,23 +79,9 @@ class Outcome(Struct, frozen=True):
 def load_cases(paths: list[str]) -> list[Case]:
     """Every case of every case file (files, or folders of *.yaml/*.yml/*.json), validated;
     DiagnosticError listing every mistake of a file, located in it."""
-    files: list[Path] = []
-    for p in map(Path, paths):
-        try:
-            is_dir = p.is_dir()
-        except OSError as err:  # a name too long for the system (pathlib passes over only a missing file)
-            raise DiagnosticError(Diagnostic("error", "E981", f"cannot use the case path '{p}': {err.strerror}",
-                                             None, "name case files or a folder holding them")) from None
-        if is_dir:
-            found = sorted(f for f in p.iterdir() if f.suffix in (".yaml", ".yml", ".json") and f.is_file())
-            if not found:
-                raise DiagnosticError(Diagnostic("error", "E900", f"no case files (*.yaml) in '{p}'", None,
-                                                 "name case files or a folder holding them"))
-            files.extend(found)
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise DiagnosticError(Diagnostic("error", "E900", f"no such case file or folder: '{p}'", None))
+    from .pipeline import named_files
+    files = named_files(paths, (".yaml", ".yml", ".json"), "case", ("E900", "E900"),
+                        "name case files or a folder holding them")
     rulesets: dict[tuple[str, ...], Ruleset] = {}
     cases: list[Case] = []
     for f in files:

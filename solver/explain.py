@@ -285,13 +285,18 @@ def missing_facts(g: Grounded) -> tuple[tuple[str, str, tuple[str, ...], int | N
     the list is ordered by it, the largest first: what to look up first."""
     needed: dict[tuple[str, str], list[str]] = {}
     ceilings: dict[tuple[str, str], list[int | None]] = {}
+    ceiling_of: dict[str, int | None] = {}  # clause key -> text_ceiling: refusals repeat a clause by item and year
+    counted: set[tuple] = set()  # (fact, clause key) whose ceiling is counted
 
     def add(fact: tuple[str, str], where: str, clause: Clause | None = None) -> None:
         places = needed.setdefault(fact, [])
         if where not in places:
             places.append(where)
-        if clause is not None:
-            ceilings.setdefault(fact, []).append(text_ceiling(clause))
+        if clause is not None and (fact, clause.key) not in counted:
+            counted.add((fact, clause.key))
+            if clause.key not in ceiling_of:
+                ceiling_of[clause.key] = text_ceiling(clause)
+            ceilings.setdefault(fact, []).append(ceiling_of[clause.key])
     blocked = []  # policies whose own conditions lack a fact: their clauses were not even tried
     for r in g.refusals:
         if r.kind == "missing" and r.fact is not None:

@@ -28,24 +28,31 @@ RULE_SUFFIX = ".rules"
 
 def rule_files(paths: list[str] | None) -> list[Path]:
     """The rule files named (files, or folders of *.rules); the bundled rules by default."""
-    if not paths:
-        paths = [str(rules_dir())]
+    return named_files([str(rules_dir())] if not paths else paths, (RULE_SUFFIX,), "rule", ("E300", "E301"),
+                       "name a rule file or a folder of them")
+
+
+def named_files(paths: list[str], suffixes: tuple[str, ...], what: str, codes: tuple[str, str],
+                hint: str) -> list[Path]:
+    """Files named, or found (by suffix, in name order) in the folders named: rule files, case
+    files. `codes`: (a folder with none of them, a name that is neither file nor folder)."""
     files: list[Path] = []
     for p in map(Path, paths):
         try:
             is_dir = p.is_dir()
         except OSError as err:  # a name too long for the system (pathlib passes over only a missing file)
-            raise DiagnosticError(Diagnostic("error", "E981", f"cannot use the rule path '{p}': {err.strerror}",
-                                             None, "name a rule file or a folder of them")) from None
+            raise DiagnosticError(Diagnostic("error", "E981", f"cannot use the {what} path '{p}': {err.strerror}",
+                                             None, hint)) from None
         if is_dir:
-            found = sorted(f for f in p.glob(f"*{RULE_SUFFIX}") if f.is_file())  # not a folder named x.rules
+            found = sorted(f for f in p.iterdir() if f.suffix in suffixes and f.is_file())  # not a folder x.rules
             if not found:
-                raise DiagnosticError(Diagnostic("error", "E300", f"no {RULE_SUFFIX} files in '{p}'", None))
+                raise DiagnosticError(Diagnostic("error", codes[0], f"no {what} files (*{suffixes[0]}) in '{p}'",
+                                                 None, hint))
             files.extend(found)
         elif p.is_file():
             files.append(p)
         else:
-            raise DiagnosticError(Diagnostic("error", "E301", f"no such rule file or folder: '{p}'", None))
+            raise DiagnosticError(Diagnostic("error", codes[1], f"no such {what} file or folder: '{p}'", None, hint))
     return files
 
 

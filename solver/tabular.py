@@ -457,12 +457,8 @@ def scale_warning(g, lines, ledger: Ledger, path: str) -> Diagnostic | None:
     mine = [ln for ln in lines if ln.number in bare and ln.amount]
     if not mine or any(ln.amount >= WAN for ln in mine):
         return None
-    fits = []
-    for ln in mine:
-        most = [c.most for c in g.candidates if c.policy.id == ln.policy and c.subject == ln.item and c.year == ln.year
-                and ln.article in (c.clause.article, c.clause.key, c.part_key)]
-        if most:
-            fits.append((ln, max(most)))
+    from .audit import payable
+    fits = [(ln, max(c.most for c in options)) for ln, options in zip(mine, payable(g, mine)) if options]
     if not fits or any(ln.amount * WAN > most for ln, most in fits):
         return None
     ln, most = max(fits, key=lambda f: f[1])
