@@ -28,6 +28,11 @@ def status_word(status: str) -> str:
     return (STATUS_WORDS_ZH if zh() else STATUS_WORDS).get(status, status)
 
 
+def status_short(status: str) -> str:
+    """The status in one word: 最优 / optimal."""
+    return {"optimal": "最优", "feasible": "可行", "unknown": "未知"}.get(status, status) if zh() else status
+
+
 def to_json(data: dict) -> str:
     """Stable JSON: sorted keys where order carries no meaning, UTF-8 text, one trailing newline."""
     import json  # only for JSON output
@@ -123,7 +128,7 @@ def _range_lines(rng: dict) -> list[str]:
         f = rng[name]
         chosen = ", ".join(f"{k}={a}" for k, a in f["readings"].items()) or t("every reading at its default",
                                                                                "全部按默认解读")
-        return clean(f"  {label}: {_money(f['total'])} [{status_word(f['status']).split('（')[0] if zh() else f['status']}] "
+        return clean(f"  {label}: {_money(f['total'])} [{status_short(f['status'])}] "
                      + t(f"(computed {f['computed_total']:,}, discretionary {f['discretionary_total']:,})",
                          f"（计算 {f['computed_total']:,}，酌定 {f['discretionary_total']:,}）") + f" — {chosen}")
     out = [_bold(t("Range over the readings", "不同解读下的范围")) + t(" (each figure a proven optimum):",
@@ -191,7 +196,7 @@ def format_explanation(e: dict) -> str:
             for r in e["readings_in_effect"]]
     if e["paid"]:
         out.append(t(f"Paid {_money(e['total'])} in the {e['status']} plan:",
-                     f"在{status_word(e['status']).split('（')[0]}方案中支付 {_money(e['total'])}："))
+                     f"在{status_short(e['status'])}方案中支付 {_money(e['total'])}："))
         up_to = t("up to ", "最高 ")
         out += [f"  {p['year']} {p['item']}: {up_to if p['up_to'] else ''}{p['amount']:,} 元 — {p['bound_by']}"
                 for p in e["paid"]]
