@@ -28,6 +28,9 @@ class LinearModel(Struct):
     upper: list[int] = field(default_factory=list)
     rows: list[tuple[dict[int, int], float, float]] = field(default_factory=list)
     amounts: dict[int, dict[int, int]] = field(default_factory=dict)  # candidate -> its amount as a row
+    #: A variable several payments share (`_Pools`): [(candidate, its most in units)]. The
+    #: first candidate's row holds the variable; the others' rows are empty.
+    pooled: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
     def var(self, name: str, lo: int, hi: int) -> int:
         self.names.append(name)
@@ -52,6 +55,19 @@ class LinearModel(Struct):
 
     def value(self, row: dict[int, int], values: dict[str, int]) -> int:
         return sum(coef * values.get(self.names[v], 0) for v, coef in row.items())
+
+    def paid(self, values: dict[str, int]) -> dict[int, int]:
+        """What each candidate is paid (> 0) under a solver's `values`. A pooled variable's
+        units go to its payments in turn, each up to its most: any split pays the same total,
+        as early, within the same ceilings."""
+        out = {i: self.value(row, values) for i, row in self.amounts.items() if row}
+        for v, members in self.pooled.items():
+            left = values.get(self.names[v], 0)
+            unit = self.amounts[members[0][0]][v]
+            for i, most in members:
+                take = min(left, most)
+                out[i], left = take * unit, left - take
+        return {i: a for i, a in out.items() if a}
 
 
 class Scope(Struct, frozen=True):
@@ -208,6 +224,11 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
     trailing = {i for i, ns in supports_of.items() if len(ns) == 1 and i not in windowed and i not in matched
                 and i not in in_options and not g.candidates[i].forced
                 and (i not in coupled or relaxed or g.candidates[i].minimum <= g.candidates[i].unit)}
+    ceilings_of: dict[int, tuple[int, ...]] = {}
+    for n in scope.ceilings:
+        for i in dict.fromkeys(g.ceilings[n].members):
+            ceilings_of[i] = ceilings_of.get(i, ()) + (n,)
+    pools = _Pools(m)
     x = {}
     for i in sorted(scope.members):
         c = g.candidates[i]
@@ -226,7 +247,7 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
         hi = c.most // c.unit
         if relaxed and i not in linked and i not in in_options and not c.forced:
             # only its ceilings bind it: an amount of 0 to its maximum, in units, and no 0/1
-            m.amounts[i] = {m.var(f"k{i}", 0, hi): c.unit}
+            pools.amount(i, ("ceilings", ceilings_of.get(i, ()), c.unit, c.year), hi, c.unit)
             continue
         x[i] = m.var(f"x{i}", 1 if c.forced else 0, 1)
         if i in coupled:
@@ -242,7 +263,7 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
     def paid(i: int) -> list[int]:
         """The 0/1 variables whose sum says whether candidate i is paid."""
         return [x[i]] if i in x else list(m.amounts[i])
-    trailing_rows = []
+    trailing_pools: dict[int, set[int]] = {}  # pooled variable -> the 0/1s of what its payments match
     for i in sorted(trailing):
         c = g.candidates[i]
         (n,) = supports_of[i]
@@ -251,9 +272,8 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
             # shared ceilings bind it, and any amount from its smallest unit up is payable: an
             # amount of 0 to its maximum, in units, and no 0/1 of its own — at most its maximum
             # times whether what it matches is paid
-            k = m.var(f"k{i}", 0, c.most // c.unit)
-            m.amounts[i] = {k: c.unit}
-            trailing_rows.append({k: 1} | {v: -(c.most // c.unit) for v in ways})
+            key = ("matching", tuple(sorted(ways)), ceilings_of[i], c.unit, c.year)
+            trailing_pools[pools.amount(i, key, c.most // c.unit, c.unit)] = ways
         elif len(ways) == 1 and all(len(paid(s)) == 1 for s in g.supports[n].supporters):
             m.amounts[i] = {ways.pop(): c.most}
         else:
@@ -283,8 +303,8 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
                 if i in x:
                     m.row({x[i]: 1, option_var[n, k]: -1}, -INF, 0)
         m.row({option_var[n, k]: 1 for k in range(len(ch.options))}, -INF, 1)
-    for row in trailing_rows:
-        m.row(row, -INF, 0)
+    for k, ways in trailing_pools.items():  # at most the pool's maximum times whether what it matches is paid
+        m.row({k: 1} | {v: -m.upper[k] for v in ways}, -INF, 0)
     for n in scope.supports:
         s = g.supports[n]
         if s.member not in x:  # it follows what it matches, or is bounded by it (trailing_rows)
@@ -293,7 +313,36 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
         for v in {v for i in s.supporters for v in paid(i)}:
             row[v] = -1  # runs of years and options are exclusive: their sum is at most 1
         m.row(row, -INF, 0)
+    m.pooled = {v: members for v, members in m.pooled.items() if len(members) > 1}
     return m
+
+
+class _Pools:
+    """Payments that differ only in how much each may be paid: an amount of 0 to its most in
+    rounding units, in the same ceilings, matching the same payments (or none), in the same
+    year. Whatever such payments are paid together, any split of that sum within their mosts
+    is as legal and pays as much, as early, so they are stated as one variable, their sum, up
+    to the sum of their mosts (`LinearModel.pooled` splits it back). A 通州 enterprise with 400
+    candidate city awards had 310 matching amounts under six yearly caps: Z3's check pivoted
+    over all 310 columns of the total's row; pooled, they are 24 (see README, "How the
+    optimizer works")."""
+
+    def __init__(self, m: LinearModel):
+        self.m = m
+        self.var: dict[tuple, int] = {}
+
+    def amount(self, i: int, key: tuple, most: int, unit: int) -> int:
+        """Candidate i's amount (`most` units of `unit` at most) in the pool `key`: its variable."""
+        m, v = self.m, self.var.get(key)
+        if v is None:
+            v = self.var[key] = m.var(f"k{i}", 0, most)
+            m.pooled[v] = [(i, most)]
+            m.amounts[i] = {v: unit}
+        else:
+            m.upper[v] += most
+            m.pooled[v].append((i, most))
+            m.amounts[i] = {}
+        return v
 
 
 def num(n: int) -> str:

@@ -87,9 +87,7 @@ class _Part:
         return f"(or (>= {self.t} {plan.total + 1}) (and (= {self.t} {plan.total}) (>= {self.e} {plan.weight + 1})))"
 
     def amounts(self, values: dict[str, int], relaxed: bool = False) -> dict[int, int]:
-        m = self.encoding(relaxed)[0]
-        paid = {i: m.value(row, values) for i, row in m.amounts.items()}
-        return {i: a for i, a in paid.items() if a}
+        return self.encoding(relaxed)[0].paid(values)
 
     def scored(self, paid: dict[int, int]) -> Proposal:
         return Proposal.of(paid, self.weight)

@@ -116,6 +116,14 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
     # them is usually the optimum, and Z3 is asked once instead of climbing (400 candidate city
     # awards in 4 directions: two SAT answers, 0.9 s, before the UNSAT one).
     options = [option for n in scope.choices for _, option in g.choices[n].options]
+    # Likewise each run of a window's years taken first: the greedy order fills the run of its
+    # largest payment, which is not always the run that pays most, or as much earlier (丰台
+    # 第四条's two-year window over a project's yearly investment: one SAT answer over 61 parts
+    # cost 0.19 s at 1000 items × 5 years before its UNSAT one).
+    for n in scope.windows:
+        w = g.windows[n]
+        if w.years is not None:
+            options += [[i for y, i in w.members if s <= y < s + w.years] for s in sorted({y for y, _ in w.members})]
     if len(options) <= OPTIONS_TRIED:
         base = orders[0]
         for option in options:

@@ -219,3 +219,38 @@ def test_prove_reports_the_recheck_apart():
     again = doc["timings"]["recheck"]
     assert doc["bounds"]["rechecked_with"] == 3 and again is not None and "recheck" not in again
     assert again["total"] >= again["model"]
+
+
+def test_matching_amounts_that_share_every_constraint_are_one_variable():
+    # 通州 with 40 candidate 2024 city awards in 4 directions, each claimed in 2025, 2026 or 2027
+    # and matched by 000 第五、九、十一条 under their yearly caps: matchings of one direction's
+    # awards, claimed the same year, under the same caps, differ only in their own most, so the
+    # linear model states each such set as one amount (`_Pools`), up to the sum of their mosts.
+    from solver.linear import linear_model, split
+    g = model("通州 40 awards")
+    matching = {c.index for c in g.candidates if c.part.matches}
+    checked = 0
+    for scope in split(g):
+        for relaxed in (False, True):
+            m = linear_model(g, scope, relaxed)
+            pooled = [i for members in m.pooled.values() for i, _ in members]
+            if not set(pooled) & matching:
+                continue
+            checked += 1
+            assert len(m.pooled) < len(pooled) and len(set(pooled)) == len(pooled)
+            for v, members in m.pooled.items():
+                first = g.candidates[members[0][0]]
+                assert {g.candidates[i].year for i, _ in members} == {first.year}
+                assert m.upper[v] == sum(g.candidates[i].most // g.candidates[i].unit for i, _ in members)
+                assert [bool(m.amounts[i]) for i, _ in members] == [True] + [False] * (len(members) - 1)
+            # read back: a pool at its bound pays each payment its most; one unit short, the last
+            # payment in the pool is short by one unit and every other is paid its most
+            full = m.paid({m.names[v]: m.upper[v] for v in m.pooled})
+            short = m.paid({m.names[v]: m.upper[v] - 1 for v in m.pooled})
+            for v, members in m.pooled.items():
+                unit = g.candidates[members[0][0]].unit
+                assert [full[i] for i, _ in members] == [most * unit for _, most in members]
+                *head, (last, most) = members
+                assert [short[i] for i, _ in head] == [hi * unit for _, hi in head]
+                assert short.get(last, 0) == (most - 1) * unit
+    assert checked == 2  # the full and the relaxed model of the part with the awards
