@@ -38,7 +38,10 @@ def weights(g: Grounded, members: tuple[int, ...]) -> dict[int, int]:
 
 class _Links(Links):
     """A part's links, with what the greedy plan keeps track of: each ceiling's amount, each
-    window's span, and the most each choice option could pay."""
+    window's span, and the most each choice option could pay; and per candidate, in one tuple
+    (`facts`), everything the greedy plan looks at, gathered once for all the orders it tries
+    (the greedy plan took 2.4 ms an order over 800 candidates looking them up each time, 1.0 ms
+    with the tuples)."""
 
     def __init__(self, g: Grounded, scope: Scope):
         super().__init__(g, scope)
@@ -46,47 +49,81 @@ class _Links(Links):
         self.spans = {n: g.windows[n].years for n in scope.windows}
         value = {(n, k): sum(g.candidates[j].most for j in option)
                  for n in scope.choices for k, (_, option) in enumerate(g.choices[n].options)}
-        self.option_value = {i: max((value[o] for o in options), default=0) for i, options in self.options.items()}
+        #: the most the best option a candidate belongs to could pay (0 outside every choice)
+        self.option_value = {i: max(value[o] for o in options) for i, options in self.options.items() if options}
+        self.forced = {i for i in scope.members if g.candidates[i].forced}
+        self.facts = {}
+        for i in scope.members:
+            c, options, supports = g.candidates[i], self.options[i], self.supports[i]
+            # in two options of one choice: never payable (one option at most is taken)
+            clash = len(options) > 1 and len({n for n, _ in options}) < len(options)
+            self.facts[i] = (c.most, c.minimum, c.unit, c.year, self.ceilings[i], self.windows[i], options,
+                             [g.supports[n].supporters for n in supports] if supports else None, clash)
 
 
 def _greedy(g: Grounded, links: _Links, order: list[int]) -> dict[int, int] | None:
     """Take the granted payments, then the rest, each group in `order`, each paid the most its
     ceilings leave; None if a granted payment cannot be kept."""
-    order = [i for i in order if g.candidates[i].forced] + [i for i in order if not g.candidates[i].forced]
+    if links.forced:
+        order = [i for i in order if i in links.forced] + [i for i in order if i not in links.forced]
     left = dict(links.limits)
+    spans, facts = links.spans, links.facts
     years: dict[int, list[int]] = {}  # window -> years paid
     used: dict[int, int] = {}  # choice -> option taken
     paid: dict[int, int] = {}
-    pending = list(order)
-    progress = True
-    while progress:  # a matching payment may become payable once a later payment is taken
-        progress = False
-        waiting = []
+    pending = order
+    while pending:  # a matching payment may become payable once a later payment is taken
+        waiting, taken = [], len(paid)
         for i in pending:
-            if not all(any(s in paid for s in g.supports[n].supporters) for n in links.supports[i]):
+            most, minimum, unit, year, ceilings, windows, options, supporters, clash = facts[i]
+            # plain loops, not all()/any() over generators: a third of the time per candidate
+            if supporters and not _supported(supporters, paid):
                 waiting.append(i)  # every payment it matches must be taken first
                 continue
-            c = g.candidates[i]
-            if any(used.get(n, k) != k for n, k in links.options[i]) or len({n for n, _ in links.options[i]}) < len(links.options[i]):
+            if options and (clash or _elsewhere(options, used)):
                 continue
-            if not all(_fits(years.get(n, []), c.year, links.spans[n]) for n in links.windows[i]):
+            if windows and not all(_fits(years.get(n, []), year, spans[n]) for n in windows):
                 continue
-            room = min([c.most] + [left[n] for n in links.ceilings[i]])
-            amount = c.most if not links.ceilings[i] else room // c.unit * c.unit
-            if amount <= 0 or amount < c.minimum or amount > room:
+            amount = most
+            if ceilings:
+                for n in ceilings:
+                    if left[n] < amount:
+                        amount = left[n]
+                amount = amount // unit * unit
+            if amount <= 0 or amount < minimum:
                 continue
             paid[i] = amount
-            progress = True
-            for n in links.ceilings[i]:
+            for n in ceilings:
                 left[n] -= amount
-            for n in links.windows[i]:
-                years.setdefault(n, []).append(c.year)
-            for n, k in links.options[i]:
+            for n in windows:
+                years.setdefault(n, []).append(year)
+            for n, k in options:
                 used[n] = k
+        if len(paid) == taken:  # nothing taken: nothing more becomes payable
+            break
         pending = waiting
-    if any(g.candidates[i].forced and i not in paid for i in order):
+    if any(i not in paid for i in links.forced):
         return None
     return paid
+
+
+def _supported(supporters: list[tuple[int, ...]], paid: dict[int, int]) -> bool:
+    """Whether each matching rule of a payment has a payment it matches already taken."""
+    for some in supporters:
+        for s in some:
+            if s in paid:
+                break
+        else:
+            return False
+    return True
+
+
+def _elsewhere(options: list[tuple[int, int]], used: dict[int, int]) -> bool:
+    """Whether a choice the payment's option belongs to has another option taken already."""
+    for n, k in options:
+        if used.get(n, k) != k:
+            return True
+    return False
 
 
 def _fits(paid_years: list[int], year: int, span: int | None) -> bool:
@@ -105,11 +142,14 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
     members = scope.members
     links = _Links(g, scope)
     weight = weights(g, members)
+    if not (scope.ceilings or scope.windows or scope.choices or scope.supports):  # every order pays each its most
+        paid = _greedy(g, links, list(members))
+        return None if paid is None else Proposal.of(paid, weight)
     c = g.candidates
     orders = [
         sorted(members, key=lambda i: (-c[i].most, c[i].year, i)),
         sorted(members, key=lambda i: (c[i].year, -c[i].most, i)),
-        sorted(members, key=lambda i: (-links.option_value[i], -c[i].most, c[i].year, i)),
+        sorted(members, key=lambda i: (-links.option_value.get(i, 0), -c[i].most, c[i].year, i)),
     ]
     # Each option of a choice taken first, in turn (a city direction and the district's matching
     # of its awards, which `option_value` does not see): where the options are few, the best of
