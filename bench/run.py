@@ -16,7 +16,8 @@ Prints, and writes to bench/results.md:
      slowest's runs fill under 0.1 s; every solver warmed up first). Grounding, the same for
      all, is shown apart.
   c. the stages of the largest case
-  d. growth: the engine's own stages per item from 50 to 1000 items × 5 years
+  d. growth: every stage per item, grounding to the rendered answer (explain, JSON, tables),
+     from 50 to 20,000 items × 5 years, in process (`--stages`: this section only, printed)
   e. limits: `--timeout` adherence on a model that needs longer, quiet and with two CPU hogs
      running (`--limits`: this section only, printed), and peak memory at 200 items × 5 years
      (a fresh process, whole pipeline)
@@ -721,7 +722,11 @@ def main() -> None:
     ap.add_argument("--growth", action="store_true", help="section i only (the whole command to 20,000 items), printed")
     ap.add_argument("--limits", action="store_true", help="section e only (time limits, quiet and loaded), printed")
     ap.add_argument("--fengtai", action="store_true", help="section j only (generated 丰台 enterprises), printed")
+    ap.add_argument("--stages", action="store_true", help="section d only (every stage to 20,000 items), printed")
     args = ap.parse_args()
+    if args.stages:
+        print("\n".join(stages_growth(load_rules(), (10, 50) if args.quick else STAGE_SIZES, 3)))
+        return
     if args.fengtai:
         print("\n".join(fengtai_section(FENGTAI_SIZES[:9] if args.quick else FENGTAI_SIZES)))
         return
@@ -802,20 +807,7 @@ def main() -> None:
             f"| ground (facts → candidates, closed-form maxima) | {t_ground:.4f} |"]
     out += [f"| {stage} | {seconds:.4f} |" for stage, seconds in plan.stages]
     out += [f"| explain | {t_explain:.4f} |", f"| render JSON | {t_render:.4f} |", f"| render tables | {t_tables:.4f} |"]
-    out += ["", "## d. growth of the engine's own stages (items × 5 years, medians)", "",
-            "Seconds per 100 items; linear growth keeps each row flat.", "",
-            "| items | candidates | ground | propose | compile | certify | re-check | total / 100 items |",
-            "|---|---|---|---|---|---|---|---|"]
-    for n in ([10, 50] if args.quick else [50, 200, 1000]):
-        profile = enterprise(n, SPANS[5], seed=n * 10 + 5)
-        [(g, t_ground)] = medians(repeats, (ground,), rules, profile, SPANS[5], False)
-        plans = [optimize(g) for _ in range(repeats)]
-        stage = {name: statistics.median(dict(p.stages)[name] for p in plans) for name, _ in plans[0].stages}
-        per = 100 / n
-        total = t_ground + sum(stage.values())
-        out.append(f"| {n} | {len(g.candidates)} | {t_ground * per:.4f} | " + " | ".join(
-            f"{stage[name] * per:.4f}" for name in ("propose", "compile", "certify", "re-check"))
-            + f" | {total * per:.4f} |")
+    out += [""] + stages_growth(rules, (10, 50) if args.quick else STAGE_SIZES, repeats)
     out += ["", "## e. limits", "", "Target: an answer within 0.8–1.1× the limit, quiet and with two CPU hogs "
             "(`python -c 'while 1: pass'` ×2) running, `feasible` with the proven bound when the limit cuts the work "
             "short, never `unknown` where a plan could be proposed in the time. Each column's limits come from its "
@@ -837,6 +829,49 @@ def main() -> None:
     print(text)
     if not args.quick:
         (ROOT / "bench" / "results.md").write_text(text, encoding="utf-8")
+
+
+#: Section d's sizes (items × 5 years): from the bench's largest certified case to 20,000 items.
+STAGE_SIZES = (50, 200, 1000, 5000, 20000)
+
+
+def stages_growth(rules, sizes: tuple[int, ...], repeats: int) -> list[str]:
+    """Section d: each stage of one enterprise's answer, in process, from grounding to the
+    rendered answer (explain, the JSON document and the tables), per 100 items of a generated
+    enterprise of n items × 5 years; the median of `repeats` runs of each stage. The slope of
+    the total is the least-squares fit of log time on log size (1 is linear)."""
+    import math
+    stages = ("ground", "propose", "compile", "certify", "re-check", "explain", "JSON", "tables")
+    out = ["## d. growth of every stage (items × 5 years, in process, medians)", "",
+           f"Seconds per 100 items, median of {repeats}; linear growth keeps each column flat. Explain builds "
+           "every figure's reasons and the clauses not taken; JSON and tables render them.", "",
+           "| items | candidates | " + " | ".join(stages) + " | total / 100 items |",
+           "|---|---|" + "---|" * (len(stages) + 1)]
+    totals = {}
+    for n in sizes:
+        profile = enterprise(n, SPANS[5], seed=n * 10 + 5)
+        runs: dict[str, list[float]] = {name: [] for name in stages}
+        for _ in range(repeats):
+            g, t_ground = timed(ground, rules, profile, SPANS[5], False)
+            plan = optimize(g)
+            assert plan.status == "optimal", n
+            result, t_explain = timed(build_result, g, plan)
+            _, t_json = timed(lambda r: to_json(r.to_json()), result)
+            _, t_tables = timed(format_result, result)
+            for name, seconds in [("ground", t_ground), *plan.stages, ("explain", t_explain), ("JSON", t_json),
+                                  ("tables", t_tables)]:
+                runs[name].append(seconds)
+        median = {name: statistics.median(v) for name, v in runs.items()}
+        totals[n] = sum(median.values())
+        per = 100 / n
+        out.append(f"| {n:,} | {len(g.candidates):,} | " + " | ".join(f"{median[name] * per:.4f}" for name in stages)
+                   + f" | {totals[n] * per:.4f} |")
+    if len(sizes) > 1:
+        xs, ys = [math.log(n) for n in totals], [math.log(t) for t in totals.values()]
+        mx, my = statistics.fmean(xs), statistics.fmean(ys)
+        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+        out += ["", f"Log-log slope of the total from {sizes[0]:,} to {sizes[-1]:,} items: {slope:.2f}."]
+    return out
 
 
 def batch_section(sizes: list[int]) -> list[str]:
