@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from msgspec.structs import replace
 
-from . import ast, cache
+from . import cache
 from .diagnostics import Diagnostic, DiagnosticError, Span
 from .explain import Result, explain_clause, build_result
 from .ground import ground
@@ -79,22 +79,8 @@ def load_rules(paths: list[str] | None = None, bundled: bool = True) -> Ruleset:
     if isinstance(cached, Ruleset):
         return _keep(name, cached)
     from .check import check
-    from .parse import parse_text  # lark is imported only when rules must be parsed
-    parsed: list[ast.RuleFile] = []
-    errors: list[Diagnostic] = []
-    for f, raw in files:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            errors.append(Diagnostic("error", "E202", "rule file is not UTF-8 text", Span(str(f), 1, 1)))
-            continue
-        try:
-            parsed.append(parse_text(text, str(f)))
-        except DiagnosticError as err:
-            errors.extend(err.diagnostics)
-    if errors:
-        raise DiagnosticError(errors)
-    ruleset = check(parsed)
+    from .parse import parse_files  # lark is imported only when rules must be parsed
+    ruleset = check(parse_files(files))
     cache.store(name, ruleset)
     return _keep(name, ruleset)
 
