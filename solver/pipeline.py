@@ -401,10 +401,12 @@ GC_THRESHOLDS = (10_000, 10, 10)
 
 def collect_less() -> None:
     """For a command's process, once its modules are imported: what it holds so far is kept for
-    good (`gc.freeze`) and the collector runs GC_THRESHOLDS apart."""
+    good (`gc.freeze`) and the collector runs GC_THRESHOLDS apart (turned on again if the
+    console script turned it off while the modules loaded: solver/command.py)."""
     import gc
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    gc.enable()
 
 
 def _deadline(timeout: float | None) -> float | None:
