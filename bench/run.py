@@ -5,7 +5,9 @@
 Prints, and writes to bench/results.md:
   a. cold `subsidy optimize` (the installed command, which must be this tree's code) on each
      example vs `python -c "import z3, lark, click"` (median of 15, runs interleaved), with the
-     rules cache warm and empty
+     rules cache warm and empty (the bundled rules come checked from the package either way),
+     and with the bundled folder named by --only-rules, parsed into an empty cache
+     (`--startup`: this section only, printed)
   b. generated 平谷 + city enterprises of 1, 10, 50, 200 items over 1, 3, 5 years, all starting
      from the same grounded model: the engine's `optimize` (compile, propose, Z3 certificate,
      exact re-check) next to HiGHS (scipy.optimize.milp, zero gap) and CP-SAT (one worker, its
@@ -411,21 +413,23 @@ def installed_command() -> tuple[list[str], str]:
     if not script.exists() or len(where) != 2:
         sys.exit('bench: no installed `subsidy` beside this Python: run pip install ".[bench]" first')
     cli_file, package = Path(where[0]), Path(where[1]).parent
-    mine = [ROOT / "cli.py"] + sorted((ROOT / "solver").glob("*.py"))
+    mine = [ROOT / "cli.py"] + sorted((ROOT / "solver").glob("*.py")) + [ROOT / "solver" / "bundled-rules.msgpack"]
     theirs = [cli_file] + [package / f.name for f in mine[1:]]
     if any(not t.exists() or t.read_bytes() != m.read_bytes() for m, t in zip(mine, theirs)):
         sys.exit('bench: the installed `subsidy` is not this tree\'s code: run pip install ".[bench]" again')
-    compiled = all(Path(importlib.util.cache_from_source(str(t))).exists() for t in theirs)
+    compiled = all(Path(importlib.util.cache_from_source(str(t))).exists() for t in theirs if t.suffix == ".py")
     return [str(script)], "byte-compiled" if compiled else "NOT byte-compiled: every run compiles the source"
 
 
-def cold_runs(repeats: int) -> tuple[list[tuple[str, float, float, float, float, float, float]], str]:
+def cold_runs(repeats: int) -> tuple[list[tuple], str]:
     """Each example in a fresh process, as JSON and as tables, against importing z3, lark and
     click. Runs are interleaved (one of each per round), so the machine's drift touches all
     alike. The rules cache (a folder of this run's own) is filled by one untimed run first:
     "warm" is a new process, as a user's every command is, not a new machine. "Empty" is a
-    user's first command: each such run gets a rules cache folder that does not exist yet, so
-    the rules are parsed, checked and stored (`--json`)."""
+    user's first command: each such run gets a rules cache folder that does not exist yet. The
+    bundled rules come checked from the package in both (solver/shipped.py). "Parsed" names the
+    bundled folder with --only-rules, so that, as a user's own rule files on their first use,
+    its files are parsed, checked and stored into an empty cache (`--json`)."""
     subsidy, compiled = installed_command()
     with tempfile.TemporaryDirectory(prefix="subsidy-bench-") as tmp:
         env = dict(os.environ, SUBSIDY_CACHE_DIR=str(Path(tmp) / "warm"))
@@ -435,20 +439,40 @@ def cold_runs(repeats: int) -> tuple[list[tuple[str, float, float, float, float,
             subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, check=True)
             runs[(example.name, "json")], runs[(example.name, "tables")] = cmd + ["--json"], cmd
             runs[(example.name, "empty")] = cmd + ["--json"]
+            runs[(example.name, "parsed")] = cmd + ["--json", "--only-rules", "rules"]
         times: dict = {name: [] for name in runs}
         for round_ in range(repeats):
             for name, cmd in runs.items():
                 fresh = dict(env, SUBSIDY_CACHE_DIR=str(Path(tmp) / f"empty-{round_}-{len(times[name])}-{name[0]}"))
                 start = time.perf_counter()
-                subprocess.run(cmd, cwd=ROOT, env=fresh if name[-1] == "empty" else env, capture_output=True, check=False)
+                subprocess.run(cmd, cwd=ROOT, env=fresh if name[-1] in ("empty", "parsed") else env, capture_output=True,
+                               check=False)
                 times[name].append(time.perf_counter() - start)
     median = {name: statistics.median(t) for name, t in times.items()}
     base = median["base"]
-    rows = [("import z3, lark, click (baseline)", base, 1.0, base, 1.0, base, 1.0)]
+    rows = [("import z3, lark, click (baseline)", base, 1.0, base, 1.0, base, 1.0, base, 1.0)]
     for example in sorted((ROOT / "examples").glob("*.yaml")):
-        as_json, tables, empty = (median[(example.name, k)] for k in ("json", "tables", "empty"))
-        rows.append((example.name, as_json, as_json / base, tables, tables / base, empty, empty / base))
+        timed_ = [median[(example.name, k)] for k in ("json", "tables", "empty", "parsed")]
+        rows.append((example.name, *(x for t in timed_ for x in (t, t / base))))
     return rows, compiled
+
+
+def startup_section(repeats: int) -> list[str]:
+    """Section a: cold `subsidy optimize` against importing its libraries."""
+    rows, compiled = cold_runs(repeats)
+    out = [f"## a. cold `subsidy optimize` vs importing its libraries (median of {repeats})", "",
+           "The installed `subsidy` command (" + compiled + "), a fresh process per run, runs interleaved. Warm: "
+           "a second run with the same rules cache folder; empty: a rules cache folder that does not exist yet (a "
+           "user's first command). In both the bundled rules come checked from the package (solver/shipped.py), "
+           "nothing parsed. Parsed: the bundled folder named with `--only-rules rules`, each run with an empty rules "
+           "cache, so its files are parsed with lark, checked and stored, as a user's own rule files are on their "
+           "first use. Targets: warm ≤ 1.2×, empty ≤ 1.5×.", "",
+           "| run | --json s | ratio | tables s | ratio | --json, empty cache s | ratio | --json, parsed s | ratio |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for name, *cells in rows:
+        out.append(f"| {name} | " + " | ".join(f"{c:.3f}" if n % 2 == 0 else f"{c:.2f}×" for n, c in enumerate(cells))
+                   + " |")
+    return out
 
 
 @contextlib.contextmanager
@@ -723,9 +747,13 @@ def main() -> None:
     ap.add_argument("--limits", action="store_true", help="section e only (time limits, quiet and loaded), printed")
     ap.add_argument("--fengtai", action="store_true", help="section j only (generated 丰台 enterprises), printed")
     ap.add_argument("--stages", action="store_true", help="section d only (every stage to 20,000 items), printed")
+    ap.add_argument("--startup", action="store_true", help="section a only (the cold command), printed")
     args = ap.parse_args()
     if args.stages:
         print("\n".join(stages_growth(load_rules(), (10, 50) if args.quick else STAGE_SIZES, 3)))
+        return
+    if args.startup:
+        print("\n".join(startup_section(3 if args.quick else 15)))
         return
     if args.fengtai:
         print("\n".join(fengtai_section(FENGTAI_SIZES[:9] if args.quick else FENGTAI_SIZES)))
@@ -754,17 +782,7 @@ def main() -> None:
     out = ["# Benchmark results\n", f"- date: {dt.date.today()}", f"- machine: {platform.machine()}, "
            f"{platform.system()} {platform.release()}, {_cpus()} CPUs, Python {platform.python_version()}",
            "- command: `python bench/run.py" + (" --quick" if args.quick else "") + "`", ""]
-    cold_repeats = 3 if args.quick else 15
-    rows, compiled = cold_runs(cold_repeats)
-    out += [f"## a. cold `subsidy optimize` vs importing its libraries (median of {cold_repeats})", "",
-            "The installed `subsidy` command (" + compiled + "), a fresh process per run, runs interleaved. Warm: "
-            "the checked-rules cache filled by an earlier run; empty: a rules cache folder that does not exist yet "
-            "(a user's first command: the rules are parsed, checked and stored). Targets: warm ≤ 1.2×, empty ≤ 1.5×.",
-            "", "| run | --json s | ratio | tables s | ratio | --json, empty cache s | ratio |",
-            "|---|---|---|---|---|---|---|"]
-    for name, t, ratio, t_tables, ratio_tables, t_empty, ratio_empty in rows:
-        out.append(f"| {name} | {t:.3f} | {ratio:.2f}× | {t_tables:.3f} | {ratio_tables:.2f}× | {t_empty:.3f} | "
-                   f"{ratio_empty:.2f}× |")
+    out += startup_section(3 if args.quick else 15)
     warm = ground(rules, enterprise(10, SPANS[3], seed=1), SPANS[3], False)
     for solve in (engine, solve_highs, solve_cpsat_default, solve_cpsat):
         solve(warm)

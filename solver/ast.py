@@ -1,5 +1,5 @@
 """The rule language's syntax tree: immutable nodes, each with the span it came from."""
-from __future__ import annotations
+# No `from __future__ import annotations`: these records are decoded from the rules cache (model.py says why).
 
 from datetime import date
 from fractions import Fraction

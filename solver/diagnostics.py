@@ -4,7 +4,7 @@ A `Diagnostic` carries a severity, a stable code, a message, the primary `Span`,
 labelled secondary spans and a help line. `DiagnosticError` carries every diagnostic of a
 pass; `render` turns them into the `file:line:col`, source line and caret form users see.
 """
-from __future__ import annotations
+# No `from __future__ import annotations`: these records are decoded from the rules cache (model.py says why).
 
 from pathlib import Path
 

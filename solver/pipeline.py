@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from msgspec.structs import replace
 
-from . import ast, cache
+from . import cache, shipped
 from .diagnostics import Diagnostic, DiagnosticError, Span
 from .explain import Result, explain_clause, build_result
 from .ground import ground
@@ -62,39 +62,32 @@ def load_rules(paths: list[str] | None = None, bundled: bool = True) -> Ruleset:
     a policy the bundled rules declare replaces that bundled file, a vocabulary file replaces the
     bundled one of the same name, and anything else is added. With `bundled=False` the files
     named are the whole rule set (`--only-rules`); files that declare no vocabulary then still
-    read the bundled vocabulary. A rule set checked before, from the same bytes, comes from the
-    cache (solver/cache.py)."""
+    read the bundled vocabulary. The bundled rules alone, unchanged, come as checked when the
+    package was made (solver/shipped.py); a rule set checked before, from the same bytes, comes
+    from the cache (solver/cache.py)."""
     from .profile import read_limited
     files = [(f, read_limited(str(f), "rule file")) for f in rule_files(paths)]
     if paths and bundled:
         files = with_bundled(files)
-    elif not any(_declares(raw)[1] for _, raw in files):
+    elif paths and not any(_declares(raw)[1] for _, raw in files):  # (the bundled files declare one: 1 ms saved)
         # a new policy's file alone (`subsidy check --only-rules shunyi.rules`) reads the bundled vocabulary
         found = sorted(rules_dir().glob(f"vocabulary*{RULE_SUFFIX}"))
         files = [(f, read_limited(str(f), "rule file")) for f in found] + files
-    name = cache.key(files)
+    shipped_form = None if paths else shipped.matching(files)
+    name = shipped_form.digest if shipped_form else cache.key(files)
     if _kept is not None and name in _kept:
         return _kept[name]
+    checked = shipped.ruleset(shipped_form) if shipped_form else None
+    if checked is not None:
+        return _keep(name, checked)
+    if shipped_form:  # damaged: parsed and cached as any other rule set
+        name = cache.key(files)
     cached = cache.load(name)
     if isinstance(cached, Ruleset):
         return _keep(name, cached)
     from .check import check
-    from .parse import parse_text  # lark is imported only when rules must be parsed
-    parsed: list[ast.RuleFile] = []
-    errors: list[Diagnostic] = []
-    for f, raw in files:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            errors.append(Diagnostic("error", "E202", "rule file is not UTF-8 text", Span(str(f), 1, 1)))
-            continue
-        try:
-            parsed.append(parse_text(text, str(f)))
-        except DiagnosticError as err:
-            errors.extend(err.diagnostics)
-    if errors:
-        raise DiagnosticError(errors)
-    ruleset = check(parsed)
+    from .parse import parse_files  # lark is imported only when rules must be parsed
+    ruleset = check(parse_files(files))
     cache.store(name, ruleset)
     return _keep(name, ruleset)
 
@@ -408,10 +401,12 @@ GC_THRESHOLDS = (10_000, 10, 10)
 
 def collect_less() -> None:
     """For a command's process, once its modules are imported: what it holds so far is kept for
-    good (`gc.freeze`) and the collector runs GC_THRESHOLDS apart."""
+    good (`gc.freeze`) and the collector runs GC_THRESHOLDS apart (turned on again if the
+    console script turned it off while the modules loaded: solver/command.py)."""
     import gc
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+    gc.enable()
 
 
 def _deadline(timeout: float | None) -> float | None:

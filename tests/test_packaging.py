@@ -21,6 +21,7 @@ def test_the_wheel_installs_one_top_level_package(tmp_path):
     assert "solver/_cli.py" in names and "solver/_data/rules/vocabulary.rules" in names
     assert {"solver/web/index.html", "solver/web/app.js", "solver/web/style.css"} <= set(names)  # subsidy serve's page
     assert "solver/_data/rules/texts/004_pinggu.txt" in names  # the policy texts coverage reads
+    assert "solver/bundled-rules.msgpack" in names  # the bundled rules checked (solver/shipped.py)
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "subsidy = solver.command:run" in entry
 
@@ -62,6 +63,14 @@ def test_another_wheels_cli_module_leaves_the_command_working(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert plan.returncode == 0, plan.stderr
     assert json.loads(plan.stdout)["total"] == 1_755_000
+    # the installed package's rules come checked, paths and all, with no cache: lark is never imported
+    unparsed = ("import sys; from solver import pipeline, resources; r = pipeline.load_rules(); "
+                "assert 'lark' not in sys.modules, 'parsed'; "
+                "assert all(f.startswith(str(resources.rules_dir())) for f in r.files), r.files; "
+                "assert '_data' in str(resources.rules_dir())")
+    shipped = subprocess.run([sys.executable, "-c", unparsed], cwd=elsewhere, env={**env, "SUBSIDY_CACHE_DIR": "off"},
+                             capture_output=True, text=True, timeout=120)
+    assert shipped.returncode == 0, shipped.stderr
 
 
 def test_example_lists_names_and_refuses_unknown_ones(tmp_path):
