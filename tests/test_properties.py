@@ -156,6 +156,16 @@ def test_the_clock_does_not_learn_a_solvers_fixed_cost_per_character():
     assert not clock.affords(100_000) and clock.left_ms() <= 50
 
 
+def _two_orders():
+    """The grounded model of two 004 第十二条 vehicle orders, 3亿 executed each year of
+    2025–2027, new: 150万 an order a year, at most 200万 an enterprise a year, an order paid in
+    at most 2 consecutive years."""
+    executed = {y: 3 * 10 ** 8 for y in (2025, 2026, 2027)}
+    items = tuple(Item(f"o{n}", "vehicle_order", {"new": True, "executed": executed}, None) for n in range(2))
+    profile = Profile("generated", "generated", dict(BASE, industrial_output={}, rd_expense={}), items, YEARS, {})
+    return ground(RULES, profile, YEARS, include_drafts=False)
+
+
 def test_a_part_out_of_time_is_refused_before_it_is_stated_in_full():
     # At 5000 items × 5 years, stating a part of 2467 payments in full took 31 ms, past the
     # limit, only for its check to be refused. The relaxed statement already built is never
@@ -164,10 +174,7 @@ def test_a_part_out_of_time_is_refused_before_it_is_stated_in_full():
 
     from solver.linear import split
     from solver.optimize import _Clock, _Part
-    executed = {y: 3 * 10 ** 8 for y in (2025, 2026, 2027)}
-    items = tuple(Item(f"o{n}", "vehicle_order", {"new": True, "executed": executed}, None) for n in range(2))
-    profile = Profile("generated", "generated", dict(BASE, industrial_output={}, rd_expense={}), items, YEARS, {})
-    g = ground(RULES, profile, YEARS, include_drafts=False)
+    g = _two_orders()
     (scope,) = split(g)
     part = _Part(g, scope, "0", relaxable=True)
     relaxed = part.encoding(True)[1]
@@ -189,10 +196,7 @@ def test_a_relaxed_part_whose_better_plan_breaks_a_window_is_proven_in_full():
     from solver.propose import Proposal, weights
 
     from .conftest import assert_proofs_hold
-    executed = {y: 3 * 10 ** 8 for y in (2025, 2026, 2027)}
-    items = tuple(Item(f"o{n}", "vehicle_order", {"new": True, "executed": executed}, None) for n in range(2))
-    profile = Profile("generated", "generated", dict(BASE, industrial_output={}, rd_expense={}), items, YEARS, {})
-    g = ground(RULES, profile, YEARS, include_drafts=False)
+    g = _two_orders()
     best = optimize(g)
     assert best.status == "optimal" and best.total == 5_000_000
     (scope,) = split(g)
@@ -216,10 +220,7 @@ def test_a_better_plan_from_z3_is_polished_to_the_best_of_its_shape(monkeypatch)
     from solver.linear import split
     from solver.propose import propose
     monkeypatch.setattr(proposing, "OPTIONS_TRIED", 0)
-    executed = {y: 3 * 10 ** 8 for y in (2025, 2026, 2027)}
-    items = tuple(Item(f"o{n}", "vehicle_order", {"new": True, "executed": executed}, None) for n in range(2))
-    profile = Profile("generated", "generated", dict(BASE, industrial_output={}, rd_expense={}), items, YEARS, {})
-    g = ground(RULES, profile, YEARS, include_drafts=False)
+    g = _two_orders()
     (scope,) = split(g)
     assert propose(g, scope).total == 4_000_000
     checks = []
@@ -238,10 +239,7 @@ def test_a_run_of_years_taken_first_proposes_the_best_window():
     # under 2026's 200万, o0 2027 outside o0's run = 500万, the optimum, proposed without Z3.
     from solver.linear import split
     from solver.propose import propose
-    executed = {y: 3 * 10 ** 8 for y in (2025, 2026, 2027)}
-    items = tuple(Item(f"o{n}", "vehicle_order", {"new": True, "executed": executed}, None) for n in range(2))
-    profile = Profile("generated", "generated", dict(BASE, industrial_output={}, rd_expense={}), items, YEARS, {})
-    g = ground(RULES, profile, YEARS, include_drafts=False)
+    g = _two_orders()
     (scope,) = split(g)
     proposal = propose(g, scope)
     assert proposal.total == 5_000_000
