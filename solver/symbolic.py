@@ -55,6 +55,9 @@ class SymbolicModel:
         self.facts: dict[tuple[str, int | None], z3.ExprRef] = {}
         self.texts: dict[str, int] = {} if texts is None else texts
         self.candidates: list[SymCandidate] = []
+        # the policy's conditions in a year, as terms: the same for each of its candidates that year
+        # (built once: 平谷's model, 2 items of each kind, 0.093 s -> 0.056 s; 3 items 0.140 -> 0.107 s)
+        self._conditions: dict[tuple[str, int], list] = {}
         kinds = sorted({p.subject.kind for c in clauses for p in c.parts if p.subject.kind})
         self.items = [SymItem(f"{kind}_{n + 1}", kind) for kind in kinds for n in range(items_per_kind)]
         for clause in clauses:
@@ -228,7 +231,9 @@ class SymbolicModel:
     def _candidate(self, clause, part, policy, item, year, conditions) -> None:
         i = len(self.candidates)
         amount = z3.Int(f"pay{i}")
-        eligible = [self.expr(r, None, year) for r in conditions]
+        if (policy.id, year) not in self._conditions:
+            self._conditions[policy.id, year] = [self.expr(r, None, year) for r in conditions]
+        eligible = list(self._conditions[policy.id, year])
         eligible += [self.expr(r, item, year) for r in ([part.subject.where] if part.subject.where else []) + list(part.requires)]
         if item is not None:
             eligible.append(self._present(part, item, year))
@@ -236,7 +241,8 @@ class SymbolicModel:
         for cap in part.caps + clause.caps:
             if cap.scope in ("payment", "item_year"):
                 bounds.append(_num(self.expr(cap.amount, item, year)))
-        cs = [amount >= 0, z3.Implies(amount > 0, z3.And(eligible))] + [z3.ToReal(amount) <= b for b in bounds]
+        when = z3.And(eligible)
+        cs = [amount >= 0, z3.Implies(amount > 0, when)] + [z3.ToReal(amount) <= b for b in bounds]
         if part.fixed is not None:  # a granted award is in every plan, when it may be paid at all
             cs.append(z3.Implies(z3.And([self.expr(part.fixed, item, year)] + eligible), amount > 0))
         if policy.rounding:
@@ -245,7 +251,7 @@ class SymbolicModel:
             cs += [amount == unit * k, z3.Or(amount == 0, amount >= minimum)]
         self.constraints += cs
         self.candidates.append(SymCandidate(i, clause, part, item.id if item else "enterprise", item, year,
-                                            amount, amount > 0, z3.And(eligible), tuple(bounds)))
+                                            amount, amount > 0, when, tuple(bounds)))
 
     def _present(self, part: Part, item: SymItem, year: int):
         """When a symbolic item is there to be paid in `year` (its event year, its figures, or
