@@ -260,19 +260,23 @@ def _article_most(model: SymbolicModel, mine: list, deadline: float | None) -> i
     subjects: dict[str, list] = {}
     for c in mine:
         subjects.setdefault(c.subject, []).append(c)
+    # one subject: its most is the article's; one payment: its bound is already the model's own
+    groups = [payments for payments in subjects.values() if len(payments) > 1] if len(subjects) > 1 else []
     lemmas = []
-    if len(subjects) > 1:  # one subject: its most is the article's
-        for payments in subjects.values():
-            if len(payments) > 1:  # one payment's bound is already the model's own
-                most = _maximize(model, payments, (), deadline)
-                if most is None:
-                    return None
-                lemmas.append(z3.Sum([c.amount for c in payments]) <= most)
-    return _maximize(model, mine, lemmas, deadline)
+    if groups:
+        mosts = _maximize(model, groups, (), deadline)
+        if mosts is None:
+            return None
+        lemmas = [z3.Sum([c.amount for c in payments]) <= most for payments, most in zip(groups, mosts)]
+    most = _maximize(model, [mine], lemmas, deadline)
+    return None if most is None else most[0]
 
 
-def _maximize(model: SymbolicModel, payments: list, lemmas: list, deadline: float | None) -> int | None:
-    """The proven most of the payments' sum on the model (and lemmas it implies), by Optimize."""
+def _maximize(model: SymbolicModel, groups: list[list], lemmas: list, deadline: float | None) -> list[int] | None:
+    """The proven most of each group's sum of payments on the model (and lemmas it implies), by
+    one Optimize that maximises each independently (priority box); None if one is unbounded or
+    the deadline comes first. (One Optimize for 平谷 第十条's 9 approvals with 3 items of each
+    kind: 0.11 s; one for each approval: 0.24 s.)"""
     opt = z3.Optimize()
     # SOLVER-NOTES: with elim_01 on, 0/1 integers become pseudo-Booleans solved without a linear
     # relaxation: 平谷 第七条 alone took 12.9 s, 0.07 s without
@@ -282,16 +286,17 @@ def _maximize(model: SymbolicModel, payments: list, lemmas: list, deadline: floa
     # a time (003 （六）: 1,483 models up to 15% of an item's contribution, 1.5千亿, 2.9 s), 5 takes
     # the simplex's optimum in one step (0.02 s); 000 第九条 0.95 s -> 0.04 s, 003 （一） 2.2 -> 0.02 s
     opt.set("arith.solver", 5)
+    opt.set("priority", "box")
     if deadline is not None:
         left = deadline - time.perf_counter()
         if left <= 0:
             return None
         opt.set("timeout", max(int(left * 1000), 1))
     opt.add(*model.constraints, *lemmas)
-    most = opt.maximize(z3.Sum([c.amount for c in payments]) if payments else z3.IntVal(0))
-    if opt.check() != z3.sat or not z3.is_int_value(most.upper()):
+    mosts = [opt.maximize(z3.Sum([c.amount for c in payments]) if payments else z3.IntVal(0)) for payments in groups]
+    if opt.check() != z3.sat or not all(z3.is_int_value(most.upper()) for most in mosts):
         return None
-    return most.upper().as_long()
+    return [most.upper().as_long() for most in mosts]
 
 
 def _mine(model: SymbolicModel, claim: Claim) -> list:
