@@ -74,7 +74,8 @@ class Proof(Struct, frozen=True):
 
 class Timings:
     """Where a proof's time went, in seconds: building the symbolic model (`model`), the first
-    limited try of the claim whole (`whole_try`, None when not made), each article's most
+    limited try of the claim whole (`whole_try`, None when not made: a claim about one article,
+    or the re-check of a claim its articles proved), each article's most
     (`articles`), the claim asked whole without that limit (`whole`), the check that the bounds
     admit an enterprise paid something (`not_vacuous`), and all of it (`total`); `recheck`, the
     same of the proof asked again with one more item of each kind (pipeline.prove), or None."""
@@ -118,10 +119,15 @@ def default_years(rules: Ruleset, policies: set[str]) -> tuple[int, ...]:
 
 
 def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, items: int = 2,
-          pinned: dict | None = None, money_max: int = MONEY_MAX, deadline: float | None = None) -> Proof:
+          pinned: dict | None = None, money_max: int = MONEY_MAX, deadline: float | None = None,
+          whole_first: bool = True) -> Proof:
     """PROVED, REFUTED with a counter-example, or UNKNOWN when Z3 has not decided by `deadline`
     (a `time.perf_counter()` instant: the command's --timeout counts from its start, so reading
-    the rules and building the symbolic model, 0.25 s for 平谷 with 6 items, count too)."""
+    the rules and building the symbolic model, 0.25 s for 平谷 with 6 items, count too).
+    `whole_first=False` skips the first short try of a claim over several articles asked whole
+    and goes article by article at once: pipeline.prove re-checks so a claim its articles proved
+    (with one item more of each kind the whole is harder still: 平谷 at most 6000万 to 2亿 were
+    undecided asked whole after 10 s with 3 items, the try's 1 s was spent for nothing)."""
     if claim.kind == "no_double":
         clauses = [c for c in rules.clauses if rules.policies[c.policy].no_duplication == claim.group]
     else:
@@ -139,10 +145,12 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
     solver.add(_negation(model, claim))
     articles = _articles(model, claim)
     by_parts = len(articles) > 1  # a claim over several articles may be proved by parts
-    if by_parts:
+    if not by_parts:
+        result = clock.timed("whole", _check, solver, deadline, None)
+    elif whole_first:
         result = clock.timed("whole_try", _check, solver, deadline, JOINT_FIRST)
     else:
-        result = clock.timed("whole", _check, solver, deadline, None)
+        result = z3.unknown
     if result == z3.unknown and by_parts:
         parts_end = time.perf_counter() + PARTS
         bounds = _by_article(rules, claim, years, per_item, pinned or {}, money_max,
@@ -172,14 +180,17 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
 
 #: Seconds the claim is first asked whole when it spans several articles; those still open are
 #: tried article by article (`_by_article`), then asked whole again. Measured (README, "Claims"):
-#: asked whole, 平谷 claims (11 articles, 2 items of each kind) were decided in 0.02-0.58 s or not
-#: in 20 s (6000万 to 1.5亿), 通州 ones (13 and 16 articles) in under 0.1 s; the number of
-#: articles does not tell them apart (going article by article at once made every decided claim
-#: 5-10× slower: 平谷 at most 2亿 5.2 s -> 15.8 s). So the try is short, not skipped: 2 s -> 1 s
-#: took `prove at-most 1亿 --policy pinggu` from 19.7 s to 16.6 s.
+#: asked whole, 平谷 claims (11 articles, 2 items of each kind) were decided in 0.02-1.0 s or not
+#: in 10 s (6000万 to 1亿), 通州 ones (13 and 16 articles) in under 0.25 s; the number of
+#: articles does not tell them apart. A shorter try costs the claims it would have decided more
+#: than it saves the others, because Z3 starts again from nothing after a limit (twenty checks of
+#: 0.1 s did not decide 平谷 at most 4000万, one check decided it in 0.56 s): with tries of 0.1,
+#: 0.25, 0.5 and 1 s, `prove at-most 1亿 --policy pinggu` took 1.98, 2.10, 2.40 and 2.93 s but at
+#: most 4000万 1.46, 1.59, 1.90 and 1.01 s, at most 5000万 1.09, 1.22, 0.75 and 0.83 s
+#: (2026-12-02, medians of 3 on 2 shared CPUs). The articles are now fast: the try is what waits.
 JOINT_FIRST = 1.0
-#: Seconds the articles may take before the claim is asked whole again: Optimize took up to 6 s
-#: for one 平谷 article, 21 s for all eleven; a claim the parts cannot prove waits at most this.
+#: Seconds the articles may take before the claim is asked whole again (平谷's eleven take
+#: 0.3-0.5 s with 2 items of each kind, 0.6-0.9 s with 3); a claim the parts cannot prove waits at most this.
 PARTS = 60.0
 
 

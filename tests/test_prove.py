@@ -194,6 +194,24 @@ def test_a_claim_over_many_articles_is_proved_article_by_article(monkeypatch):
     assert result.exit_code == 0 and "第十三条: at most 3,000,000 元" in result.output, result.output
 
 
+def test_004_whole_policy_at_most_1yi_is_proved_with_three_items_of_each_kind():
+    # 平谷 at most 1亿: asked whole, Z3 decides it neither with 2 items of each kind nor with 3
+    # (10 s each); article by article it is PROVED, and asked again with 3 items the same way.
+    # 第十条 with 3 of each kind: 3 innovative drugs × 300万 + 3 class-3 devices × 300万 + 3
+    # class-1 veterinary drugs × 150万 = 2250万 (with 2: 1500万). 第十三条: 3 projects × 300万.
+    # 第十二条: “最高不超过200万元” a year, 2025-2027: 600万 whatever the number of orders.
+    # The eleven articles add up to 8280万 with 3 items (6470万 with 2): within 1亿.
+    proof = pipeline.prove(Claim("at_most", "pinggu", amount=10 ** 8))
+    assert proof.verdict == "PROVED"
+    assert proof.bounds["rechecked_with"] == 3 and proof.bounds["first_with"] == 2
+    bounds = dict(proof.by_article)
+    assert bounds["第十条"] == 22_500_000 and bounds["第十三条"] == 9_000_000 and bounds["第十二条"] == 6_000_000
+    assert sum(bounds.values()) == 82_800_000
+    first, again = proof.timings, proof.timings["recheck"]
+    assert {a["article"] for a in first["articles"]} == set(bounds)  # the first proof went article by article
+    assert again["whole_try"] is None and [a["article"] for a in again["articles"]] == list(bounds)
+
+
 def test_a_claim_article_by_article_cannot_prove_is_asked_whole_again(monkeypatch):
     # At most 1000万 for 平谷 as a whole: the articles' own most add up to 5060万 (above), so the
     # parts prove nothing and the claim is asked whole again, without the first short limit:
