@@ -190,7 +190,8 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
 #: (2026-12-02, medians of 3 on 2 shared CPUs). The articles are now fast: the try is what waits.
 JOINT_FIRST = 1.0
 #: Seconds the articles may take before the claim is asked whole again (平谷's eleven take
-#: 0.3-0.5 s with 2 items of each kind, 0.6-0.9 s with 3); a claim the parts cannot prove waits at most this.
+#: 0.2-0.4 s with 2 items of each kind, 0.5-0.8 s with 3); a claim the parts cannot prove waits
+#: at most this.
 PARTS = 60.0
 
 
@@ -264,8 +265,9 @@ def _article_most(constraints: list, mine: list, deadline: float | None) -> int 
     hands the article's `Optimize` the bound its simplex could not see. Asked at once, Z3 must
     find that an item pays by one part in one year only through its enum and year facts, case by
     case, before the last UNSAT step ("nothing pays more") closes: 平谷 第十条 (54 payments over 6
-    approvals) took 3.9-8.6 s, 10-17 s with 3 items of each kind, and 第七条 3.1-4.4 s with 3;
-    with the lemmas 0.2 s and 0.5 s, 0.2 s (2026-12-02, 2 shared CPUs)."""
+    approvals) took 3.9-8.6 s, and had not finished in 117 s with 3 items of each kind; 第七条
+    2.4-3.6 s with 3. With the lemmas: 第十条 0.09-0.17 s, 0.22-0.41 s with 3; 第七条 0.08-0.18 s
+    with 3 (2026-12-02, 2 shared CPUs, README "Claims")."""
     subjects: dict[str, list] = {}
     for c in mine:
         subjects.setdefault(c.subject, []).append(c)
@@ -282,9 +284,9 @@ def _article_most(constraints: list, mine: list, deadline: float | None) -> int 
 
 
 def _maximize(constraints: list, groups: list[list], lemmas: list, deadline: float | None) -> list[int] | None:
-    """The proven most of each group's sum of payments under the constraints (and lemmas they imply), by
-    one Optimize that maximises each independently (priority box); None if one is unbounded or
-    the deadline comes first. (One Optimize for 平谷 第十条's 9 approvals with 3 items of each
+    """The proven most of each group's sum of payments under the constraints (and lemmas they
+    imply), by one Optimize that maximises each independently (priority box); None if one is
+    unbounded or the deadline comes first. (One Optimize for 平谷 第十条's 9 approvals with 3 items of each
     kind: 0.11 s; one for each approval: 0.24 s.)"""
     opt = z3.Optimize()
     # SOLVER-NOTES: with elim_01 on, 0/1 integers become pseudo-Booleans solved without a linear
