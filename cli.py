@@ -175,7 +175,7 @@ def main(ctx) -> None:
 
 #: Without --timeout a command still ends: the solver stops at these limits with its best plan
 #: and proven bound (exit 3), never running for an hour. Measured runs take well under a second
-#: (5000 items: about 1 s); a whole-policy `prove` 20-30 s.
+#: (5000 items: about 1 s); a whole-policy `prove` 2-3 s.
 DEFAULT_LIMIT, DEFAULT_PROVE_LIMIT = 60.0, 300.0
 
 

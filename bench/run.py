@@ -38,6 +38,9 @@ Prints, and writes to bench/results.md:
   i. growth of the whole command: `cli.py optimize FILE --json` on JSON profiles of 1,000 to
      20,000 generated items × 5 years, a fresh process each, CPU and wall time, the log-log
      slope (`--growth`: this section only, printed)
+  k. `subsidy prove` on the README's claims and issue 17's (平谷 at most 1亿) vs importing z3,
+     lark and click, a fresh process each, runs interleaved, each claim's verdict and where its
+     time went (`--prove`: this section only, printed)
 Times are measured in this run only: ratios, not seconds, are the result.
 """
 from __future__ import annotations
@@ -607,10 +610,11 @@ def _limit_rows(rules) -> list[tuple[str, float, float, str, float]]:
         rows.append((f"whole pipeline, 1000-item profile file (rules, reading + grounding {reading:.2f} s)", unlimited, limit,
                      f"`{data['status']}`, total {data['total']}", t))
     rows += _command_rows()
-    claim = Claim("at_most", "pinggu", None, "enterprise", None, 10 ** 8)  # whole: undecided in 10 min; by article: 24 s
+    claim = Claim("at_most", "pinggu", None, "enterprise", None, 10 ** 8)  # undecided whole; by article ~2 s
+    unlimited = statistics.median(timed(pipeline.prove, claim)[1] for _ in range(3))
     for limit in (0.5, 1.0):
         proof, t = timed(lambda: pipeline.prove(claim, timeout=limit))
-        rows.append(("prove at-most 1亿 --policy pinggu (reading the rules, building the model, Z3)", float("nan"),
+        rows.append(("prove at-most 1亿 --policy pinggu (reading the rules, building the model, Z3)", unlimited,
                      limit, f"`{proof.verdict}`", t))
     return rows
 
@@ -656,9 +660,71 @@ def timeout_adherence(rules) -> list[str]:
     out = ["| job | quiet: unlimited s | limit s | answer | seconds | × limit "
            "| two hogs: unlimited s | limit s | answer | seconds | × limit |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for (job, *a), (_, *b) in zip(quiet, loaded):
-        cells = [f"{'~24' if u != u else f'{u:.2f}'} | {limit:g} | {answer} | {t:.3f} | {t / limit:.2f}×"
+        cells = [f"{u:.2f} | {limit:g} | {answer} | {t:.3f} | {t / limit:.2f}×"
                  for u, limit, answer, t in (a, b)]
         out.append(f"| {job} | " + " | ".join(cells) + " |")
+    return out
+
+
+#: The claims of section k: the README's, and issue 17's (平谷 at most 1亿, its target ≤ 20× the import).
+PROVE_CLAIMS = (
+    ("at-most", "1亿", "--policy", "pinggu"),
+    ("at-most", "2亿", "--policy", "pinggu"),
+    ("at-most", "5000万", "--policy", "pinggu"),
+    ("at-most", "3000万", "--policy", "pinggu"),
+    ("at-most", "1亿", "--policy", "tongzhou"),
+    ("at-most", "5亿", "--policy", "tongzhou_mfg"),
+    ("at-most", "300万", "--policy", "pinggu", "--article", "第十三条", "--per", "item"),
+    ("at-most", "200万", "--policy", "pinggu", "--article", "第十二条", "--year", "2026"),
+    ("at-most", "200万", "--policy", "pinggu", "--article", "第十二条"),
+    ("no-double", "平谷区"),
+)
+
+
+def prove_section(repeats: int) -> list[str]:
+    """k. `subsidy prove … --json` as a user runs it (the installed command, a fresh process per
+    run, the rules cache warm) on each claim of PROVE_CLAIMS against importing z3, lark and
+    click; runs interleaved, medians of `repeats`. Beside each: its verdict, and where the run
+    nearest the median spent its time (its `timings`): the first whole try, the articles, the
+    same of the re-check with 3 items of each kind."""
+    import json
+    subsidy, _ = installed_command()
+    with tempfile.TemporaryDirectory(prefix="subsidy-bench-") as tmp:
+        env = dict(os.environ, SUBSIDY_CACHE_DIR=tmp)
+        subprocess.run(subsidy + ["check"], cwd=ROOT, env=env, capture_output=True, check=True)  # fills the cache
+        runs: dict = {"base": [sys.executable, "-c", "import z3, lark, click"]}
+        runs |= {claim: subsidy + ["prove", *claim, "--json"] for claim in PROVE_CLAIMS}
+        times: dict = {name: [] for name in runs}
+        for _ in range(repeats):
+            for name, cmd in runs.items():
+                start = time.perf_counter()
+                done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+                times[name].append((time.perf_counter() - start, None if name == "base" else json.loads(done.stdout)))
+    base = statistics.median(t for t, _ in times.pop("base"))
+
+    def spent(timings: dict | None) -> str:
+        if timings is None:
+            return "—"
+        articles = sum(a["seconds"] for a in timings["articles"])
+        try_ = "—" if timings["whole_try"] is None else f"{timings['whole_try']:.2f}"
+        whole = "—" if timings["whole"] is None else f"{timings['whole']:.2f}"
+        count = len(timings["articles"])
+        return f"{timings['total']:.2f}: try {try_}, articles {articles:.2f} ({count}), whole {whole}"
+
+    out = [f"## k. `subsidy prove` vs importing its libraries (median of {repeats})", "",
+           "The installed command, `--json`, a fresh process per run, runs interleaved, the rules cache warm. "
+           "Proof and re-check: seconds of the run nearest the median (`timings`), the first whole try, the "
+           "articles' Optimize (how many) and the claim asked whole again. Target (issue 17): 平谷 at most 1亿 "
+           "≤ 20× the import.", "",
+           f"| claim | verdict | seconds | × import ({base:.3f} s) | proof | re-check with 3 items |",
+           "|---|---|---|---|---|---|"]
+    for claim, runs_ in times.items():
+        median = statistics.median(t for t, _ in runs_)
+        t, doc = min(runs_, key=lambda run: abs(run[0] - median))
+        again = doc["bounds"].get("rechecked_with", "—")
+        proof, recheck = spent(doc["timings"]), spent(doc["timings"]["recheck"])
+        out.append(f"| `prove {' '.join(claim)}` | {doc['verdict']} (re-checked: {again or 'not in time'}) | "
+                   f"{median:.3f} | {median / base:.1f}× | {proof} | {recheck} |")
     return out
 
 
@@ -748,12 +814,16 @@ def main() -> None:
     ap.add_argument("--fengtai", action="store_true", help="section j only (generated 丰台 enterprises), printed")
     ap.add_argument("--stages", action="store_true", help="section d only (every stage to 20,000 items), printed")
     ap.add_argument("--startup", action="store_true", help="section a only (the cold command), printed")
+    ap.add_argument("--prove", action="store_true", help="section k only (subsidy prove's claims), printed")
     args = ap.parse_args()
     if args.stages:
         print("\n".join(stages_growth(load_rules(), (10, 50) if args.quick else STAGE_SIZES, 3)))
         return
     if args.startup:
         print("\n".join(startup_section(3 if args.quick else 15)))
+        return
+    if args.prove:
+        print("\n".join(prove_section(3 if args.quick else 5)))
         return
     if args.fengtai:
         print("\n".join(fengtai_section(FENGTAI_SIZES[:9] if args.quick else FENGTAI_SIZES)))
@@ -843,6 +913,7 @@ def main() -> None:
     out += [""] + fengtai_section(FENGTAI_SIZES[:9] if args.quick else FENGTAI_SIZES)
     out += [""] + serve_section((1, 4) if args.quick else (1, 4, 16), 3.0 if args.quick else 10.0)
     out += [""] + growth_section((1000, 2000, 5000) if args.quick else GROWTH_SIZES)
+    out += [""] + prove_section(3 if args.quick else 5)
     text = "\n".join(out) + "\n"
     print(text)
     if not args.quick:

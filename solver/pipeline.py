@@ -481,11 +481,13 @@ def prove(claim: Claim, rules: list[str] | None = None, years: tuple[int, ...] |
     if items is not None or proof.verdict != "PROVED" or (claim.kind == "at_most" and claim.per == "item"):
         return proof
     # the re-check may take RECHECK times the first proof's time (at least RECHECK_MIN seconds):
-    # with one item more a whole policy's claim can take minutes, and the first answer stands
+    # with one item more a whole policy's claim can take minutes, and the first answer stands;
+    # it asks first the way the first proof was decided (article by article, or whole)
     took = time.perf_counter() - started
     until = time.perf_counter() + max(RECHECK * took, RECHECK_MIN)
     more = prove_claim(ruleset, claim, years, DEFAULT_ITEMS + 1, pinned,
-                       deadline=until if deadline is None else min(deadline, until), **kwargs)
+                       deadline=until if deadline is None else min(deadline, until),
+                       whole_first=not proof.by_article, **kwargs)
     timings = proof.timings | {"recheck": {k: v for k, v in more.timings.items() if k != "recheck"}}
     if more.verdict == "UNKNOWN":  # no time left to ask again: the first answer, saying so
         return replace(proof, bounds=proof.bounds | {"rechecked_with": None}, timings=timings)

@@ -74,7 +74,8 @@ class Proof(Struct, frozen=True):
 
 class Timings:
     """Where a proof's time went, in seconds: building the symbolic model (`model`), the first
-    limited try of the claim whole (`whole_try`, None when not made), each article's most
+    limited try of the claim whole (`whole_try`, None when not made: a claim about one article,
+    or the re-check of a claim its articles proved), each article's most
     (`articles`), the claim asked whole without that limit (`whole`), the check that the bounds
     admit an enterprise paid something (`not_vacuous`), and all of it (`total`); `recheck`, the
     same of the proof asked again with one more item of each kind (pipeline.prove), or None."""
@@ -118,10 +119,15 @@ def default_years(rules: Ruleset, policies: set[str]) -> tuple[int, ...]:
 
 
 def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, items: int = 2,
-          pinned: dict | None = None, money_max: int = MONEY_MAX, deadline: float | None = None) -> Proof:
+          pinned: dict | None = None, money_max: int = MONEY_MAX, deadline: float | None = None,
+          whole_first: bool = True) -> Proof:
     """PROVED, REFUTED with a counter-example, or UNKNOWN when Z3 has not decided by `deadline`
     (a `time.perf_counter()` instant: the command's --timeout counts from its start, so reading
-    the rules and building the symbolic model, 0.25 s for 平谷 with 6 items, count too)."""
+    the rules and building the symbolic model, 0.25 s for 平谷 with 6 items, count too).
+    `whole_first=False` skips the first short try of a claim over several articles asked whole
+    and goes article by article at once: pipeline.prove re-checks so a claim its articles proved
+    (with one item more of each kind the whole is harder still: 平谷 at most 6000万 to 2亿 were
+    undecided asked whole after 10 s with 3 items, the try's 1 s was spent for nothing)."""
     if claim.kind == "no_double":
         clauses = [c for c in rules.clauses if rules.policies[c.policy].no_duplication == claim.group]
     else:
@@ -139,14 +145,16 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
     solver.add(_negation(model, claim))
     articles = _articles(model, claim)
     by_parts = len(articles) > 1  # a claim over several articles may be proved by parts
-    if by_parts:
+    if not by_parts:
+        result = clock.timed("whole", _check, solver, deadline, None)
+    elif whole_first:
         result = clock.timed("whole_try", _check, solver, deadline, JOINT_FIRST)
     else:
-        result = clock.timed("whole", _check, solver, deadline, None)
+        result = z3.unknown
     if result == z3.unknown and by_parts:
         parts_end = time.perf_counter() + PARTS
-        bounds = _by_article(rules, claim, years, per_item, pinned or {}, money_max,
-                             parts_end if deadline is None else min(deadline, parts_end), articles, clock)
+        bounds = _by_article(rules, model, claim, parts_end if deadline is None else min(deadline, parts_end),
+                             articles, clock)
         if bounds is not None and sum(most for _, most in bounds) <= claim.amount:
             clock.timed("not_vacuous", _not_vacuous, model, claim, deadline)
             return Proof("PROVED", claim, years, None, (), None, tuple(bounds), scope, clock.done())
@@ -172,14 +180,18 @@ def prove(rules: Ruleset, claim: Claim, years: tuple[int, ...] | None = None, it
 
 #: Seconds the claim is first asked whole when it spans several articles; those still open are
 #: tried article by article (`_by_article`), then asked whole again. Measured (README, "Claims"):
-#: asked whole, 平谷 claims (11 articles, 2 items of each kind) were decided in 0.02-0.58 s or not
-#: in 20 s (6000万 to 1.5亿), 通州 ones (13 and 16 articles) in under 0.1 s; the number of
-#: articles does not tell them apart (going article by article at once made every decided claim
-#: 5-10× slower: 平谷 at most 2亿 5.2 s -> 15.8 s). So the try is short, not skipped: 2 s -> 1 s
-#: took `prove at-most 1亿 --policy pinggu` from 19.7 s to 16.6 s.
+#: asked whole, 平谷 claims (11 articles, 2 items of each kind) were decided in 0.02-1.0 s or not
+#: in 10 s (6000万 to 1亿), 通州 ones (13 and 16 articles) in under 0.25 s; the number of
+#: articles does not tell them apart. A shorter try costs the claims it would have decided more
+#: than it saves the others, because Z3 starts again from nothing after a limit (twenty checks of
+#: 0.1 s did not decide 平谷 at most 4000万, one check decided it in 0.56 s): with tries of 0.1,
+#: 0.25, 0.5 and 1 s, `prove at-most 1亿 --policy pinggu` took 1.98, 2.10, 2.40 and 2.93 s but at
+#: most 4000万 1.46, 1.59, 1.90 and 1.01 s, at most 5000万 1.09, 1.22, 0.75 and 0.83 s
+#: (2026-12-02, medians of 3 on 2 shared CPUs). The articles are now fast: the try is what waits.
 JOINT_FIRST = 1.0
-#: Seconds the articles may take before the claim is asked whole again: Optimize took up to 6 s
-#: for one 平谷 article, 21 s for all eleven; a claim the parts cannot prove waits at most this.
+#: Seconds the articles may take before the claim is asked whole again (平谷's eleven take
+#: 0.2-0.4 s with 2 items of each kind, 0.5-0.8 s with 3); a claim the parts cannot prove waits
+#: at most this.
 PARTS = 60.0
 
 
@@ -213,11 +225,11 @@ def _articles(model: SymbolicModel, claim: Claim) -> list[str]:
     return list(dict.fromkeys(c.clause.article for c in sorted(_mine(model, claim), key=lambda c: c.clause.order)))
 
 
-def _by_article(rules: Ruleset, claim: Claim, years: tuple[int, ...], per_item: int, pinned: dict, money_max: int,
-                deadline: float | None, articles: list[str], clock: Timings | None = None) -> list[tuple[str, int]] | None:
+def _by_article(rules: Ruleset, model: SymbolicModel, claim: Claim, deadline: float | None, articles: list[str],
+                clock: Timings | None = None) -> list[tuple[str, int]] | None:
     """The most each article can pay any enterprise, each proven by Z3's Optimize on the rules of
-    that article alone (and the city awards it matches), over the claim's years; None if one is
-    unbounded or not found by `deadline`, or as soon as their sum exceeds the claim.
+    that article alone (and the city awards it matches: `model.part`), over the claim's years;
+    None if one is unbounded or not found by `deadline`, or as soon as their sum exceeds the claim.
 
     Why their sum bounds the whole: the rules of one article alone are a subset of the rules of
     them all. Every constraint among that article's payments (its ceilings, windows, one
@@ -225,36 +237,77 @@ def _by_article(rules: Ruleset, claim: Claim, years: tuple[int, ...], per_item: 
     other articles (a policy-wide cap, 从优不重复 between articles) only loses members, which
     allows more, never less. So the payments of any legal plan of any enterprise, article by
     article, are a legal plan of that article alone: each article pays at most its own most,
-    and the whole at most their sum. (Measured: 平谷 at most 1亿 with 2 items of each kind was
-    undecided after ten minutes asked whole; by its eleven articles' most, 7070万 in all, the
-    command proved it in 24 s.)"""
+    and the whole at most their sum. (Each article's model is cut from the claim's own, not built
+    again: 平谷's eleven took 0.066 s to build with 2 items of each kind, 0.108 s with 3.)"""
     bounds = []
     for article in articles:
         start = time.perf_counter()
-        part = replace(claim, article=article)
-        model = SymbolicModel(rules, with_support(rules, selected(rules, claim.policy, article)), years, per_item,
-                              pinned, money_max)
-        mine = _mine(model, part)
-        opt = z3.Optimize()
-        # SOLVER-NOTES: with elim_01 on, 0/1 integers become pseudo-Booleans solved without a linear
-        # relaxation: 平谷 第七条 alone took 12.9 s, 0.07 s without
-        opt.set("elim_01", False)
-        if deadline is not None:
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                return None
-            opt.set("timeout", max(int(left * 1000), 1))
-        opt.add(*model.constraints)
-        most = opt.maximize(z3.Sum([c.amount for c in mine]) if mine else z3.IntVal(0))
-        answer = opt.check()
+        keys = {c.key for c in with_support(rules, selected(rules, claim.policy, article))}
+        keep = {c.index for c in model.candidates if c.clause.key in keys}
+        most = _article_most(model.part(keep), _mine(model, replace(claim, article=article)), deadline)
         if clock is not None:
             clock.article(article, time.perf_counter() - start)
-        if answer != z3.sat or not z3.is_int_value(most.upper()):
+        if most is None:
             return None  # unbounded (a rate of a fact with no ceiling), or out of time
-        bounds.append((article, most.upper().as_long()))
+        bounds.append((article, most))
         if sum(b for _, b in bounds) > claim.amount:
             return None  # already more than the claim: the parts cannot prove it
     return bounds
+
+
+def _article_most(constraints: list, mine: list, deadline: float | None) -> int | None:
+    """The most the payments `mine` (one article's) can add up to under `constraints`, proven by
+    Optimize; None if unbounded or not found by `deadline`.
+
+    Each subject's payments (one item's, or the enterprise's) are maximised first, and each
+    subject's proven most is added to the model as a lemma before the article is: a lemma that
+    every model of the article already satisfies changes neither its plans nor its most, but it
+    hands the article's `Optimize` the bound its simplex could not see. Asked at once, Z3 must
+    find that an item pays by one part in one year only through its enum and year facts, case by
+    case, before the last UNSAT step ("nothing pays more") closes: 平谷 第十条 (54 payments over 6
+    approvals) took 3.9-8.6 s, and had not finished in 117 s with 3 items of each kind; 第七条
+    2.4-3.6 s with 3. With the lemmas: 第十条 0.09-0.17 s, 0.22-0.41 s with 3; 第七条 0.08-0.18 s
+    with 3 (2026-12-02, 2 shared CPUs, README "Claims")."""
+    subjects: dict[str, list] = {}
+    for c in mine:
+        subjects.setdefault(c.subject, []).append(c)
+    # one subject: its most is the article's; one payment: its bound is already the model's own
+    groups = [payments for payments in subjects.values() if len(payments) > 1] if len(subjects) > 1 else []
+    lemmas = []
+    if groups:
+        mosts = _maximize(constraints, groups, (), deadline)
+        if mosts is None:
+            return None
+        lemmas = [z3.Sum([c.amount for c in payments]) <= most for payments, most in zip(groups, mosts)]
+    most = _maximize(constraints, [mine], lemmas, deadline)
+    return None if most is None else most[0]
+
+
+def _maximize(constraints: list, groups: list[list], lemmas: list, deadline: float | None) -> list[int] | None:
+    """The proven most of each group's sum of payments under the constraints (and lemmas they
+    imply), by one Optimize that maximises each independently (priority box); None if one is
+    unbounded or the deadline comes first. (One Optimize for 平谷 第十条's 9 approvals with 3 items of each
+    kind: 0.11 s; one for each approval: 0.24 s.)"""
+    opt = z3.Optimize()
+    # SOLVER-NOTES: with elim_01 on, 0/1 integers become pseudo-Booleans solved without a linear
+    # relaxation: 平谷 第七条 alone took 12.9 s, 0.07 s without
+    opt.set("elim_01", False)
+    # arithmetic solver 5 (infinitary lra, the one Z3's own symba engine switches to), not the
+    # default 6: on a payment bounded by a rate of a money fact, 6 climbs one improving model at
+    # a time (003 （六）: 1,483 models up to 15% of an item's contribution, 1.5千亿, 2.9 s), 5 takes
+    # the simplex's optimum in one step (0.02 s); 000 第九条 0.95 s -> 0.04 s, 003 （一） 2.2 -> 0.02 s
+    opt.set("arith.solver", 5)
+    opt.set("priority", "box")
+    if deadline is not None:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return None
+        opt.set("timeout", max(int(left * 1000), 1))
+    opt.add(*constraints, *lemmas)
+    mosts = [opt.maximize(z3.Sum([c.amount for c in payments]) if payments else z3.IntVal(0)) for payments in groups]
+    if opt.check() != z3.sat or not all(z3.is_int_value(most.upper()) for most in mosts):
+        return None
+    return [most.upper().as_long() for most in mosts]
 
 
 def _mine(model: SymbolicModel, claim: Claim) -> list:

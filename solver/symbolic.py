@@ -52,9 +52,18 @@ class SymbolicModel:
         self.history = tuple(range(years[0] - 2, years[0]))  # earlier years: prev(), growth, first
         self.constraints: list = []
         self.domain: list = []  # the constraints on the facts alone (their ranges): the enterprises admitted
+        # for `part`: every other constraint with the candidates it is about and the facts it reads,
+        # each fact's ranges, and the facts read while `_reading` is a set
+        self._owned: list[tuple[frozenset[int], z3.BoolRef, frozenset]] = []
+        self._ranges: dict[tuple, list] = {}
+        self._reading: set | None = None
+        self._exclusive: list[list[list[SymCandidate]]] = []  # 从优不重复: each matter's options, by clause
         self.facts: dict[tuple[str, int | None], z3.ExprRef] = {}
         self.texts: dict[str, int] = {} if texts is None else texts
         self.candidates: list[SymCandidate] = []
+        # the policy's conditions in a year, as terms: the same for each of its candidates that year
+        # (built once: 平谷's model, 2 items of each kind, 0.093 s -> 0.056 s; 3 items 0.140 -> 0.107 s)
+        self._conditions: dict[tuple[str, int], tuple[list, set]] = {}  # and the facts they read
         kinds = sorted({p.subject.kind for c in clauses for p in c.parts if p.subject.kind})
         self.items = [SymItem(f"{kind}_{n + 1}", kind) for kind in kinds for n in range(items_per_kind)]
         for clause in clauses:
@@ -63,6 +72,8 @@ class SymbolicModel:
 
     # -- facts -----------------------------------------------------------------------------
     def _var(self, key: tuple, info: FactInfo, store: dict) -> z3.ExprRef:
+        if self._reading is not None:
+            self._reading.add(key)
         if key in store:
             return store[key]
         name = "/".join(str(k) for k in key if k is not None)
@@ -92,6 +103,7 @@ class SymbolicModel:
                 ranges = [var >= 0, var < len(self.rules.vocab.enums[t[5:]])]
             self.constraints += ranges
             self.domain += ranges
+            self._ranges[key] = ranges
         store[key] = var
         return var
 
@@ -228,7 +240,13 @@ class SymbolicModel:
     def _candidate(self, clause, part, policy, item, year, conditions) -> None:
         i = len(self.candidates)
         amount = z3.Int(f"pay{i}")
-        eligible = [self.expr(r, None, year) for r in conditions]
+        self._reading = set()
+        if (policy.id, year) not in self._conditions:
+            self._conditions[policy.id, year] = [self.expr(r, None, year) for r in conditions], self._reading
+            self._reading = set(self._reading)
+        terms, read = self._conditions[policy.id, year]
+        self._reading |= read
+        eligible = list(terms)
         eligible += [self.expr(r, item, year) for r in ([part.subject.where] if part.subject.where else []) + list(part.requires)]
         if item is not None:
             eligible.append(self._present(part, item, year))
@@ -236,16 +254,18 @@ class SymbolicModel:
         for cap in part.caps + clause.caps:
             if cap.scope in ("payment", "item_year"):
                 bounds.append(_num(self.expr(cap.amount, item, year)))
-        cs = [amount >= 0, z3.Implies(amount > 0, z3.And(eligible))] + [z3.ToReal(amount) <= b for b in bounds]
+        when = z3.And(eligible)
+        cs = [amount >= 0, z3.Implies(amount > 0, when)] + [z3.ToReal(amount) <= b for b in bounds]
         if part.fixed is not None:  # a granted award is in every plan, when it may be paid at all
             cs.append(z3.Implies(z3.And([self.expr(part.fixed, item, year)] + eligible), amount > 0))
         if policy.rounding:
             unit, minimum = policy.rounding
             k = z3.Int(f"unit{i}")
             cs += [amount == unit * k, z3.Or(amount == 0, amount >= minimum)]
-        self.constraints += cs
+        self._own([i], *cs)
+        self._reading = None
         self.candidates.append(SymCandidate(i, clause, part, item.id if item else "enterprise", item, year,
-                                            amount, amount > 0, z3.And(eligible), tuple(bounds)))
+                                            amount, amount > 0, when, tuple(bounds)))
 
     def _present(self, part: Part, item: SymItem, year: int):
         """When a symbolic item is there to be paid in `year` (its event year, its figures, or
@@ -271,11 +291,11 @@ class SymbolicModel:
             if key[0] == "part":
                 timing, limit = c0.part.subject.timing, c0.part.subject.max_years
                 if timing in ("once", "once_in"):
-                    self.constraints.append(z3.Sum([z3.If(m.paid, 1, 0) for m in members]) <= 1)
+                    self._own(members, z3.Sum([z3.If(m.paid, 1, 0) for m in members]) <= 1)
                 elif timing == "consecutive":
                     years = sorted({m.year for m in members})
-                    self.constraints.append(z3.Or([z3.And([z3.Not(m.paid) for m in members
-                                                           if not s <= m.year < s + limit]) for s in years]))
+                    self._own(members, z3.Or([z3.And([z3.Not(m.paid) for m in members if not s <= m.year < s + limit])
+                                              for s in years]))
             caps = c0.part.caps if key[0] == "partall" else (c0.clause.caps if key[0] == "clause" else ())
             for cap in caps:
                 self._ceiling(cap, members)
@@ -287,13 +307,14 @@ class SymbolicModel:
                 groups[(policy.no_duplication, matter)][c.clause.key].append(c)
         for options in groups.values():
             if len(options) > 1:
-                used = [z3.Or([m.paid for m in ms]) for ms in options.values()]
-                self.constraints.append(z3.Sum([z3.If(u, 1, 0) for u in used]) <= 1)
+                self._exclusive.append(list(options.values()))
+                self._own([m for ms in options.values() for m in ms], _one_of(options.values()))
         for c in self.candidates:
             if c.part.matches:
-                supporters = [d.paid for d in self.candidates
+                supporters = [d for d in self.candidates
                               if d.clause.policy == c.part.matches and d.subject == c.subject]
-                self.constraints.append(z3.Implies(c.paid, z3.Or(supporters) if supporters else z3.BoolVal(False)))
+                self._own([c] + supporters, z3.Implies(c.paid, z3.Or([d.paid for d in supporters]) if supporters
+                                                       else z3.BoolVal(False)))
         for clause in clauses:
             for one in clause.one_per:
                 members = [c for c in self.candidates if c.clause.key == clause.key]
@@ -303,13 +324,42 @@ class SymbolicModel:
                         for b in in_year:
                             if a.index < b.index:
                                 exempt = lambda c: self.expr(one.unless, c.item, c.year) if one.unless else z3.BoolVal(False)  # noqa: E731
-                                self.constraints.append(z3.Implies(
+                                self._reading = set()
+                                self._own([a, b], z3.Implies(
                                     z3.And(a.paid, b.paid, z3.Not(exempt(a)), z3.Not(exempt(b))),
                                     self.expr(one.key, a.item, a.year) == self.expr(one.key, b.item, b.year)))
+                                self._reading = None
 
     def _ceiling(self, cap, members: list[SymCandidate]) -> None:
+        self._reading = set()
         for limit, group in self.ceiling_groups(cap, members):
-            self.constraints.append(z3.ToReal(z3.Sum([m.amount for m in group])) <= limit)
+            self._own(group, z3.ToReal(z3.Sum([m.amount for m in group])) <= limit)
+        self._reading = None
+
+    def _own(self, members, *constraints) -> None:
+        """Constraints about these candidates (or candidate indices), reading the facts read since
+        `_reading` was set (none when it is None: a constraint on payments alone)."""
+        owners = frozenset(m if isinstance(m, int) else m.index for m in members)
+        read = frozenset(self._reading or ())
+        self.constraints += constraints
+        self._owned += [(owners, c, read) for c in constraints]
+
+    def part(self, keep: set[int]) -> list:
+        """The constraints of the model of the candidates `keep` alone: the ranges of the facts they
+        read, every constraint about those candidates only, and 从优不重复 among their own clauses. A subset
+        of this model's constraints and of what they imply (one of fewer options), so any plan
+        of this model, cut to `keep`, satisfies them: its most bounds theirs. It is the model a
+        SymbolicModel of their clauses alone would build, over this model's items."""
+        kept = [(c, read) for owners, c, read in self._owned if owners <= keep]
+        mine = [c for c, _ in kept]
+        for options in self._exclusive:
+            ours = [ms for ms in options if all(m.index in keep for m in ms)]
+            if 1 < len(ours) < len(options):  # all of them: already among `mine`
+                mine.append(_one_of(ours))
+        # the ranges of the facts they read alone (the others' slowed Z3: 平谷's eleven articles
+        # 0.28 -> 0.32 s, 2 items of each kind; 0.52 -> 0.68 s with 3)
+        read = set().union(*(r for _, r in kept))
+        return [r for key, ranges in self._ranges.items() if key in read for r in ranges] + mine
 
     def ceiling_groups(self, cap, members: list[SymCandidate]) -> list[tuple[z3.ArithRef, list[SymCandidate]]]:
         """A shared ceiling's groups of payments (by item, year or enterprise, as its scope says),
@@ -380,6 +430,11 @@ class SymbolicModel:
 _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq,
         "!=": operator.ne}
 _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
+
+
+def _one_of(options) -> z3.BoolRef:
+    """At most one of the options (each a clause's payments on one matter) pays."""
+    return z3.Sum([z3.If(z3.Or([m.paid for m in ms]), 1, 0) for ms in options]) <= 1
 
 
 def _num(v):

@@ -194,6 +194,72 @@ def test_a_claim_over_many_articles_is_proved_article_by_article(monkeypatch):
     assert result.exit_code == 0 and "第十三条: at most 3,000,000 元" in result.output, result.output
 
 
+def test_004_whole_policy_at_most_1yi_is_proved_with_three_items_of_each_kind():
+    # 平谷 at most 1亿: asked whole, Z3 decides it neither with 2 items of each kind nor with 3
+    # (10 s each); article by article it is PROVED, and asked again with 3 items the same way.
+    # 第十条 with 3 of each kind: 3 innovative drugs × 300万 + 3 class-3 devices × 300万 + 3
+    # class-1 veterinary drugs × 150万 = 2250万 (with 2: 1500万). 第十三条: 3 projects × 300万.
+    # 第十二条: “最高不超过200万元” a year, 2025-2027: 600万 whatever the number of orders.
+    # The eleven articles add up to 8280万 with 3 items (6470万 with 2): within 1亿.
+    proof = pipeline.prove(Claim("at_most", "pinggu", amount=10 ** 8))
+    assert proof.verdict == "PROVED"
+    assert proof.bounds["rechecked_with"] == 3 and proof.bounds["first_with"] == 2
+    bounds = dict(proof.by_article)
+    assert bounds["第十条"] == 22_500_000 and bounds["第十三条"] == 9_000_000 and bounds["第十二条"] == 6_000_000
+    assert sum(bounds.values()) == 82_800_000
+    first, again = proof.timings, proof.timings["recheck"]
+    assert {a["article"] for a in first["articles"]} == set(bounds)  # the first proof went article by article
+    assert again["whole_try"] is None and [a["article"] for a in again["articles"]] == list(bounds)
+
+
+GROUP_RULES = '''
+vocabulary {
+    kind title "称号" {
+        field year: year
+    }
+}
+policy demo {
+    title "示例"
+    level district
+    region 顺义区
+    in_force 2025-01-01 to 2026-12-31
+    status in_force
+    no_duplication 顺义区
+}
+clause city_title "第一条" {
+    text "获评市级称号的给予不超过30万元奖励"
+    for item title once
+    pay up to 30万
+}
+clause district_title "第一条" {
+    text "获评区级称号的给予不超过20万元奖励"
+    for item title once
+    pay up to 20万
+}
+clause any_title "第二条" {
+    text "获评称号的给予不超过50万元奖励"
+    for item title once
+    pay up to 50万
+}
+'''
+
+
+def test_an_article_alone_keeps_non_duplication_among_its_own_clauses(tmp_path, monkeypatch):
+    # 第一条 has two clauses of the group 顺义区, 第二条 a third, all on one title. Asked article by
+    # article, 第一条 alone still pays a title by one of its own two clauses: at most 30万 (not
+    # 30万 + 20万); 第二条 50万. Their sum, 80万, bounds the whole (which is 50万: one clause a title).
+    from solver import prove as proving
+    path = tmp_path / "demo.rules"
+    path.write_text(GROUP_RULES, encoding="utf-8")
+    check = proving._check
+    monkeypatch.setattr(proving, "_check", lambda solver, deadline, at_most:
+                        z3.unknown if at_most == proving.JOINT_FIRST else check(solver, deadline, at_most))
+    proof = pipeline.prove(Claim("at_most", "demo", amount=800_000), [str(path)], items=1, bundled=False)
+    assert proof.verdict == "PROVED" and dict(proof.by_article) == {"第一条": 300_000, "第二条": 500_000}
+    proof = pipeline.prove(Claim("at_most", "demo", amount=799_999), [str(path)], items=1, bundled=False)
+    assert proof.verdict == "PROVED" and proof.by_article == ()  # the parts cannot: asked whole, 50万
+
+
 def test_a_claim_article_by_article_cannot_prove_is_asked_whole_again(monkeypatch):
     # At most 1000万 for 平谷 as a whole: the articles' own most add up to 5060万 (above), so the
     # parts prove nothing and the claim is asked whole again, without the first short limit:
