@@ -307,7 +307,7 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
         m.row({k: 1} | {v: -m.upper[k] for v in ways}, -INF, 0)
     for n in scope.supports:
         s = g.supports[n]
-        if s.member not in x:  # it follows what it matches, or is bounded by it (trailing_rows)
+        if s.member not in x:  # it follows what it matches, or is bounded by it (trailing_pools)
             continue
         row = {x[s.member]: 1}
         for v in {v for i in s.supporters for v in paid(i)}:
