@@ -502,6 +502,14 @@ SPANS = {1: (2025,), 3: (2025, 2026, 2027), 5: (2024, 2025, 2026, 2027, 2028)}
 GROWTH_SIZES = (1000, 2000, 5000, 10000, 20000)
 
 
+def _slope(seconds: dict[int, float]) -> float:
+    """The least-squares slope of log time on log size ({size: seconds}): 1 is linear."""
+    import math
+    xs, ys = [math.log(n) for n in seconds], [math.log(v) for v in seconds.values()]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
 def growth_section(sizes: tuple[int, ...] = GROWTH_SIZES, repeats: int = 3) -> list[str]:
     """The whole command as a user runs it on a JSON profile of n generated items × 5 years
     (reading, validating, grounding, solving with its proof, explaining, writing the JSON): a
@@ -509,7 +517,6 @@ def growth_section(sizes: tuple[int, ...] = GROWTH_SIZES, repeats: int = 3) -> l
     CPU is the child's user + system time (the machine is shared: wall time counts the others'
     load too). The slope is the least-squares fit of log time on log size: 1 is linear."""
     import json
-    import math
     import resource
     with tempfile.TemporaryDirectory(prefix="subsidy-growth-") as tmp:
         env = dict(os.environ, SUBSIDY_CACHE_DIR=str(Path(tmp) / "cache"))
@@ -534,17 +541,13 @@ def growth_section(sizes: tuple[int, ...] = GROWTH_SIZES, repeats: int = 3) -> l
     t_cpu = {n: statistics.median(v) for n, v in cpu.items()}
     t_wall = {n: statistics.median(v) for n, v in wall.items()}
 
-    def slope(t: dict[int, float]) -> float:
-        xs, ys = [math.log(n) for n in t], [math.log(v) for v in t.values()]
-        mx, my = statistics.fmean(xs), statistics.fmean(ys)
-        return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
     out = ["## i. growth of the whole command (items × 5 years, JSON profile)", "",
            f"`cli.py optimize FILE --json` in a fresh process, rules cache warm, median of {repeats} (sizes "
            "interleaved). CPU = the process's user + system time. Targets: slope ≤ 1.1 from "
            f"{sizes[0]:,} to {sizes[-1]:,} items; {sizes[-1]:,} items within 3× of 4 × 5,000.", "",
            "| items | CPU s | wall s | CPU ms per 100 items |", "|---|---|---|---|"]
     out += [f"| {n:,} | {t_cpu[n]:.2f} | {t_wall[n]:.2f} | {t_cpu[n] / n * 100_000:.1f} |" for n in sizes]
-    out += ["", f"Log-log slope: CPU {slope(t_cpu):.2f}, wall {slope(t_wall):.2f}."]
+    out += ["", f"Log-log slope: CPU {_slope(t_cpu):.2f}, wall {_slope(t_wall):.2f}."]
     if 5000 in sizes and sizes[-1] == 20000:
         out[-1] += (f" 20,000 items / (4 × 5,000 items): CPU {t_cpu[20000] / (4 * t_cpu[5000]):.2f}×, "
                     f"wall {t_wall[20000] / (4 * t_wall[5000]):.2f}×.")
@@ -929,7 +932,6 @@ def stages_growth(rules, sizes: tuple[int, ...], repeats: int) -> list[str]:
     rendered answer (explain, the JSON document and the tables), per 100 items of a generated
     enterprise of n items × 5 years; the median of `repeats` runs of each stage. The slope of
     the total is the least-squares fit of log time on log size (1 is linear)."""
-    import math
     stages = ("ground", "propose", "compile", "certify", "re-check", "explain", "JSON", "tables")
     out = ["## d. growth of every stage (items × 5 years, in process, medians)", "",
            f"Seconds per 100 items, median of {repeats}; linear growth keeps each column flat. Explain builds "
@@ -956,10 +958,7 @@ def stages_growth(rules, sizes: tuple[int, ...], repeats: int) -> list[str]:
         out.append(f"| {n:,} | {len(g.candidates):,} | " + " | ".join(f"{median[name] * per:.4f}" for name in stages)
                    + f" | {totals[n] * per:.4f} |")
     if len(sizes) > 1:
-        xs, ys = [math.log(n) for n in totals], [math.log(t) for t in totals.values()]
-        mx, my = statistics.fmean(xs), statistics.fmean(ys)
-        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-        out += ["", f"Log-log slope of the total from {sizes[0]:,} to {sizes[-1]:,} items: {slope:.2f}."]
+        out += ["", f"Log-log slope of the total from {sizes[0]:,} to {sizes[-1]:,} items: {_slope(totals):.2f}."]
     return out
 
 
