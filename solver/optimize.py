@@ -23,7 +23,7 @@ from msgspec.structs import replace
 from . import limits
 from .ground import Grounded
 from .linear import LinearModel, Scope, linear_model, smt2, split, term
-from .propose import Proposal, polish, propose, upper_bound, weights
+from .propose import Proposal, polish, proposed, upper_bound, weights
 
 
 class Plan(Struct, frozen=True):
@@ -377,12 +377,17 @@ def _certify_together(parts: list[_Part], plans: list[Proposal | None], clock: _
     return None
 
 
-def _relaxable(g: Grounded, scope: Scope, plan: Proposal | None) -> bool:
+def _relaxable(g: Grounded, scope: Scope, plan: Proposal | None, bound: int | None = None) -> bool:
     """Whether a joint check states this part relaxed first: it has ceilings (their x/k pairs
     are what the relaxation spares Z3), and its plan already pays the part's bound without
     windows, so the relaxation can prove it (else Z3 would first find a plan that breaks a
-    window, and the part be stated again in full)."""
-    return bool(scope.ceilings) and plan is not None and upper_bound(g, replace(scope, windows=())) <= plan.total
+    window, and the part be stated again in full). `bound`: that bound, if already known (a
+    part without windows, whose `upper_bound` proposing worked out)."""
+    if not scope.ceilings or plan is None:
+        return False
+    if bound is None or scope.windows:
+        bound = upper_bound(g, replace(scope, windows=()))
+    return bound <= plan.total
 
 
 def _unproven(g: Grounded, scope: Scope, plan: Proposal | None, upper: int | None = None) -> Result:
@@ -444,13 +449,15 @@ def optimize(g: Grounded, timeout_s: float | None = None, grace_s: float = 0.0) 
     # limit (plus the grace); a part not reached pays nothing and adds its proven bound, and the
     # answer says `feasible`, or `unknown` when no part was reached.
     plans: list[Proposal | None] = []
+    bounds: list[int | None] = []  # upper_bound of a part, where proposing worked it out
     for scope in components:
-        plan = None
+        plan = bound = None
         if clock.affords_proposing(len(scope.members)):
             cpu = time.process_time()
-            plan = propose(g, scope)
+            plan, bound = proposed(g, scope)
             clock.proposed(len(scope.members), time.process_time() - cpu)
         plans.append(plan if plan is None or not violations(g, plan.amounts, scope=scope) else None)
+        bounds.append(bound)
     stages = [("propose", lap())]
     clock.grace = 0.0  # the grace is for proposing only: checks end by the limit
     compiling = 0.0
@@ -462,7 +469,7 @@ def optimize(g: Grounded, timeout_s: float | None = None, grace_s: float = 0.0) 
             results += [_unproven(g, components[n], plans[n]) for n in batch]
             continue
         built, cpu = time.perf_counter(), time.process_time()
-        parts = [_Part(g, components[n], str(n), _relaxable(g, components[n], plans[n]))
+        parts = [_Part(g, components[n], str(n), _relaxable(g, components[n], plans[n], bounds[n]))
                  for n in batch]  # compiled only when there is time
         for part in parts:
             part.encoding(part.relaxable)  # the encoding the joint check states first

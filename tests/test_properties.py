@@ -246,6 +246,89 @@ def test_a_run_of_years_taken_first_proposes_the_best_window():
     assert sorted(proposal.amounts.values()) == [500_000, 1_500_000, 1_500_000, 1_500_000]
 
 
+def _fengtai_project(investment: dict[int, str]):
+    """A 丰台 enterprise (001, a draft: included) whose only item is one 第四条 project with this
+    yearly fixed-asset investment, and the part of its model that is 第四条's window alone."""
+    from solver.linear import split
+    from solver.profile import load_profile
+
+    from .test_fengtai_articles import ft
+    raw = ft(items=[{"id": "P", "kind": "ft_project", "type": "小试中试", "fixed_asset_investment": investment}],
+             years="2025-2027")
+    profile = load_profile(raw, RULES.vocab)
+    g = ground(RULES, profile, profile.years, include_drafts=True)
+    (scope,) = [s for s in split(g) if s.windows]
+    assert not (scope.ceilings or scope.choices or scope.supports) and len(scope.windows) == 1
+    return g, scope
+
+
+def test_a_part_that_is_one_window_proposes_its_best_run_the_earliest_of_equals():
+    # 001 第四条: 20% of the year's fixed assets, "年度最高500万元", "连续支持不超过两年". 2025 1000万,
+    # 2026 4000万, 2027 1000万: 200万, 800万 -> 500万, 200万. The runs: 2025-2026 700万, 2026-2027
+    # 700万, 2027 alone 200万. Two runs pay 700万; the earlier, 2025-2026, is the plan: earliness
+    # weights (2027 = 1): 3 × 200万 + 2 × 500万 = 1600万 against 2 × 500万 + 1 × 200万 = 1200万.
+    # The closed form (`_best_run`) must agree with every run-first greedy order, and Z3 proves it.
+    from solver import propose as proposing
+    g, scope = _fengtai_project({2025: "1000万", 2026: "4000万", 2027: "1000万"})
+    plan, bound = proposing.proposed(g, scope)
+    by_year = {g.candidates[i].year: a for i, a in plan.amounts.items()}
+    assert by_year == {2025: 2_000_000, 2026: 5_000_000} and plan.weight == 16_000_000 and bound is None
+    links, weight = proposing._Links(g, scope), proposing.weights(g, scope.members)
+    orders = [sorted(scope.members, key=lambda i: (g.candidates[i].year != y, g.candidates[i].year))
+              for y in (2025, 2026, 2027)]  # each year's run taken first, as `proposed` did before
+    greedy = [proposing.Proposal.of(proposing._greedy(g, links, order), weight) for order in orders]
+    assert max((p.total, p.weight) for p in greedy) == (plan.total, plan.weight)
+    proven = optimize(g)
+    assert proven.status == "optimal"
+    assert {i: a for i, a in proven.amounts.items() if i in scope.members} == plan.amounts
+
+
+def test_a_part_that_is_one_window_never_pays_a_run_below_its_smallest():
+    # 001 第四条 with 2025 3000万, 2026 500万, 2027 2500万: 600万 -> 500万, 100万, 500万. Runs:
+    # 2025-2026 600万, 2026-2027 600万, 2027 500万: 2025-2026 is the earlier of the two 600万 runs
+    # (weights 3 × 500万 + 2 × 100万 = 1700万 against 2 × 100万 + 500万 = 700万).
+    from solver.propose import proposed
+    g, scope = _fengtai_project({2025: "3000万", 2026: "500万", 2027: "2500万"})
+    plan, _ = proposed(g, scope)
+    assert {g.candidates[i].year: a for i, a in plan.amounts.items()} == {2025: 5_000_000, 2026: 1_000_000}
+    assert plan.total == 6_000_000 and plan.weight == 17_000_000
+
+
+def test_a_direction_that_cannot_beat_the_plan_found_is_not_tried_first(monkeypatch):
+    # 002 四(二)2: one city direction a year. The bench's 通州 enterprise with 400 candidate 2024
+    # city awards in 4 directions and 000's matching of them (`matching_enterprise`): the part is
+    # one choice of direction. Each direction's `upper_bound` branch bounds the orders that take it
+    # first; the best-bounded direction is tried first and its plan reaches its bound, so no other
+    # order can pay more and none is tried. The bound proposing worked out is the part's
+    # `upper_bound`, which `_relaxable` then uses instead of working it out again.
+    import sys
+    from pathlib import Path
+
+    from solver import propose as proposing
+    from solver.linear import split
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from run import matching_enterprise
+    g = ground(RULES, matching_enterprise(400, 400, RULES.vocab), YEARS, include_drafts=False)
+    (scope,) = split(g)
+    taken = []
+    greedy = proposing._greedy
+    monkeypatch.setattr(proposing, "_greedy", lambda g, links, order: taken.append(order) or greedy(g, links, order))
+    plan, bound = proposing.proposed(g, scope)
+    assert bound == proposing.upper_bound(g, scope) == plan.total  # the plan reaches the bound: proven best total
+    reach = proposing._option_bounds(g, scope, scope.choices[0])
+    assert len(reach) == 4 and sorted(reach)[-1] == bound and sorted(reach)[-2] < bound
+    assert len(taken) == 1  # the best-bounded direction first: it reaches the bound, nothing else is tried
+    monkeypatch.setattr(proposing, "_greedy", greedy)
+    full = proposing.OPTIONS_TRIED
+    monkeypatch.setattr(proposing, "OPTIONS_TRIED", 0)  # no option orders: three greedy orders, no bound
+    poorer, none = proposing.proposed(g, scope)
+    assert none is None and poorer.total < plan.total
+    monkeypatch.setattr(proposing, "OPTIONS_TRIED", full)
+    from solver import optimize as opt
+    monkeypatch.setattr(opt, "upper_bound", lambda *_: pytest.fail("the bound was asked again"))
+    assert opt._relaxable(g, scope, plan, bound)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(profiles(), st.data())
 def test_under_any_readings_the_plan_is_optimal_legal_and_passes_the_audit(profile, data):
