@@ -130,8 +130,11 @@ def split(g: Grounded) -> list[Scope]:
         return i
 
     def join(members: list[int]) -> None:
+        root = find(members[0]) if members else 0
         for m in members[1:]:
-            parent[find(m)] = find(members[0])
+            other = find(m)
+            if other != root:
+                parent[other] = root
 
     kinds = [("ceilings", g.ceilings, lambda c: list(c.members)), ("windows", g.windows, _window_members),
              ("choices", g.choices, _choice_members),
