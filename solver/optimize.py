@@ -254,7 +254,8 @@ class _Clock:
 
     def __init__(self, deadline: float | None, grace: float = 0.0, candidates: int = 0):
         self.deadline = deadline
-        #: seconds past the deadline that proposing may still use (`optimize`'s grace_s)
+        #: CPU seconds of this solve past which proposing stops once the deadline is passed
+        #: (`optimize`'s grace_s)
         self.grace = grace
         self.candidates = candidates  # every candidate of the model: each may need its bound
         self.wall, self.cpu = time.perf_counter(), time.process_time()
@@ -282,12 +283,18 @@ class _Clock:
 
     def affords_proposing(self, candidates: int) -> bool:
         """Whether a part of `candidates` can still be proposed: its proposing, at the rate
-        measured so far, ends before the deadline (plus the grace) with the bounds of every
-        candidate and the re-check still to come."""
+        measured so far, ends before the deadline with the bounds of every candidate and the
+        re-check still to come; or else within the grace, counted in CPU seconds of this solve,
+        not wall seconds. On a loaded machine the wall clock runs on while the process waits for
+        a CPU, and a grace of a few wall milliseconds can be gone before the first part is
+        proposed: bench section e, two CPU hogs, a limit reading had spent, answered `unknown`,
+        total 0 (grace 0.5 × grounding wall time, measured from the solver's start)."""
         if self.deadline is None:
             return True
-        work = (self.proposing * candidates + self.RESERVE * self.proposing * self.candidates) * self.pace()
-        return time.perf_counter() + work <= self.deadline + self.grace
+        work = self.proposing * candidates + self.RESERVE * self.proposing * self.candidates
+        if time.perf_counter() + work * self.pace() <= self.deadline:
+            return True
+        return time.process_time() - self.cpu + work <= self.grace
 
     def proposed(self, candidates: int, seconds: float) -> None:
         """A part of `candidates` was proposed in `seconds` of CPU: the measure of this run for
@@ -428,8 +435,9 @@ def optimize(g: Grounded, timeout_s: float | None = None, grace_s: float = 0.0) 
     over a batch of parts then proves them optimal together. Only if that check finds a better
     plan too often, or cannot finish, is each part of the batch certified (or searched) alone.
     Out of time, the best plans so far are returned as `feasible`, with the proven bound.
-    `grace_s`: seconds past the limit that proposing may still use, for a caller whose limit
-    was spent before the solver started (reading a profile cannot be interrupted): proposing
+    `grace_s`: CPU seconds of this solve within which proposing may still go on past the
+    limit, for a caller whose limit was spent before the solver started (reading a profile
+    cannot be interrupted; CPU, not wall, so that a loaded machine does not spend it): proposing
     costs a tenth of grounding, and a proposed, re-checked plan is worth those few per cent of
     the limit where `unknown`, total 0, is worth nothing."""
     start = time.perf_counter()

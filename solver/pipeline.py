@@ -425,8 +425,8 @@ AFTER_SOLVING = 2.0
 #: Proposing every part costs 0.1–0.2× the grounding time (1000 items × 5 years: 9 ms against
 #: 33 ms of CPU): a limit spent before the solver starts (reading a profile cannot be
 #: interrupted; under load it can take the whole limit) still gets proposals, re-checked, within
-#: this many times the grounding time past it. Without it such a limit answered `unknown`,
-#: total 0, at 1.15×.
+#: this many times the grounding time, in CPU seconds of the solver (`_Clock.affords_proposing`).
+#: Without it such a limit answered `unknown`, total 0, at 1.15×.
 GRACE = 0.5
 
 

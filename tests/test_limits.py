@@ -49,6 +49,18 @@ def test_proposing_past_the_limit_only_within_the_grace():
     assert _Clock(None).affords_proposing(10 ** 9)
 
 
+def test_the_grace_is_cpu_of_the_solve_not_wall_time_others_took():
+    # A limit spent before the solver started, a grace of 50 ms. 100 ms pass with no CPU of
+    # ours (a loaded machine: the process waits for a CPU): the grace is untouched, and a part
+    # of 100 candidates (100 × 10 µs + the bounds of 100 × 0.2 × 10 µs = 1.2 ms of CPU) is still
+    # proposed. Once 60 ms of CPU are spent, past the 50 ms, nothing more is.
+    clock = _Clock(time.perf_counter(), grace=0.05, candidates=100)
+    time.sleep(0.1)
+    assert clock.affords_proposing(100)
+    _burn(0.06)
+    assert not clock.affords_proposing(100)
+
+
 def _orders() -> Profile:
     items = tuple(Item(f"o{n}", "vehicle_order", {"new": True, "executed": {y: (n + 1) * 10 ** 8 for y in YEARS}}, None)
                   for n in range(5))
