@@ -154,6 +154,22 @@ def test_city_awards_and_their_matching_equal_enumeration(profile):
     assert_optimum_is_enumerated_best(ground(RULES, profile, TONGZHOU_YEARS, include_drafts=False))
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tongzhou_city_awards())
+def test_the_bound_proposing_works_out_is_the_parts_upper_bound(profile):
+    # A part with one choice of direction hands the optimizer the bound its options' branches
+    # add up to (`proposed`), which `_relaxable` then trusts as `upper_bound`: it must be that
+    # bound exactly, and no less than what the enumerated best pays within the part.
+    from solver.linear import split
+    from solver.propose import proposed, upper_bound
+    g = ground(RULES, profile, TONGZHOU_YEARS, include_drafts=False)
+    for scope in split(g):
+        plan, bound = proposed(g, scope)
+        if bound is not None:
+            assert bound == upper_bound(g, scope)
+            assert plan is None or plan.total <= bound
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_enterprises())
 def test_each_combination_of_readings_equals_enumeration(profile):
