@@ -152,7 +152,7 @@ def bound_by(g: Grounded, plan: Plan, c: Candidate, amount: int, usage: Usage | 
     if amount == c.most:
         return c.bound
     usage = usage or Usage(g, plan)
-    for n in usage.links.ceilings[c.index]:
+    for n in usage.links.ceilings.get(c.index, ()):
         ceiling = g.ceilings[n]
         if usage.ceiling_sum(n) == ceiling.amount:
             others = usage.others(n, c)
@@ -367,7 +367,7 @@ def _order(c: Candidate) -> tuple:
 def _why_unpaid(g: Grounded, c: Candidate, usage: Usage) -> str | None:
     """The choice, matching rule, window or ceiling that the plan's other payments use up, if any."""
     links, paid = usage.links, usage.paid
-    for n in dict.fromkeys(n for n, _ in links.options[c.index]):
+    for n in dict.fromkeys(n for n, _ in links.options.get(c.index, ())):
         ch = g.choices[n]
         used = usage.used(n)
         if used:
@@ -378,17 +378,17 @@ def _why_unpaid(g: Grounded, c: Candidate, usage: Usage) -> str | None:
                          f"从优不重复：{c.subject} 已由{name_of(taker.policy)} {taker.clause.article}（{used[0]}）"
                          "支持，金额不低于本条")
             return t(f"{ch.label}: {used[0]} was chosen", f"{ch.label}：已选 {used[0]}")
-    for n in links.supports[c.index]:
+    for n in links.supports.get(c.index, ()):
         if not usage.matched(n):
             s = g.supports[n]
             return t(f"{s.label}: the plan does not take what it matches", f"{s.label}：方案未取其所配套的支持")
-    for n in links.windows[c.index]:
+    for n in links.windows.get(c.index, ()):
         years = usage.years(n)
         if years:
             w = g.windows[n]
             return t(f"{w.label}: paid in {', '.join(map(str, years))} instead",
                      f"{w.label}：已在 {'、'.join(map(str, years))} 年支付")
-    for n in links.ceilings[c.index]:
+    for n in links.ceilings.get(c.index, ()):
         ceiling = g.ceilings[n]
         if usage.ceiling_sum(n) >= ceiling.amount:
             return t(f"{ceiling.label} already reached", f"{ceiling.label} 已用满")

@@ -96,25 +96,28 @@ def _choice_members(ch) -> list[int]:
 class Links:
     """For each candidate of a scope, the constraints it is in, as indices into the grounded
     model's tuples, in the model's order: ceilings, windows, choice options (choice, option)
-    and the matching rules it is the matching payment of."""
+    and the matching rules it is the matching payment of. Only candidates in some constraint
+    have an entry (look up with `.get(i, ())`): most candidates of a large enterprise are in
+    none, and four lists each cost explaining 17 ms at 5000 items × 5 years."""
 
     def __init__(self, g: Grounded, scope: Scope):
-        self.ceilings: dict[int, list[int]] = {i: [] for i in scope.members}
-        self.windows: dict[int, list[int]] = {i: [] for i in scope.members}
-        self.options: dict[int, list[tuple[int, int]]] = {i: [] for i in scope.members}
-        self.supports: dict[int, list[int]] = {i: [] for i in scope.members}
+        self.ceilings: dict[int, list[int]] = {}
+        self.windows: dict[int, list[int]] = {}
+        self.options: dict[int, list[tuple[int, int]]] = {}
+        self.supports: dict[int, list[int]] = {}
         for n in scope.ceilings:
             for i in dict.fromkeys(g.ceilings[n].members):
-                self.ceilings[i].append(n)
+                self.ceilings.setdefault(i, []).append(n)
         for n in scope.windows:
             for i in dict.fromkeys(_window_members(g.windows[n])):
-                self.windows[i].append(n)
+                self.windows.setdefault(i, []).append(n)
         for n in scope.choices:
             for k, (_, option) in enumerate(g.choices[n].options):
                 for i in dict.fromkeys(option):
-                    self.options[i].append((n, k))
+                    self.options.setdefault(i, []).append((n, k))
         for n in scope.supports:
-            self.supports[g.supports[n].member].append(n)
+            self.supports.setdefault(g.supports[n].member, []).append(n)
+
 
 
 def split(g: Grounded) -> list[Scope]:
