@@ -282,26 +282,25 @@ class _Grounder:
         a year's figures (output, R&D, contribution), paid as the policy's `year_claims` says (a
         reading of its validity article); an item paid over years (a project, an order) is paid in
         a year the policy is in force on some day (001 第二十七条: 期间已立项项目至约定任务期止)."""
-        span = policy.validity
         event = item is not None and part.subject.timing in ("once", "once_in")
         if event and item.date is not None and item.date.year == year:
             if not policy.in_force_on(item.date):
-                return "out_of_force", t(f"{policy.id} is not in force on {item.date}, the date of {item.id} ({span})",
-                                         f"{name_of(policy)}在 {item.id} 的日期 {item.date} 不在有效期内（{span}）")
+                return "out_of_force", t(f"{policy.id} is not in force on {item.date}, the date of {item.id} ({policy.validity})",
+                                         f"{name_of(policy)}在 {item.id} 的日期 {item.date} 不在有效期内（{policy.validity}）")
             return None
         if not policy.in_force_in(year):
-            return "out_of_force", t(f"{policy.id} is not in force in {year} ({span})",
-                                     f"{name_of(policy)}在 {year} 年不在有效期内（{span}）")
+            return "out_of_force", t(f"{policy.id} is not in force in {year} ({policy.validity})",
+                                     f"{name_of(policy)}在 {year} 年不在有效期内（{policy.validity}）")
         if event and policy.partly_in_force(year):
             return "missing", t(f"needs {item.id}'s date (date: YYYY-MM-DD): {policy.id} is in force on some days of "
-                                f"{year} only ({span})",
+                                f"{year} only ({policy.validity})",
                                 f"需要 {item.id} 的日期（date: YYYY-MM-DD）：{name_of(policy)}只在 {year} 年的部分日子有效"
-                                f"（{span}）"), (f"{item.id}.date", "事件日期")
+                                f"（{policy.validity}）"), (f"{item.id}.date", "事件日期")
         if item is None and not policy.pays_year(year):
             return "out_of_force", t(f"{policy.id} expires on {policy.in_force[1]}, before {year}'s figures are claimed in "
-                                     f"{year + 1} (year_claims while_in_force; {span})",
+                                     f"{year + 1} (year_claims while_in_force; {policy.validity})",
                                      f"{name_of(policy)}于 {policy.in_force[1]} 到期，早于 {year + 1} 年申报 {year} 年数据"
-                                     f"（year_claims while_in_force；{span}）")
+                                     f"（year_claims while_in_force；{policy.validity}）")
         return None
 
     def enterprise_refusal(self, policy: Policy, year: int) -> str | None:
