@@ -285,8 +285,10 @@ class _Grounder:
         event = item is not None and part.subject.timing in ("once", "once_in")
         if event and item.date is not None and item.date.year == year:
             if not policy.in_force_on(item.date):
-                return "out_of_force", t(f"{policy.id} is not in force on {item.date}, the date of {item.id} ({policy.validity})",
-                                         f"{name_of(policy)}在 {item.id} 的日期 {item.date} 不在有效期内（{policy.validity}）")
+                return "out_of_force", t(f"{policy.id} is not in force on {item.date}, the date of {item.id} "
+                                         f"({policy.validity})",
+                                         f"{name_of(policy)}在 {item.id} 的日期 {item.date} 不在有效期内"
+                                         f"（{policy.validity}）")
             return None
         if not policy.in_force_in(year):
             return "out_of_force", t(f"{policy.id} is not in force in {year} ({policy.validity})",

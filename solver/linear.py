@@ -119,7 +119,6 @@ class Links:
             self.supports.setdefault(g.supports[n].member, []).append(n)
 
 
-
 def split(g: Grounded) -> list[Scope]:
     """The independent parts: candidates linked by no ceiling, window, choice or matching rule
     are in different parts, and every candidate linked to no other is in one last part. Each
@@ -133,7 +132,9 @@ def split(g: Grounded) -> list[Scope]:
         return i
 
     def join(members: list[int]) -> None:
-        root = find(members[0]) if members else 0
+        if not members:
+            return
+        root = find(members[0])
         for m in members[1:]:
             other = find(m)
             if other != root:
