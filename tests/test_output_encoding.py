@@ -53,3 +53,18 @@ def test_a_latin1_terminal_gets_escapes_not_a_crash():
     shown = b"".join(chunks).decode("latin-1")
     assert "\\u5e73\\u8c37" in shown  # 平谷, escaped
     assert "Total: " in shown and "1,755,000" in shown and "internal error" not in shown
+
+
+def test_json_text_is_what_json_writes_and_json_writes_what_msgspec_cannot():
+    # render.to_json writes through msgspec (json.dumps with an indent runs its encoder in
+    # Python). The text of a whole answer is json's own, byte for byte (examples/
+    # tongzhou-city-direction.yaml: 24,000,000 元, README's table of examples); a dict keyed by
+    # true/null, which msgspec refuses, is still written, as json writes it.
+    from solver import pipeline
+    from solver.render import to_json
+    data = pipeline.optimize(str(EXAMPLES / "tongzhou-city-direction.yaml")).to_json()
+    assert data["total"] == 24_000_000
+    assert to_json(data) == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    odd = {"flags": {True: 1, None: 2}, "name": "平谷\u001b"}
+    assert to_json(odd) == json.dumps(odd, ensure_ascii=False, indent=2) + "\n"
+    assert to_json(odd).startswith('{\n  "flags": {\n    "true": 1,\n    "null": 2\n  },')
