@@ -404,9 +404,12 @@ def engine(g) -> int:
 
 def installed_command() -> tuple[list[str], str]:
     """The `subsidy` command as a user runs it: the console script pip put beside this Python,
-    byte-compiled at install. Exits if it is missing or is not this tree's code. Also says
-    whether its modules are byte-compiled (an editable install under PYTHONDONTWRITEBYTECODE
-    recompiles every module on every run)."""
+    byte-compiled at install. Exits if it is missing or is not this tree's code. Its modules
+    are byte-compiled here where they are not, or are stale (`compileall`, as pip does at
+    install): an editable install under PYTHONDONTWRITEBYTECODE, as on the machine of the
+    2026-12-02 runs, otherwise recompiles every edited module on every run. Also says whether
+    they are byte-compiled (not, if the package's folder cannot be written)."""
+    import compileall
     import importlib.util
     script = Path(sys.executable).with_name("subsidy")
     # a wheel ships cli.py as solver/_cli.py (solver/command.py); an editable install runs cli.py
@@ -420,7 +423,9 @@ def installed_command() -> tuple[list[str], str]:
     theirs = [cli_file] + [package / f.name for f in mine[1:]]
     if any(not t.exists() or t.read_bytes() != m.read_bytes() for m, t in zip(mine, theirs)):
         sys.exit('bench: the installed `subsidy` is not this tree\'s code: run pip install ".[bench]" again')
-    compiled = all(Path(importlib.util.cache_from_source(str(t))).exists() for t in theirs if t.suffix == ".py")
+    sources = [t for t in theirs if t.suffix == ".py"]
+    fresh = all([compileall.compile_file(str(t), quiet=2) for t in sources])  # quiet=2: prints nothing
+    compiled = fresh and all(Path(importlib.util.cache_from_source(str(t))).exists() for t in sources)
     return [str(script)], "byte-compiled" if compiled else "NOT byte-compiled: every run compiles the source"
 
 
