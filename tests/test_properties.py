@@ -283,7 +283,7 @@ def test_a_part_that_is_one_window_proposes_its_best_run_the_earliest_of_equals(
     assert {i: a for i, a in proven.amounts.items() if i in scope.members} == plan.amounts
 
 
-def test_a_part_that_is_one_window_never_pays_a_run_below_its_smallest():
+def test_a_part_that_is_one_window_takes_the_earlier_of_two_equal_runs_of_another_shape():
     # 001 第四条 with 2025 3000万, 2026 500万, 2027 2500万: 600万 -> 500万, 100万, 500万. Runs:
     # 2025-2026 600万, 2026-2027 600万, 2027 500万: 2025-2026 is the earlier of the two 600万 runs
     # (weights 3 × 500万 + 2 × 100万 = 1700万 against 2 × 100万 + 500万 = 700万).
@@ -301,12 +301,11 @@ def test_a_direction_that_cannot_beat_the_plan_found_is_not_tried_first(monkeypa
     # first; the best-bounded direction is tried first and its plan reaches its bound, so no other
     # order can pay more and none is tried. The bound proposing worked out is the part's
     # `upper_bound`, which `_relaxable` then uses instead of working it out again.
-    import sys
     from pathlib import Path
 
     from solver import propose as proposing
     from solver.linear import split
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "bench"))
     from run import matching_enterprise
     g = ground(RULES, matching_enterprise(400, 400, RULES.vocab), YEARS, include_drafts=False)
     (scope,) = split(g)
