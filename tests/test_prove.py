@@ -285,6 +285,40 @@ def test_a_claim_article_by_article_cannot_prove_is_asked_whole_again(monkeypatc
     assert sum(w["amount"] for w in proof.witness) > 10 ** 7
 
 
+def test_a_solver_its_time_limit_interrupted_is_not_asked_again(monkeypatch):
+    # The same claim, its first whole try interrupted by its time limit (here: answered unknown
+    # without running). Z3's answers after an interruption are not sanctioned (Z3Prover/z3#5062):
+    # one such solver, asked again, answered sat with an event in year 0. The claim is asked
+    # whole again on a new solver, and its counter-example's events keep to their ranges.
+    from solver import prove as proving
+    check, asked = proving._check, []
+
+    def recorded(solver, deadline, at_most):
+        asked.append(solver)
+        return z3.unknown if at_most == proving.JOINT_FIRST else check(solver, deadline, at_most)
+    monkeypatch.setattr(proving, "_check", recorded)
+    proof = pipeline.prove(Claim("at_most", "pinggu", amount=10 ** 7), items=1)
+    assert proof.verdict == "REFUTED" and sum(w["amount"] for w in proof.witness) > 10 ** 7
+    assert asked[-1] is not asked[0]  # the whole check's solver is not the interrupted try's
+    events = [item["year"] for item in proof.counterexample["items"] if "year" in item]
+    assert events and all(2000 < year <= max(proof.years) for year in events)  # its ranges: no year 0
+
+
+def test_a_model_that_breaks_the_rules_is_no_counter_example(monkeypatch):
+    # Were Z3 ever to answer sat with a model that breaks the constraints it was given, the
+    # verdict is UNKNOWN, never REFUTED with that model as the enterprise. Here the solver is
+    # given the negated claim alone, so its model ignores every rule (and every fact's range).
+    from solver import prove as proving
+
+    def claim_alone(model, negation):
+        solver = z3.Solver()
+        solver.add(negation)
+        return solver
+    monkeypatch.setattr(proving, "_whole", claim_alone)
+    proof = pipeline.prove(Claim("at_most", "pinggu", amount=10 ** 7, article="第十三条"), items=1)
+    assert proof.verdict == "UNKNOWN" and proof.counterexample is None
+
+
 @pytest.mark.parametrize("args, code, text", [
     (["at-most", "５万", "--policy", "pinggu"], "", "Invalid value for AMOUNT"),  # full-width digits: usage error
     (["at-most", "1", "--policy", "tongzhou", "--article", "十七"], "E607", "did you mean '（十七）'?"),
