@@ -344,7 +344,14 @@ def _decide(g, lines, a, hard, rules, orphans, timeout: float | None = None) -> 
             break
         for t in list(core):
             trial = [c for c in core if not z3.eq(c, t)]
-            if limits.check(solver, *trial) == z3.unsat:
+            answer = limits.check(solver, *trial)
+            if answer == z3.unknown:
+                # Out of time: the core so far, from the last answer Z3 gave in time, is broken by
+                # the ledger (if not yet the smallest), and this solver is asked nothing more: its
+                # answers after an interrupted check are not sanctioned (Z3Prover/z3#5062).
+                violated += [_with_excess(rules[index[str(c)]], lines) for c in core]
+                return Verdict(False, (), tuple(orphans + violated), tuple(lines), unknown=True)
+            if answer == z3.unsat:
                 core = trial
         violated += [_with_excess(rules[index[str(t)]], lines) for t in core]
         dropped = {str(t) for t in core}

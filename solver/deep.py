@@ -30,7 +30,7 @@ class Finding(Struct, frozen=True):
 PINNED_RATE = Fraction(5, 100)
 
 
-def _model(rules: Ruleset, clauses: list[Clause], timeout_ms: int, items: int = 1) -> tuple[SymbolicModel, z3.Solver]:
+def _model(rules: Ruleset, clauses: list[Clause], timeout_ms: int, items: int = 1) -> tuple[SymbolicModel, _Asker]:
     clauses = with_support(rules, clauses)
     years = []
     for pid in sorted({c.policy for c in clauses}):
@@ -38,10 +38,30 @@ def _model(rules: Ruleset, clauses: list[Clause], timeout_ms: int, items: int = 
         years += list(range(start.year, min(end.year if end else start.year + 2, start.year + 2) + 1))
     pinned = {f.name: PINNED_RATE for f in rules.vocab.facts.values() if f.type == "rate"}
     model = SymbolicModel(rules, clauses, tuple(sorted(set(years))), items, pinned, money_max=10 ** 13)
-    solver = limits.bounded(z3.Solver())
-    solver.set("timeout", timeout_ms)
-    solver.add(*model.constraints)
-    return model, solver
+    return model, _Asker(model, timeout_ms)
+
+
+class _Asker:
+    """Questions about one symbolic model, each within the time limit, one solver for them all
+    until one is not decided in time: the next question goes to a new solver, since Z3's answers
+    after an interrupted check are not sanctioned (Z3Prover/z3#5062), and a wrong `unsat` would
+    report a part that can never pay."""
+
+    def __init__(self, model: SymbolicModel, timeout_ms: int):
+        self.model, self.timeout_ms = model, timeout_ms
+        self.solver = self._new()
+
+    def _new(self) -> z3.Solver:
+        solver = limits.bounded(z3.Solver())
+        solver.set("timeout", self.timeout_ms)
+        solver.add(*self.model.constraints)
+        return solver
+
+    def check(self, question: z3.BoolRef):
+        answer = limits.check(self.solver, question)
+        if answer == z3.unknown:
+            self.solver = self._new()
+        return answer
 
 
 def deep_check(rules: Ruleset, timeout_ms: int = 5000) -> list[Finding]:
@@ -50,18 +70,18 @@ def deep_check(rules: Ruleset, timeout_ms: int = 5000) -> list[Finding]:
         if not clause.parts:
             continue
         try:
-            model, solver = _model(rules, [clause], timeout_ms)
+            model, asker = _model(rules, [clause], timeout_ms)
         except SymbolicProblem as err:  # pragma: no cover - rate facts are pinned above
             findings.append(Finding("skipped", clause.key, clause.article, str(err)))
             continue
         for part in clause.parts:
             mine = [c for c in model.candidates if c.clause.key == clause.key and c.part is part]
             label = clause.part_key(part)
-            if not mine or limits.check(solver, z3.Or([c.paid for c in mine])) == z3.unsat:
+            if not mine or asker.check(z3.Or([c.paid for c in mine])) == z3.unsat:
                 findings.append(Finding("never_pays", label, clause.article,
                                         "no enterprise can ever be paid by this part: its conditions never hold together"))
                 continue
-            if limits.check(solver, z3.Or([c.amount > HUGE for c in mine])) == z3.sat:
+            if asker.check(z3.Or([c.amount > HUGE for c in mine])) == z3.sat:
                 findings.append(Finding("unbounded", label, clause.article,
                                         "no ceiling: one payment can exceed 10亿 when the facts are large enough"))
         for cap in [c for p in clause.parts for c in p.caps] + list(clause.caps):
@@ -80,7 +100,7 @@ def _can_bind(model: SymbolicModel, clause: Clause, cap, rules: Ruleset, timeout
     # 5万 under a 50万 ceiling need eleven of them
     items = 12 if cap.scope in ("enterprise_year", "enterprise") else 1
     try:
-        free, solver = _model(rules, [stripped], timeout_ms, items)
+        free, asker = _model(rules, [stripped], timeout_ms, items)
     except SymbolicProblem:
         return True
     mine = [c for c in free.candidates if c.clause.key == clause.key]
@@ -89,8 +109,8 @@ def _can_bind(model: SymbolicModel, clause: Clause, cap, rules: Ruleset, timeout
     item = mine[0].item
     limit = free.expr(cap.amount, item, mine[0].year)
     if cap.scope in ("payment", "item_year"):
-        return limits.check(solver, z3.Or([z3.ToReal(c.amount) > limit for c in mine])) != z3.unsat
-    return limits.check(solver, z3.ToReal(z3.Sum([c.amount for c in mine])) > limit) != z3.unsat
+        return asker.check(z3.Or([z3.ToReal(c.amount) > limit for c in mine])) != z3.unsat
+    return asker.check(z3.ToReal(z3.Sum([c.amount for c in mine])) > limit) != z3.unsat
 
 
 def _without_cap(clause: Clause, cap) -> Clause:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 
+import z3
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -279,3 +280,31 @@ def test_a_moved_payment_is_judged_as_the_exact_check_judges_it(profile, data):
     legal = bool(target) and not [p for p in violations(g, amounts) if "granted payment is missing" not in p]
     verdict = audit(g, lines, timeout=60)
     assert not verdict.unknown and verdict.passed == legal, (line, verdict.violated)
+
+
+def test_a_check_out_of_time_while_a_core_is_minimised_ends_the_audit_unknown(monkeypatch):
+    # examples/pinggu-2025.yaml's proven plan as a ledger, its first line written twice: the
+    # payment is summed, so its rule is broken. Z3 runs out of time (here: answers unknown) on
+    # the first check that shrinks that rule's core. The verdict is UNKNOWN, the core found
+    # before the limit is listed, and the solver is asked nothing after the interrupted check
+    # (Z3's answers after an interruption are not sanctioned: Z3Prover/z3#5062).
+    from solver import audit as auditing
+    from solver.pipeline import default_horizon, load_rules
+    from solver.profile import load_profile
+    rules = load_rules()
+    profile = load_profile(PROFILE, rules.vocab)
+    g = ground(rules, profile, default_horizon(rules, profile, None), False)
+    lines = _ledger_of(g, optimize(g))
+    lines.append(Line(len(lines) + 1, *_fields(lines[0])))
+    assert not audit(g, lines).passed and not audit(g, lines).unknown  # in time: FAIL
+    real, answers = auditing.limits.check, []
+
+    def checked(solver, *assumptions):
+        answer = z3.unknown if len(answers) == 2 else real(solver, *assumptions)  # the first, the core, a trial
+        answers.append(answer)
+        return answer
+    monkeypatch.setattr(auditing.limits, "check", checked)
+    verdict = audit(g, lines)
+    assert answers[:2] == [z3.unsat, z3.unsat] and answers[2:] == [z3.unknown]  # nothing after it
+    assert verdict.unknown and not verdict.passed
+    assert any(lines[0].number in f.lines and len(lines) in f.lines for f in verdict.violated)

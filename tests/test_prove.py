@@ -147,6 +147,28 @@ def test_check_deep_finds_what_it_should(tmp_path):
                      ("unbounded", "demo.share"), ("overlap", "demo.loose / demo.again")}
 
 
+def test_check_deep_asks_a_new_solver_after_one_runs_out_of_time(tmp_path, monkeypatch):
+    # The same rules, the first question (does 第一条's part ever pay?) not decided in time
+    # (here: answered unknown). Z3's answers after an interrupted check are not sanctioned
+    # (Z3Prover/z3#5062), so the next question goes to a new solver; undecided, 第一条 is not
+    # reported as never paying, and every other finding stands.
+    from solver import deep
+    from solver.pipeline import load_rules
+    path = tmp_path / "demo.rules"
+    path.write_text(DEEP_RULES, encoding="utf-8")
+    rules = load_rules([str(path)], bundled=False)
+    real, asked = deep.limits.check, []
+
+    def checked(solver, *assumptions):
+        asked.append(solver)
+        return z3.unknown if len(asked) == 1 else real(solver, *assumptions)
+    monkeypatch.setattr(deep.limits, "check", checked)
+    found = {(f.kind, f.clause) for f in deep.deep_check(rules)}
+    assert asked[1] is not asked[0]  # the clause's next question: a new solver
+    assert found == {("ceiling_never_binds", "demo.loose"), ("unbounded", "demo.share"),
+                     ("overlap", "demo.loose / demo.again")}
+
+
 def test_000_art4_pays_one_project_at_most_1000w_proved():
     # 000 第四条 "单个项目连续支持不超过3年，累计最高支持1000万元": for every project and enterprise.
     result = run("prove", "at-most", "1000万", "--policy", "tongzhou_mfg", "--article", "第四条", "--per", "item")
