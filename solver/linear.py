@@ -101,13 +101,10 @@ class Links:
     none, and four lists each cost explaining 17 ms at 5000 items × 5 years."""
 
     def __init__(self, g: Grounded, scope: Scope):
-        self.ceilings: dict[int, list[int]] = {}
+        self.ceilings = ceilings_of(g, scope)
         self.windows: dict[int, list[int]] = {}
         self.options: dict[int, list[tuple[int, int]]] = {}
-        self.supports: dict[int, list[int]] = {}
-        for n in scope.ceilings:
-            for i in dict.fromkeys(g.ceilings[n].members):
-                self.ceilings.setdefault(i, []).append(n)
+        self.supports = supports_of(g, scope)
         for n in scope.windows:
             for i in dict.fromkeys(_window_members(g.windows[n])):
                 self.windows.setdefault(i, []).append(n)
@@ -115,8 +112,23 @@ class Links:
             for k, (_, option) in enumerate(g.choices[n].options):
                 for i in dict.fromkeys(option):
                     self.options.setdefault(i, []).append((n, k))
-        for n in scope.supports:
-            self.supports.setdefault(g.supports[n].member, []).append(n)
+
+
+def ceilings_of(g: Grounded, scope: Scope) -> dict[int, list[int]]:
+    """{candidate: the scope's ceilings it is under}, for candidates under one or more."""
+    out: dict[int, list[int]] = {}
+    for n in scope.ceilings:
+        for i in dict.fromkeys(g.ceilings[n].members):
+            out.setdefault(i, []).append(n)
+    return out
+
+
+def supports_of(g: Grounded, scope: Scope) -> dict[int, list[int]]:
+    """{matching payment: the scope's matching rules it is the matching payment of}."""
+    out: dict[int, list[int]] = {}
+    for n in scope.supports:
+        out.setdefault(g.supports[n].member, []).append(n)
+    return out
 
 
 def split(g: Grounded) -> list[Scope]:
@@ -224,17 +236,12 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
     # matches is paid: it follows that payment's 0/1 (decided after the others, below). On a
     # 通州 enterprise with 400 candidate city awards this leaves Z3 one term per direction, not
     # 800 large coefficients (the check: 2-5 s -> see README, "How the optimizer works").
-    supports_of: dict[int, list[int]] = {}
-    for n in scope.supports:
-        supports_of.setdefault(g.supports[n].member, []).append(n)
+    supporting = supports_of(g, scope)
     matched = {i for n in scope.supports for i in g.supports[n].supporters}
-    trailing = {i for i, ns in supports_of.items() if len(ns) == 1 and i not in windowed and i not in matched
+    trailing = {i for i, ns in supporting.items() if len(ns) == 1 and i not in windowed and i not in matched
                 and i not in in_options and not g.candidates[i].forced
                 and (i not in coupled or relaxed or g.candidates[i].minimum <= g.candidates[i].unit)}
-    ceilings_of: dict[int, tuple[int, ...]] = {}
-    for n in scope.ceilings:
-        for i in dict.fromkeys(g.ceilings[n].members):
-            ceilings_of[i] = ceilings_of.get(i, ()) + (n,)
+    under = {i: tuple(ns) for i, ns in ceilings_of(g, scope).items()}  # the ceilings over each payment
     pools = _Pools(m)
     x = {}
     for i in sorted(scope.members):
@@ -254,7 +261,7 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
         hi = c.most // c.unit
         if relaxed and i not in linked and i not in in_options and not c.forced:
             # only its ceilings bind it: an amount of 0 to its maximum, in units, and no 0/1
-            pools.amount(i, ("ceilings", ceilings_of.get(i, ()), c.unit, c.year), hi, c.unit)
+            pools.amount(i, ("ceilings", under.get(i, ()), c.unit, c.year), hi, c.unit)
             continue
         x[i] = m.var(f"x{i}", 1 if c.forced else 0, 1)
         if i in coupled:
@@ -273,13 +280,13 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
     trailing_pools: dict[int, set[int]] = {}  # pooled variable -> the 0/1s of what its payments match
     for i in sorted(trailing):
         c = g.candidates[i]
-        (n,) = supports_of[i]
+        (n,) = supporting[i]
         ways = {v for s in g.supports[n].supporters for v in paid(s)}
         if i in coupled:
             # shared ceilings bind it, and any amount from its smallest unit up is payable: an
             # amount of 0 to its maximum, in units, and no 0/1 of its own — at most its maximum
             # times whether what it matches is paid
-            key = ("matching", tuple(sorted(ways)), ceilings_of[i], c.unit, c.year)
+            key = ("matching", tuple(sorted(ways)), under[i], c.unit, c.year)
             trailing_pools[pools.amount(i, key, c.most // c.unit, c.unit)] = ways
         elif len(ways) == 1 and all(len(paid(s)) == 1 for s in g.supports[n].supporters):
             m.amounts[i] = {ways.pop(): c.most}

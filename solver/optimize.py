@@ -50,9 +50,10 @@ class _Part:
     which Z3 reads in about half the time where ceilings couple many payments. Each encoding
     is built when first asked for."""
 
-    def __init__(self, g: Grounded, scope: Scope, tag: str = "", relaxable: bool = False):
+    def __init__(self, g: Grounded, scope: Scope, tag: str = "", relaxable: bool = False,
+                 weight: dict[int, int] | None = None):
         self.g, self.scope = g, scope
-        self.weight = weights(g, scope.members)
+        self.weight = weights(g, scope.members) if weight is None else weight  # `weights`, if worked out
         self.t, self.e = f"t{tag}", f"e{tag}"
         # All in one year: earliness is the total itself, so "as much but earlier" cannot hold and
         # is not stated (it made Z3's check of 3 small parts 15–20% slower).
@@ -458,14 +459,17 @@ def optimize(g: Grounded, timeout_s: float | None = None, grace_s: float = 0.0) 
     # answer says `feasible`, or `unknown` when no part was reached.
     plans: list[Proposal | None] = []
     bounds: list[int | None] = []  # upper_bound of a part, where proposing worked it out
+    weighted: list[dict[int, int] | None] = []  # a proposed part's earliness weights, for its checks too
     for scope in components:
-        plan = bound = None
+        plan = bound = weight = None
         if clock.affords_proposing(len(scope.members)):
             cpu = time.process_time()
-            plan, bound = proposed(g, scope)
+            weight = weights(g, scope.members)
+            plan, bound = proposed(g, scope, weight)
             clock.proposed(len(scope.members), time.process_time() - cpu)
         plans.append(plan if plan is None or not violations(g, plan.amounts, scope=scope) else None)
         bounds.append(bound)
+        weighted.append(weight)
     stages = [("propose", lap())]
     clock.grace = 0.0  # the grace is for proposing only: checks end by the limit
     compiling = 0.0
@@ -477,7 +481,7 @@ def optimize(g: Grounded, timeout_s: float | None = None, grace_s: float = 0.0) 
             results += [_unproven(g, components[n], plans[n]) for n in batch]
             continue
         built, cpu = time.perf_counter(), time.process_time()
-        parts = [_Part(g, components[n], str(n), _relaxable(g, components[n], plans[n], bounds[n]))
+        parts = [_Part(g, components[n], str(n), _relaxable(g, components[n], plans[n], bounds[n]), weighted[n])
                  for n in batch]  # compiled only when there is time
         for part in parts:
             part.encoding(part.relaxable)  # the encoding the joint check states first

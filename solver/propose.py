@@ -144,13 +144,13 @@ def propose(g: Grounded, scope: Scope) -> Proposal | None:
     return proposed(g, scope)[0]
 
 
-def proposed(g: Grounded, scope: Scope) -> tuple[Proposal | None, int | None]:
+def proposed(g: Grounded, scope: Scope, weight: dict[int, int] | None = None) -> tuple[Proposal | None, int | None]:
     """`propose`'s plan, and the part's `upper_bound` where proposing worked it out on the way
     (a part with one choice of at most OPTIONS_TRIED options and no window; else None): the
     optimizer needs that bound again (`optimize._relaxable`), and over 400 candidate city awards
     it costs 0.7 ms."""
     members = scope.members
-    weight = weights(g, members)
+    weight = weights(g, members) if weight is None else weight  # the optimizer's part has them already
     if len(scope.windows) == 1 and not (scope.ceilings or scope.choices or scope.supports):
         best = _best_run(g, g.windows[scope.windows[0]], weight)
         if best is not None:
@@ -187,7 +187,7 @@ def proposed(g: Grounded, scope: Scope) -> tuple[Proposal | None, int | None]:
     for n in scope.windows:
         w = g.windows[n]
         if w.years is not None:
-            options += [[i for y, i in w.members if s <= y < s + w.years] for s in sorted({y for y, _ in w.members})]
+            options += _runs(w)
     tried = options if len(options) <= OPTIONS_TRIED else []
     orders += [first(option) for option in tried]
     # With one choice and no window, what a plan using each option (or none) can pay at most:
@@ -236,16 +236,18 @@ def _best_run(g: Grounded, w, weight: dict[int, int]) -> Proposal | None:
     if any(c[i].forced for _, i in w.members):
         return None
     payable = {i: c[i].most for _, i in w.members if c[i].most > 0 and c[i].most >= c[i].minimum}
-    if w.years is None:
-        runs = [{i} for i in payable]
-    else:
-        runs = [{i for y, i in w.members if i in payable and s <= y < s + w.years} for s in sorted({y for y, _ in w.members})]
+    runs = [[i] for i in payable] if w.years is None else _runs(w)
     best = Proposal({}, 0, 0)
     for run in runs:
-        proposal = Proposal.of({i: payable[i] for i in sorted(run)}, weight)
+        proposal = Proposal.of({i: payable[i] for i in sorted(run) if i in payable}, weight)
         if proposal.beats(best):
             best = proposal
     return best
+
+
+def _runs(w) -> list[list[int]]:
+    """A window's runs of years, one from each year it has a payment in: the payments of each."""
+    return [[i for y, i in w.members if s <= y < s + w.years] for s in sorted({y for y, _ in w.members})]
 
 
 def _option_bounds(g: Grounded, scope: Scope, n: int) -> list[int | None]:

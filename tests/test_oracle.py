@@ -89,7 +89,8 @@ def test_optimizer_reaches_the_optimum_without_a_good_proposal(profile, start):
     from solver.propose import Proposal
     g = ground(RULES, profile, YEARS, include_drafts=False)
     # (`proposed` also gives the part's bound where it worked it out: none here)
-    poor = (lambda g, scope: (None, None)) if start == "none" else (lambda g, scope: (Proposal({}, 0, 0), None))
+    poor = (lambda g, scope, weight: (None, None)) if start == "none" else \
+        (lambda g, scope, weight: (Proposal({}, 0, 0), None))
     with mock.patch("solver.optimize.proposed", poor):
         try:
             plan = optimize(g)
@@ -119,7 +120,7 @@ def test_a_proposal_that_breaks_the_rules_is_never_certified():
              Item("a1", "city_award", dict(award, direction="并购重组"), None))
     profile = Profile("generated", "generated", dict(BASE, industrial_output={}, rd_expense={}), items, YEARS, {})
     g = ground(RULES, profile, YEARS, include_drafts=False)
-    with mock.patch("solver.optimize.proposed", lambda g, scope: (Proposal({}, 0, 0), None)):
+    with mock.patch("solver.optimize.proposed", lambda g, scope, weight: (Proposal({}, 0, 0), None)):
         with pytest.raises(PlanError):
             optimize(g)
     with pytest.raises(PlanError):
