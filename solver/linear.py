@@ -134,44 +134,51 @@ def supports_of(g: Grounded, scope: Scope) -> dict[int, list[int]]:
 def split(g: Grounded) -> list[Scope]:
     """The independent parts: candidates linked by no ceiling, window, choice or matching rule
     are in different parts, and every candidate linked to no other is in one last part. Each
-    constraint is looked at once, so splitting takes time linear in the model's size."""
+    constraint is looked at once, so splitting takes time linear in the model's size.
+
+    Union-find whose root is always the group's smallest candidate: a candidate's parent then
+    comes before it, so one pass in index order leaves every candidate pointing at its root,
+    with no call per candidate (interleaved with the code before: 通州 with 400 candidate city
+    awards 0.44-0.57 -> 0.31-0.39 ms; 平谷 1000 items × 5 years 1.04 -> 0.86 ms)."""
     parent = list(range(len(g.candidates)))
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def join(members) -> None:
+        root = -1
+        for m in members:
+            while parent[m] != m:
+                parent[m] = m = parent[parent[m]]
+            if root < 0:
+                root = m
+            elif m < root:
+                parent[root] = root = m
+            elif m > root:
+                parent[m] = root
 
-    def join(members: list[int]) -> None:
-        if not members:
-            return
-        root = find(members[0])
-        for m in members[1:]:
-            other = find(m)
-            if other != root:
-                parent[other] = root
-
-    kinds = [("ceilings", g.ceilings, lambda c: list(c.members)), ("windows", g.windows, _window_members),
-             ("choices", g.choices, _choice_members),
-             ("supports", g.supports, lambda s: [s.member, *s.supporters])]
-    for _, items, members_of in kinds:
+    # each kind of constraint: its members, and its first member (the part it belongs to)
+    kinds = [("ceilings", g.ceilings, lambda c: c.members, lambda c: c.members[0] if c.members else None),
+             ("windows", g.windows, _window_members, lambda w: w.members[0][1] if w.members else None),
+             ("choices", g.choices, _choice_members,
+              lambda ch: next((i for _, option in ch.options for i in option), None)),
+             ("supports", g.supports, lambda s: (s.member, *s.supporters), lambda s: s.member)]
+    for _, items, members_of, _ in kinds:
         for item in items:
             join(members_of(item))
+    for i, p in enumerate(parent):  # p < i is already its root's index, or p == i
+        parent[i] = parent[p]
     groups: dict[int, list[int]] = {}
-    for i in range(len(g.candidates)):
-        groups.setdefault(find(i), []).append(i)
-    found: dict[int, dict[str, list[int]]] = {root: {kind: [] for kind, _, _ in kinds} for root in groups}
-    for kind, items, members_of in kinds:
+    for i, root in enumerate(parent):
+        groups.setdefault(root, []).append(i)
+    found: dict[int, dict[str, list[int]]] = {root: {kind[0]: [] for kind in kinds} for root in groups}
+    for kind, items, _, first in kinds:
         for n, item in enumerate(items):
-            members = members_of(item)
-            if members:
-                found[find(members[0])][kind].append(n)
+            i = first(item)
+            if i is not None:
+                found[parent[i]][kind].append(n)
     parts = [Scope(tuple(m), **{k: tuple(v) for k, v in found[root].items()})
              for root, m in groups.items() if len(m) > 1]
     alone = [root for root, m in groups.items() if len(m) == 1]
     single = [Scope(tuple(groups[r][0] for r in alone),
-                    **{k: tuple(sorted(n for r in alone for n in found[r][k])) for k, _, _ in kinds})] if alone else []
+                    **{k: tuple(sorted(n for r in alone for n in found[r][k])) for k, *_ in kinds})] if alone else []
     return sorted(parts, key=lambda p: p.members) + single
 
 
@@ -281,12 +288,14 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
     for i in sorted(trailing):
         c = g.candidates[i]
         (n,) = supporting[i]
-        ways = {v for s in g.supports[n].supporters for v in paid(s)}
+        supporters = g.supports[n].supporters
+        # one payment matched, as each of 400 city awards its district matches (通州)
+        ways = set(paid(supporters[0])) if len(supporters) == 1 else {v for s in supporters for v in paid(s)}
         if i in coupled:
             # shared ceilings bind it, and any amount from its smallest unit up is payable: an
             # amount of 0 to its maximum, in units, and no 0/1 of its own — at most its maximum
             # times whether what it matches is paid
-            key = ("matching", tuple(sorted(ways)), under[i], c.unit, c.year)
+            key = ("matching", tuple(sorted(ways)) if len(ways) > 1 else tuple(ways), under[i], c.unit, c.year)
             trailing_pools[pools.amount(i, key, c.most // c.unit, c.unit)] = ways
         elif len(ways) == 1 and all(len(paid(s)) == 1 for s in g.supports[n].supporters):
             m.amounts[i] = {ways.pop(): c.most}

@@ -51,16 +51,23 @@ class _Links(Links):
         value = {(n, k): sum(g.candidates[j].most for j in option)
                  for n in scope.choices for k, (_, option) in enumerate(g.choices[n].options)}
         #: the most the best option a candidate belongs to could pay (0 outside every choice)
-        self.option_value = {i: max(value[o] for o in options) for i, options in self.options.items()}
-        self.forced = {i for i in scope.members if g.candidates[i].forced}
-        self.facts = {}
+        self.option_value = {i: value[options[0]] if len(options) == 1 else max(value[o] for o in options)
+                             for i, options in self.options.items()}
+        candidates = g.candidates
+        self.forced = {i for i in scope.members if candidates[i].forced}
+        # local names in the loop below: it runs once per candidate (800 for 400 city awards)
+        facts: dict[int, tuple] = {}
         none: tuple = ()
+        options_of, supports_of, ceilings_of, windows_of = (self.options.get, self.supports.get, self.ceilings.get,
+                                                             self.windows.get)
+        supporters = {n: g.supports[n].supporters for n in scope.supports}
         for i in scope.members:
-            c, options, supports = g.candidates[i], self.options.get(i, none), self.supports.get(i)
+            c, options, supports = candidates[i], options_of(i, none), supports_of(i)
             # in two options of one choice: never payable (one option at most is taken)
             clash = len(options) > 1 and len({n for n, _ in options}) < len(options)
-            self.facts[i] = (c.most, c.minimum, c.unit, c.year, self.ceilings.get(i, none), self.windows.get(i, none),
-                             options, [g.supports[n].supporters for n in supports] if supports else None, clash)
+            facts[i] = (c.most, c.minimum, c.unit, c.year, ceilings_of(i, none), windows_of(i, none),
+                        options, [supporters[n] for n in supports] if supports else None, clash)
+        self.facts = facts
 
 
 def _greedy(g: Grounded, links: _Links, order: list[int]) -> dict[int, int] | None:

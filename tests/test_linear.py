@@ -12,6 +12,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solver import pipeline
 from solver.explain import build_result
@@ -254,3 +256,62 @@ def test_matching_amounts_that_share_every_constraint_are_one_variable():
                 assert [short[i] for i, _ in head] == [hi * unit for _, hi in head]
                 assert short.get(last, 0) == (most - 1) * unit
     assert checked == 2  # the full and the relaxed model of the part with the awards
+
+
+def _components(n: int, links: list[list[int]]) -> list[list[int]]:
+    """Connected components, the slow way: a search from each candidate over every link."""
+    near: dict[int, set[int]] = {i: set() for i in range(n)}
+    for members in links:
+        for a in members:
+            near[a].update(members)
+    seen: set[int] = set()
+    out = []
+    for i in range(n):
+        if i in seen:
+            continue
+        stack, part = [i], set()
+        while stack:
+            j = stack.pop()
+            if j not in part:
+                part.add(j)
+                stack.extend(near[j] - part)
+        seen |= part
+        out.append(sorted(part))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 30).flatmap(lambda n: st.tuples(
+    st.just(n),
+    st.lists(st.lists(st.integers(0, n - 1), max_size=6), max_size=6),  # ceilings' members
+    st.lists(st.lists(st.tuples(st.integers(2024, 2027), st.integers(0, n - 1)), min_size=1, max_size=4), max_size=4),
+    st.lists(st.lists(st.lists(st.integers(0, n - 1), max_size=3), min_size=1, max_size=3), max_size=3),  # options
+    st.lists(st.tuples(st.integers(0, n - 1), st.lists(st.integers(0, n - 1), min_size=1, max_size=3)), max_size=6))))
+def test_split_gives_the_connected_parts_and_each_constraint_to_its_part(case):
+    # `split`'s union-find keeps each group's smallest candidate as its root and flattens the
+    # whole forest in one pass in index order; here its parts are checked against a search over
+    # every link, on random constraints (repeated members, empty ceilings and options included).
+    from types import SimpleNamespace as NS
+    from solver.linear import split
+    n, ceilings, windows, choices, supports = case
+    g = NS(candidates=[None] * n, ceilings=[NS(members=tuple(m)) for m in ceilings],
+           windows=[NS(members=tuple(w)) for w in windows],
+           choices=[NS(options=tuple((f"o{k}", tuple(o)) for k, o in enumerate(ch))) for ch in choices],
+           supports=[NS(member=m, supporters=tuple(s)) for m, s in supports])
+    links = ([list(m) for m in ceilings] + [[i for _, i in w] for w in windows]
+             + [[i for o in ch for i in o] for ch in choices] + [[m, *s] for m, s in supports])
+    comps = _components(n, links)
+    parts = split(g)
+    singles = [i for c in comps if len(c) == 1 for i in c]
+    grouped = [list(p.members) for p in (parts[:-1] if singles else parts)]
+    assert grouped == [c for c in comps if len(c) > 1]  # in the order of their members, the singles last
+    if singles:
+        assert list(parts[-1].members) == singles
+    where = {i: k for k, p in enumerate(parts) for i in p.members}
+    for kind, items, first in (("ceilings", ceilings, lambda m: m), ("windows", windows, lambda w: [i for _, i in w]),
+                               ("choices", choices, lambda ch: [i for o in ch for i in o]),
+                               ("supports", supports, lambda s: [s[0]])):
+        for k, item in enumerate(items):
+            members = first(item)
+            holders = [p for p, part in enumerate(parts) if k in getattr(part, kind)]
+            assert holders == ([where[members[0]]] if members else []), (kind, k)
