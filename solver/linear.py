@@ -168,17 +168,25 @@ def split(g: Grounded) -> list[Scope]:
     groups: dict[int, list[int]] = {}
     for i, root in enumerate(parent):
         groups.setdefault(root, []).append(i)
-    found: dict[int, dict[str, list[int]]] = {root: {kind[0]: [] for kind in kinds} for root in groups}
+    # kind -> {root: its constraints of that kind}: only groups with constraints get an entry
+    # (most candidates of a large enterprise are alone and in none)
+    found: dict[str, dict[int, list[int]]] = {kind: {} for kind, *_ in kinds}
     for kind, items, _, first in kinds:
+        mine = found[kind]
         for n, item in enumerate(items):
             i = first(item)
             if i is not None:
-                found[parent[i]][kind].append(n)
-    parts = [Scope(tuple(m), **{k: tuple(v) for k, v in found[root].items()})
+                root = parent[i]
+                if root in mine:
+                    mine[root].append(n)
+                else:
+                    mine[root] = [n]
+    parts = [Scope(tuple(m), **{k: tuple(found[k].get(root, ())) for k in found})
              for root, m in groups.items() if len(m) > 1]
-    alone = [root for root, m in groups.items() if len(m) == 1]
-    single = [Scope(tuple(groups[r][0] for r in alone),
-                    **{k: tuple(sorted(n for r in alone for n in found[r][k])) for k, *_ in kinds})] if alone else []
+    alone = [root for root, m in groups.items() if len(m) == 1]  # each its own root, in index order
+    lone = set(alone)
+    single = [Scope(tuple(alone), **{k: tuple(sorted(n for r, ns in found[k].items() if r in lone for n in ns))
+                                     for k in found})] if alone else []
     return sorted(parts, key=lambda p: p.members) + single
 
 
