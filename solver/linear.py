@@ -218,8 +218,10 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
     # whenever its option is chosen: paying it less never helps the total or the earliness.
     # Its amount is then the option's 0/1 times its maximum, with no variable of its own —
     # which spares Z3 a knapsack over hundreds of 0/1 integers with large coefficients.
-    linked = {i for n in scope.supports for i in (g.supports[n].member,) + g.supports[n].supporters}
-    matching = {g.supports[n].member for n in scope.supports}
+    supporting = supports_of(g, scope)  # {matching payment: its matching rules}
+    matching = set(supporting)
+    matched = {i for n in scope.supports for i in g.supports[n].supporters}  # what they match
+    linked = matching | matched
     windowed = {i for n in windows for i in _window_members(g.windows[n])}
     # A payment that only others match (a city award its district matches, 配套) is bound by
     # nothing else for being matched: paying it only lets more be matched, so it too is paid in
@@ -251,8 +253,6 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
     # matches is paid: it follows that payment's 0/1 (decided after the others, below). On a
     # 通州 enterprise with 400 candidate city awards this leaves Z3 one term per direction, not
     # 800 large coefficients (the check: 2-5 s -> see README, "How the optimizer works").
-    supporting = supports_of(g, scope)
-    matched = {i for n in scope.supports for i in g.supports[n].supporters}
     trailing = {i for i, ns in supporting.items() if len(ns) == 1 and i not in windowed and i not in matched
                 and i not in in_options and not g.candidates[i].forced
                 and (i not in coupled or relaxed or g.candidates[i].minimum <= g.candidates[i].unit)}
@@ -297,15 +297,20 @@ def linear_model(g: Grounded, scope: Scope | None = None, relaxed: bool = False)
         c = g.candidates[i]
         (n,) = supporting[i]
         supporters = g.supports[n].supporters
-        # one payment matched, as each of 400 city awards its district matches (通州)
-        ways = set(paid(supporters[0])) if len(supporters) == 1 else {v for s in supporters for v in paid(s)}
+        if len(supporters) == 1:  # one payment matched, as each of 400 city awards its district matches (通州)
+            ways = set(paid(supporters[0]))
+            one_way = len(ways) == 1
+        else:
+            each = [paid(s) for s in supporters]
+            ways = {v for vs in each for v in vs}
+            one_way = len(ways) == 1 and all(len(vs) == 1 for vs in each)
         if i in coupled:
             # shared ceilings bind it, and any amount from its smallest unit up is payable: an
             # amount of 0 to its maximum, in units, and no 0/1 of its own — at most its maximum
             # times whether what it matches is paid
             key = ("matching", tuple(sorted(ways)) if len(ways) > 1 else tuple(ways), under[i], c.unit, c.year)
             trailing_pools[pools.amount(i, key, c.most // c.unit, c.unit)] = ways
-        elif len(ways) == 1 and all(len(paid(s)) == 1 for s in g.supports[n].supporters):
+        elif one_way:  # what it matches is paid by one 0/1 alone: it follows that 0/1
             m.amounts[i] = {ways.pop(): c.most}
         else:
             x[i] = m.var(f"x{i}", 0, 1)

@@ -304,7 +304,8 @@ def _branch(g: Grounded, scope: Scope, members: set[int], choices: list[int], bu
     # A matching payment (配套) whose supporters all lie outside cannot be paid; dropping it may
     # leave another without supporters only where it supports another itself (not 通州's
     # matching of city awards, which nothing matches: one pass, not two, over its 400 rules).
-    pending = [s for s in (g.supports[n] for n in scope.supports) if s.member in members]
+    supports = g.supports
+    pending = [s for n in scope.supports if (s := supports[n]).member in members]
     while pending:
         unmatched = {s.member for s in pending if members.isdisjoint(s.supporters)}
         if not unmatched:
@@ -339,7 +340,8 @@ def _grouped(g: Grounded, scope: Scope, members: set[int]) -> int:
 def _exclusive(g: Grounded, scope: Scope, members: set[int], windows_first: bool) -> int:
     """Σ most over `members`, except that a window's members count only within its best run of
     years (one payment, for a window of one year) and a choice's only within its best option."""
-    most = {i: g.candidates[i].most for i in members}
+    candidates = g.candidates
+    most = {i: candidates[i].most for i in members}
 
     def windows() -> int:
         total = 0
@@ -359,11 +361,13 @@ def _exclusive(g: Grounded, scope: Scope, members: set[int], windows_first: bool
     def choices() -> int:
         total = 0
         for n in scope.choices:
-            options = [[i for i in option if i in most] for _, option in g.choices[n].options]
+            # a candidate is in one option of a choice at most, once (ground.py): sets lose nothing
+            options = [most.keys() & option for _, option in g.choices[n].options]
             if any(options):
                 total += max(sum(most[i] for i in option) for option in options)
-                for i in {i for option in options for i in option}:
-                    del most[i]
+                for option in options:
+                    for i in option:
+                        del most[i]
         return total
 
     grouped = windows() + choices() if windows_first else choices() + windows()
