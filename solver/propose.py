@@ -361,13 +361,13 @@ def _exclusive(g: Grounded, scope: Scope, members: set[int], windows_first: bool
     def choices() -> int:
         total = 0
         for n in scope.choices:
-            # a candidate is in one option of a choice at most, once (ground.py): sets lose nothing
+            # each option's members as a set, intersected in C (ground.py lists a candidate once in
+            # an option); a candidate in two options counts in both, and is taken out once
             options = [most.keys() & option for _, option in g.choices[n].options]
             if any(options):
                 total += max(sum(most[i] for i in option) for option in options)
-                for option in options:
-                    for i in option:
-                        del most[i]
+                for i in set().union(*options):
+                    del most[i]
         return total
 
     grouped = windows() + choices() if windows_first else choices() + windows()
