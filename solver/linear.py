@@ -154,15 +154,16 @@ def split(g: Grounded) -> list[Scope]:
             elif m > root:
                 parent[m] = root
 
-    # each kind of constraint: its members, and its first member (the part it belongs to)
-    kinds = [("ceilings", g.ceilings, lambda c: c.members, lambda c: c.members[0] if c.members else None),
-             ("windows", g.windows, _window_members, lambda w: w.members[0][1] if w.members else None),
-             ("choices", g.choices, _choice_members,
-              lambda ch: next((i for _, option in ch.options for i in option), None)),
-             ("supports", g.supports, lambda s: (s.member, *s.supporters), lambda s: s.member)]
-    for _, items, members_of, _ in kinds:
+    kinds = [("ceilings", g.ceilings, lambda c: c.members), ("windows", g.windows, _window_members),
+             ("choices", g.choices, _choice_members),
+             ("supports", g.supports, lambda s: (s.member, *s.supporters))]
+    heads: dict[str, list[int | None]] = {}  # each constraint's first member: the part it belongs to
+    for kind, items, members_of in kinds:
+        firsts = heads[kind] = []
         for item in items:
-            join(members_of(item))
+            members = members_of(item)
+            join(members)
+            firsts.append(members[0] if members else None)
     for i, p in enumerate(parent):  # p < i is already its root's index, or p == i
         parent[i] = parent[p]
     groups: dict[int, list[int]] = {}
@@ -170,11 +171,10 @@ def split(g: Grounded) -> list[Scope]:
         groups.setdefault(root, []).append(i)
     # kind -> {root: its constraints of that kind}: only groups with constraints get an entry
     # (most candidates of a large enterprise are alone and in none)
-    found: dict[str, dict[int, list[int]]] = {kind: {} for kind, *_ in kinds}
-    for kind, items, _, first in kinds:
+    found: dict[str, dict[int, list[int]]] = {kind: {} for kind in heads}
+    for kind, firsts in heads.items():
         mine = found[kind]
-        for n, item in enumerate(items):
-            i = first(item)
+        for n, i in enumerate(firsts):
             if i is not None:
                 root = parent[i]
                 if root in mine:

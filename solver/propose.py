@@ -58,14 +58,14 @@ class _Links(Links):
         # local names in the loop below: it runs once per candidate (800 for 400 city awards)
         facts: dict[int, tuple] = {}
         none: tuple = ()
-        options_of, supports_of, ceilings_of, windows_of = (self.options.get, self.supports.get, self.ceilings.get,
+        options_at, supports_at, ceilings_at, windows_at = (self.options.get, self.supports.get, self.ceilings.get,
                                                              self.windows.get)
         supporters = {n: g.supports[n].supporters for n in scope.supports}
         for i in scope.members:
-            c, options, supports = candidates[i], options_of(i, none), supports_of(i)
+            c, options, supports = candidates[i], options_at(i, none), supports_at(i)
             # in two options of one choice: never payable (one option at most is taken)
             clash = len(options) > 1 and len({n for n, _ in options}) < len(options)
-            facts[i] = (c.most, c.minimum, c.unit, c.year, ceilings_of(i, none), windows_of(i, none),
+            facts[i] = (c.most, c.minimum, c.unit, c.year, ceilings_at(i, none), windows_at(i, none),
                         options, [supporters[n] for n in supports] if supports else None, clash)
         self.facts = facts
 
